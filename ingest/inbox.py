@@ -1,0 +1,234 @@
+"""Ingest every file of the inbox into the warehouse, one transaction per file.
+
+Files are never moved or changed: a file already known (same path, same sha256) is left alone, the same
+content under another name is recorded as a duplicate, a file that cannot be read is recorded as rejected
+with its reason and the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest import ledger, tabular
+from ingest.schemas import TABULAR_SCHEMAS, Schema
+from ingest.values import connect, output_columns, typed_select
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # loaded | rejected | duplicate | known
+    kind: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {
+            "files_seen": len(self.files),
+            "files_loaded": self.count("loaded"),
+            "files_rejected": self.count("rejected"),
+            "files_duplicate": self.count("duplicate"),
+            "files_already_known": self.count("known"),
+            "rows_read": sum(f.rows_read for f in self.files),
+            "rows_loaded": sum(f.rows_loaded for f in self.files),
+            "rows_rejected": sum(f.rows_rejected for f in self.files),
+            "rejected": [asdict(f) for f in self.files if f.status == "rejected"],
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _schemas_for(relative: Path) -> tuple[Schema, ...]:
+    """A file dropped in inbox/budget_lines/ can only be budget lines; one at the top may be any kind."""
+    folder = relative.parts[0] if len(relative.parts) > 1 else ""
+    matching = tuple(s for s in TABULAR_SCHEMAS if s.folder == folder)
+    return matching or TABULAR_SCHEMAS
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    return sorted(
+        p for p in inbox.rglob("*")
+        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() != ".md"
+    )
+
+
+def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str) -> IngestSummary:
+    summary = IngestSummary()
+    con = connect(warehouse)
+    try:
+        ledger.ensure_tables(con)
+        for path in inbox_files(inbox):
+            result = ingest_file(con, path, inbox, load_batch)
+            log.info("%s: %s (%s lus, %s chargés, %s rejetés)%s", result.path, result.status, result.rows_read,
+                     result.rows_loaded, result.rows_rejected, f" - {result.error}" if result.error else "")
+            summary.files.append(result)
+        mismatches = ledger.accounting_mismatches(con)
+        if mismatches:
+            raise RuntimeError(f"lignes lues != chargées + rejetées / rows read != loaded + rejected: {mismatches}")
+    finally:
+        con.close()
+    return summary
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str) -> FileResult:
+    relative = path.relative_to(inbox)
+    sha = sha256_of(path)
+    known = con.execute("SELECT file_id, path FROM ops.files WHERE sha256 = ? ORDER BY file_id", [sha]).fetchall()
+    if any(p == str(relative) for _, p in known):
+        return FileResult(str(relative), "known")
+    stat = path.stat()
+    record = {
+        "path": str(relative),
+        "file_name": path.name,
+        "sha256": sha,
+        "size_bytes": stat.st_size,
+        "received_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None),
+        "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "load_batch": load_batch,
+    }
+    if known:
+        _record(con, record | {"status": "duplicate", "duplicate_of": known[0][0],
+                               "error": "fichier déjà reçu sous un autre nom / same file already received"})
+        return FileResult(str(relative), "duplicate")
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        file_id = _next_file_id(con)
+        result = _load_tabular(con, path, relative, file_id, load_batch)
+        _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
+                               "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
+                               "rows_rejected": result.rows_rejected, **result.extra})
+        con.execute("COMMIT")
+        return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
+                          result.rows_rejected)
+    except tabular.InputError as exc:
+        con.execute("ROLLBACK")
+        _record(con, record | {"status": "rejected", "error": str(exc)})
+        return FileResult(str(relative), "rejected", error=str(exc))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class _Loaded:
+    kind: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Loaded:
+    suffix = path.suffix.lower()
+    if suffix not in tabular.TABULAR_SUFFIXES:
+        raise tabular.InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
+    schemas = _schemas_for(relative)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        text = tabular.prepare_csv(path)
+        try:
+            grids = {None: tabular.csv_preview(text)}
+            layouts = _layouts(grids, schemas)
+            sheet, layout = next(iter(layouts.items()))
+            try:
+                tabular.land_csv(con, text, layout, "landed")
+            except duckdb.Error as exc:
+                raise tabular.InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
+            counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
+        finally:
+            text.cleanup()
+    else:
+        grids = tabular.xlsx_sheets(path)
+        layouts = _layouts(grids, schemas)
+        counts = []
+        for sheet, layout in layouts.items():
+            tabular.land_grid(con, grids[sheet], layout, "landed")
+            counts.append(_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch))
+    kinds = sorted({layout.schema.kind for layout in layouts.values()})
+    return _Loaded(
+        kind="+".join(kinds),
+        rows_read=sum(c[0] for c in counts),
+        rows_loaded=sum(c[1] for c in counts),
+        rows_rejected=sum(c[2] for c in counts),
+        extra={
+            "sheets": [s for s in layouts if s is not None] or None,
+            "columns_dropped_personal": sorted({h for lay in layouts.values() for h in lay.dropped_personal}) or None,
+            "columns_ignored": sorted({h for lay in layouts.values() for h in lay.ignored}) or None,
+        },
+    )
+
+
+def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
+    layouts = {}
+    for sheet, grid in grids.items():
+        layout = tabular.detect_layout(grid, schemas)
+        if layout is not None:
+            layouts[sheet] = layout
+    if not layouts:
+        if not any(any(c for c in row) for grid in grids.values() for row in grid):
+            raise tabular.InputError("fichier vide / empty file")
+        hints = "; ".join(
+            f"{s.label_fr}: colonnes manquantes {', '.join(tabular.missing_required(g, s))}"
+            for s in schemas for g in list(grids.values())[:1]
+        )
+        raise tabular.InputError(
+            "en-têtes non reconnus / headers not recognised - " + hints
+        )
+    return layouts
+
+
+def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int, file_name: str,
+                     sheet: str | None, load_batch: str) -> tuple[int, int, int]:
+    schema = layout.schema
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {typed_select(layout, cells)}")
+    names = [name for name, _ in output_columns(schema)]
+    con.execute(
+        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {', '.join(names)}, currency_assumed)
+            SELECT ?, ?, line_number, ?, {', '.join(names)}, currency_assumed FROM typed WHERE len(problems) = 0""",
+        [file_id, sheet, load_batch],
+    )
+    con.execute(
+        """INSERT INTO ops.rejects
+           SELECT ?, ?, ?, line_number, p.column_name, p.raw_value, p.reason_fr, p.reason_en, ?
+           FROM (SELECT line_number, unnest(problems) AS p FROM typed WHERE len(problems) > 0)""",
+        [file_id, file_name, sheet, load_batch],
+    )
+    [(read, rejected)] = con.execute("SELECT count(*), count(*) FILTER (len(problems) > 0) FROM typed").fetchall()
+    con.execute(f"DROP TABLE typed; DROP TABLE {cells}")
+    return read, read - rejected, rejected
+
+
+def _next_file_id(con) -> int:
+    [(file_id,)] = con.execute("SELECT nextval('ops.file_id_seq')").fetchall()
+    return file_id
+
+
+def _record(con, record: dict) -> None:
+    if "file_id" not in record:
+        record = {"file_id": _next_file_id(con)} | record
+    columns = ", ".join(record)
+    con.execute(f"INSERT INTO ops.files ({columns}) VALUES ({', '.join('?' * len(record))})", list(record.values()))

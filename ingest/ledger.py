@@ -1,0 +1,80 @@
+"""The warehouse's raw layer and its books: which file arrived, what became of each of its rows.
+
+`ops.files`   one row per file seen (path, sha256, kind, size, times, rows read/loaded/rejected, status, error)
+`ops.rejects` one row per unreadable cell of a rejected row (file, sheet, line, column, raw value, reason)
+`raw.*`       one table per kind of input, every row keeping file_id, sheet, line_number and load_batch
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest.schemas import TABULAR_SCHEMAS, Schema
+from ingest.values import output_columns
+
+LINEAGE_COLUMNS = "file_id BIGINT NOT NULL, sheet VARCHAR, line_number BIGINT NOT NULL, load_batch VARCHAR NOT NULL"
+
+OPS_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SEQUENCE IF NOT EXISTS ops.file_id_seq START 1;
+CREATE TABLE IF NOT EXISTS ops.files (
+    file_id BIGINT PRIMARY KEY,
+    path VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    source_kind VARCHAR,
+    size_bytes BIGINT NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    loaded_at TIMESTAMP NOT NULL,
+    load_batch VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL DEFAULT 0,
+    rows_loaded BIGINT NOT NULL DEFAULT 0,
+    rows_rejected BIGINT NOT NULL DEFAULT 0,
+    status VARCHAR NOT NULL,          -- loaded | rejected | duplicate
+    error VARCHAR,                    -- French / English, for a data officer
+    duplicate_of BIGINT,
+    sheets VARCHAR[],
+    columns_dropped_personal VARCHAR[],
+    columns_ignored VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS ops.rejects (
+    file_id BIGINT NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sheet VARCHAR,
+    line_number BIGINT NOT NULL,
+    column_name VARCHAR,
+    raw_value VARCHAR,
+    reason_fr VARCHAR NOT NULL,
+    reason_en VARCHAR NOT NULL,
+    load_batch VARCHAR NOT NULL
+);
+"""
+
+
+def raw_table_ddl(schema: Schema) -> str:
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in output_columns(schema))
+    return (f"CREATE TABLE IF NOT EXISTS {schema.table} ({LINEAGE_COLUMNS}, {columns}, "
+            f"currency_assumed BOOLEAN NOT NULL)")
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(OPS_DDL)
+    for schema in TABULAR_SCHEMAS:
+        con.execute(raw_table_ddl(schema))
+
+
+def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Files whose rows read differ from rows loaded + rows rejected, counted in the tables themselves."""
+    loaded = " UNION ALL ".join(f"SELECT file_id FROM {s.table}" for s in TABULAR_SCHEMAS)
+    return con.execute(f"""
+        WITH loaded AS (SELECT file_id, count(*) AS n FROM ({loaded}) GROUP BY file_id),
+             rejected AS (SELECT file_id, count(DISTINCT (sheet, line_number)) AS n FROM ops.rejects GROUP BY file_id)
+        SELECT f.file_name, f.rows_read, coalesce(l.n, 0) AS loaded, coalesce(r.n, 0) AS rejected
+        FROM ops.files f
+        LEFT JOIN loaded l USING (file_id)
+        LEFT JOIN rejected r USING (file_id)
+        WHERE f.status = 'loaded'
+          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(r.n, 0)
+               OR f.rows_loaded <> coalesce(l.n, 0) OR f.rows_rejected <> coalesce(r.n, 0))
+    """).fetchall()

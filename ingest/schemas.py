@@ -1,0 +1,266 @@
+"""The canonical fields of each tabular input, with the headers partners really write.
+
+A header matches a field when, once normalised (lower case, no accents, no punctuation, no unit such as
+"(millions FCFA)"), it equals one of the field's synonyms; an HXL hashtag row, when present, wins.
+The README's table of accepted headers is generated from this module (`python -m ingest.schemas`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text | amount | date | integer | share | currency
+    synonyms: tuple[str, ...]
+    hxl: tuple[str, ...] = ()
+    required: bool = False
+    label_fr: str = ""
+
+    def matches(self, normalised_header: str) -> bool:
+        return normalised_header == normalise_header(self.name) or normalised_header in {
+            normalise_header(s) for s in self.synonyms
+        }
+
+
+@dataclass(frozen=True)
+class Schema:
+    kind: str
+    table: str
+    label_fr: str
+    fields: tuple[Field, ...]
+    # Folder of the inbox where a data officer drops this kind of file.
+    folder: str = ""
+    identity: tuple[str, ...] = field(default=())
+
+    @property
+    def required(self) -> list[Field]:
+        return [f for f in self.fields if f.required]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+_UNIT_WORDS = re.compile(
+    r"\b(en|in|de|of|millions?|milliards?|billions?|f cfa|fcfa|xof|cfa|usd|us|eur|euros?|dollars?|francs?)\b"
+)
+
+
+def normalise_header(text: str) -> str:
+    """'Montant dépensé (millions FCFA)' -> 'montant depense'."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\(.*?\)|\[.*?\]", " ", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = _UNIT_WORDS.sub(" ", text)
+    return " ".join(text.split())
+
+
+def header_scale(text: str) -> float:
+    """A header such as 'Dotation (en millions de FCFA)' says every amount below is in millions."""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    if re.search(r"\bmilliards?\b|\bbillions?\b", plain):
+        return 1e9
+    if re.search(r"\bmillions?\b", plain):
+        return 1e6
+    if re.search(r"\bmilliers\b|\bthousands\b|\bk ?fcfa\b", plain):
+        return 1e3
+    return 1.0
+
+
+def header_currency(text: str) -> str | None:
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().upper()
+    if re.search(r"F\s*CFA|FCFA|XOF|\bCFA\b", plain):
+        return "XOF"
+    if re.search(r"\bUSD\b|US\$|\$|DOLLAR", plain):
+        return "USD"
+    if re.search(r"\bEUR\b|EURO|€", plain):
+        return "EUR"
+    return None
+
+
+# Columns that hold people's names, e-mails or phone numbers: dropped at ingestion, never stored.
+PERSONAL_DATA_HEADERS = {
+    normalise_header(h)
+    for h in (
+        "nom", "noms", "prenom", "prenoms", "nom et prenom", "noms et prenoms", "nom prenom", "name",
+        "full name", "contact", "contacts", "personne contact", "personne de contact", "contact person",
+        "email", "e mail", "emails", "adresse email", "adresse mail", "courriel", "mail", "telephone",
+        "tel", "phone", "mobile", "portable", "whatsapp", "numero de telephone", "n telephone",
+        "point focal", "focal point", "signataire", "rapporteur",
+    )
+}
+PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
+
+
+_PLACE_FIELDS = (
+    Field("region", "text", ("région", "region", "regions", "admin1", "adm1", "nom region"), ("#adm1+name", "#adm1-code"),
+          label_fr="Région"),
+    Field("region_pcode", "text", ("code région", "pcode région", "p-code région", "region pcode", "adm1 pcode", "admin1 pcode"),
+          ("#adm1+code",), label_fr="P-code de la région"),
+    Field("cercle", "text", ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle"), ("#adm2+name", "#adm2-code"),
+          label_fr="Cercle"),
+    Field("cercle_pcode", "text", ("code cercle", "pcode cercle", "p-code cercle", "cercle pcode", "adm2 pcode", "admin2 pcode"),
+          ("#adm2+code",), label_fr="P-code du cercle"),
+    Field("commune", "text", ("commune", "communes", "admin3", "adm3", "municipality"), ("#adm3+name", "#adm3-code"),
+          label_fr="Commune"),
+    Field("commune_pcode", "text", ("code commune", "pcode commune", "commune pcode", "adm3 pcode"), ("#adm3+code",),
+          label_fr="P-code de la commune"),
+)
+
+PARTNER_REPORTS = Schema(
+    kind="partner_report",
+    table="raw.partner_reports",
+    label_fr="Rapport de partenaire (qui fait quoi où, avec quel argent)",
+    folder="partner_reports",
+    identity=("partner", "period_start", "period_end", "year", "quarter", "month"),
+    fields=(
+        Field("partner", "text", ("partenaire", "organisation", "organisation partenaire", "partner", "organization",
+                                  "organisation de mise en oeuvre", "implementing partner", "ong", "structure", "acteur"),
+              ("#org+impl", "#org"), required=True, label_fr="Partenaire"),
+        Field("donor", "text", ("bailleur", "bailleurs", "bailleur de fonds", "donateur", "source de financement",
+                                "donor", "funder", "funding source", "ptf"), ("#org+funder", "#org+donor"),
+              label_fr="Bailleur"),
+        *_PLACE_FIELDS,
+        Field("sector", "text", ("secteur", "cluster", "domaine", "sector", "secteur d'intervention"), ("#sector",),
+              required=True, label_fr="Secteur"),
+        Field("activity", "text", ("activité", "activités", "activity", "intervention", "description de l'activité",
+                                   "projet", "project"), ("#activity",), label_fr="Activité"),
+        Field("period_start", "date", ("date de début", "début", "debut periode", "période début", "start date", "start",
+                                       "from", "du"), ("#date+start",), label_fr="Début de période"),
+        Field("period_end", "date", ("date de fin", "fin", "fin periode", "période fin", "end date", "end", "to", "au"),
+              ("#date+end",), label_fr="Fin de période"),
+        Field("year", "integer", ("année", "annee de reference", "exercice", "year"), ("#date+year",), label_fr="Année"),
+        Field("quarter", "integer", ("trimestre", "quarter", "trim"), ("#date+quarter",), label_fr="Trimestre"),
+        Field("month", "integer", ("mois", "month"), ("#date+month",), label_fr="Mois"),
+        Field("planned_budget", "amount", ("budget prévu", "budget planifié", "budget", "montant prévu", "budget total",
+                                           "planned budget", "budget planned", "planned", "montant planifié"),
+              ("#value+budget", "#value+planned"), label_fr="Budget prévu"),
+        Field("amount_spent", "amount", ("montant dépensé", "dépenses", "dépensé", "montant décaissé", "décaissé",
+                                         "décaissements", "montant exécuté", "amount spent", "spent", "expenditure",
+                                         "disbursed", "amount disbursed"), ("#value+spent", "#value+disbursed"),
+              label_fr="Montant dépensé"),
+        Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
+        Field("beneficiaries_targeted", "integer", ("bénéficiaires ciblés", "cible", "ciblés", "personnes ciblées",
+                                                    "beneficiaries targeted", "targeted", "target"),
+              ("#targeted", "#beneficiary+targeted"), label_fr="Bénéficiaires ciblés"),
+        Field("beneficiaries_reached", "integer", ("bénéficiaires atteints", "atteints", "personnes atteintes",
+                                                   "beneficiaries reached", "reached"),
+              ("#reached", "#beneficiary+reached"), label_fr="Bénéficiaires atteints"),
+        Field("status", "text", ("statut", "état", "etat d'avancement", "status"), ("#status",), label_fr="Statut"),
+    ),
+)
+
+BUDGET_LINES = Schema(
+    kind="budget_line",
+    table="raw.budget_lines",
+    label_fr="Lignes budgétaires (loi de finances)",
+    folder="budget_lines",
+    identity=("fiscal_year", "budget_version", "institution"),
+    fields=(
+        Field("fiscal_year", "integer", ("exercice", "année", "annee budgetaire", "exercice budgétaire", "fiscal year",
+                                         "year", "gestion"), ("#date+year",), required=True, label_fr="Exercice"),
+        Field("budget_version", "text", ("version", "type de loi", "loi", "loi de finances", "version budgétaire",
+                                         "budget version", "type de budget"), ("#meta+version",), label_fr="Version"),
+        Field("level", "text", ("niveau", "level", "échelon"), ("#meta+level",), label_fr="Niveau"),
+        *_PLACE_FIELDS,
+        Field("institution", "text", ("institution", "ministère", "section", "ministere ou institution", "ministry",
+                                      "collectivité", "structure", "administration"), ("#org",), required=True,
+              label_fr="Institution"),
+        Field("line_code", "text", ("imputation", "code ligne", "code imputation", "ligne", "code budgétaire",
+                                    "budget line code", "line code", "code"), ("#meta+code",), label_fr="Code de la ligne"),
+        Field("programme_code", "text", ("code programme", "programme code", "n programme"), label_fr="Code programme"),
+        Field("programme_label", "text", ("programme", "libellé programme", "programme label", "program"),
+              label_fr="Programme"),
+        Field("action_code", "text", ("code action", "action code"), label_fr="Code action"),
+        Field("action_label", "text", ("action", "libellé action", "action label"), label_fr="Action"),
+        Field("activity_code", "text", ("code activité", "activity code"), label_fr="Code activité"),
+        Field("line_label", "text", ("libellé", "libellé de la ligne", "intitulé", "désignation", "activité",
+                                     "line label", "label", "description"), ("#description",), required=True,
+              label_fr="Libellé de la ligne"),
+        Field("economic_nature", "text", ("nature économique", "nature", "nature de la dépense", "catégorie",
+                                          "economic nature", "economic classification"), label_fr="Nature économique"),
+        Field("funding_origin", "text", ("origine du financement", "source de financement", "financement", "origine",
+                                         "funding origin", "funding source"), label_fr="Origine du financement"),
+        Field("dotation", "amount", ("dotation", "dotations", "crédits ouverts", "credits alloues", "allocation",
+                                     "montant alloué", "appropriation", "budget voté", "budget alloué"),
+              ("#value+allocated",), required=True, label_fr="Dotation"),
+        Field("engagement", "amount", ("engagement", "engagements", "montant engagé", "engagé", "commitment",
+                                       "committed"), ("#value+committed",), label_fr="Engagement"),
+        Field("liquidation", "amount", ("liquidation", "liquidations", "montant liquidé", "liquidé", "verified"),
+              ("#value+verified",), label_fr="Liquidation"),
+        Field("ordonnancement", "amount", ("ordonnancement", "ordonnancements", "montant ordonnancé", "ordonnancé",
+                                           "mandatement", "mandaté", "payment order"), ("#value+ordered",),
+              label_fr="Ordonnancement"),
+        Field("paiement", "amount", ("paiement", "paiements", "montant payé", "payé", "payment", "paid"),
+              ("#value+paid",), label_fr="Paiement"),
+        Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
+    ),
+)
+
+COMMITMENTS = Schema(
+    kind="commitment",
+    table="raw.commitments",
+    label_fr="Suivi des engagements et points d'action",
+    folder="commitments",
+    identity=("commitment_id",),
+    fields=(
+        Field("commitment_id", "text", ("identifiant", "id", "référence", "ref", "code", "n engagement", "numéro",
+                                        "commitment id", "n"), ("#meta+id",), required=True, label_fr="Identifiant"),
+        Field("made_at", "text", ("cadre", "instance", "contexte", "lieu de l'engagement", "source", "réunion",
+                                  "made at", "forum", "occasion"), ("#meta+source",), label_fr="Pris lors de"),
+        Field("made_on", "date", ("date de l'engagement", "date engagement", "date de la réunion", "pris le", "made on",
+                                  "date made"), ("#date+made",), label_fr="Date de l'engagement"),
+        Field("holder", "text", ("responsable", "détenteur", "porteur", "organisation responsable", "holder",
+                                 "responsible", "owner", "qui"), ("#org+responsible", "#org"), required=True,
+              label_fr="Responsable (organisation ou rôle)"),
+        Field("commitment_kind", "text", ("type", "type d'engagement", "nature de l'engagement", "kind",
+                                          "commitment type"), ("#meta+type",), label_fr="Type"),
+        Field("description", "text", ("description", "engagement", "point d'action", "action", "actions",
+                                      "recommandation", "libellé", "commitment", "action point"), ("#description",),
+              required=True, label_fr="Description"),
+        Field("baseline_amount", "amount", ("base", "valeur de base", "référence de départ", "baseline",
+                                            "montant de base"), ("#value+baseline",), label_fr="Valeur de base"),
+        Field("target_amount", "amount", ("cible", "montant cible", "valeur cible", "target", "target amount"),
+              ("#value+target",), label_fr="Cible (montant)"),
+        Field("target_share", "share", ("cible en pourcentage", "part cible", "pourcentage cible", "target share",
+                                        "cible %"), ("#value+target+pct",), label_fr="Cible (part)"),
+        Field("delivered_amount", "amount", ("réalisé", "montant réalisé", "montant mobilisé", "delivered",
+                                             "amount delivered", "achieved"), ("#value+delivered",),
+              label_fr="Réalisé à ce jour"),
+        Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
+        Field("deadline", "deadline", ("échéance", "date limite", "délai", "echeance prevue", "deadline", "due date",
+                                   "due"), ("#date+deadline", "#date+due"), label_fr="Échéance"),
+        Field("status", "text", ("statut", "état", "situation", "état d'avancement", "status", "commentaires statut"),
+              ("#status",), label_fr="Statut"),
+        Field("status_date", "date", ("date du statut", "date de mise à jour", "mis à jour le", "date de suivi",
+                                      "status date", "updated", "as of"), ("#date+reported", "#date+updated"),
+              label_fr="Date du statut"),
+        Field("evidence", "text", ("preuve", "justificatif", "source de vérification", "commentaires", "commentaire",
+                                   "observations", "evidence", "comments"), ("#meta+evidence",), label_fr="Preuve"),
+    ),
+)
+
+TABULAR_SCHEMAS = (PARTNER_REPORTS, BUDGET_LINES, COMMITMENTS)
+
+
+def accepted_headers_markdown() -> str:
+    """The README table of accepted headers, generated so that docs and code cannot disagree."""
+    lines = []
+    for schema in TABULAR_SCHEMAS:
+        lines.append(f"\n#### {schema.label_fr} (`inbox/{schema.folder}/`)\n")
+        lines.append("| champ | obligatoire | en-têtes acceptés | HXL |")
+        lines.append("|---|---|---|---|")
+        for f in schema.fields:
+            lines.append(
+                f"| `{f.name}` ({f.label_fr}) | {'oui' if f.required else ''} | "
+                f"{', '.join(f.synonyms)} | {' '.join(f.hxl)} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(accepted_headers_markdown())

@@ -1,0 +1,274 @@
+"""Read a CSV or XLSX sheet the way French Excel writes it into a DuckDB table of text cells.
+
+Finds the header row under any title rows, reads an HXL hashtag row under it, maps columns to the
+fields of a schema, drops columns that hold personal data, and lands every data row as text with its
+physical line number (so a data officer can find it in Excel). Typing happens in SQL (ingest/values.py).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import hxl.model
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from ingest.schemas import (
+    PERSONAL_DATA_HEADERS,
+    PERSONAL_DATA_HXL,
+    TABULAR_SCHEMAS,
+    Field,
+    Schema,
+    header_currency,
+    header_scale,
+    normalise_header,
+)
+
+TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
+PREVIEW_ROWS = 40
+
+
+class InputError(Exception):
+    """A file or sheet that cannot be read; the message is for a data officer (French, then English)."""
+
+
+@dataclass
+class MappedColumn:
+    index: int
+    header: str
+    field: Field
+    scale: float = 1.0
+    currency: str | None = None
+
+
+@dataclass
+class SheetLayout:
+    schema: Schema
+    header_row: int  # 0-based index in the grid of the last header row (the HXL row when there is one)
+    columns: list[MappedColumn]
+    dropped_personal: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _hxl_column(cell: str) -> hxl.model.Column | None:
+    text = str(cell or "").strip()
+    if not text.startswith("#"):
+        return None
+    try:
+        return hxl.model.Column.parse(text)
+    except Exception:  # libhxl raises its own errors on malformed tags
+        return None
+
+
+def _is_hxl_row(row: list[str]) -> bool:
+    cells = [str(c).strip() for c in row if str(c or "").strip()]
+    return bool(cells) and sum(_hxl_column(c) is not None for c in cells) >= max(1, len(cells) // 2)
+
+
+def _field_for(schema: Schema, header: str, hxl_tag: hxl.model.Column | None) -> Field | None:
+    if hxl_tag is not None:
+        for f in schema.fields:
+            if any(hxl.model.TagPattern.parse(p).match(hxl_tag) for p in f.hxl):
+                return f
+    norm = normalise_header(header)
+    if not norm:
+        return None
+    return next((f for f in schema.fields if f.matches(norm)), None)
+
+
+def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
+    if hxl_tag is not None and any(hxl.model.TagPattern.parse(p).match(hxl_tag) for p in PERSONAL_DATA_HXL):
+        return True
+    return normalise_header(header) in PERSONAL_DATA_HEADERS
+
+
+def detect_layout(grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS) -> SheetLayout | None:
+    """Pick the (schema, header row) whose header names the most fields, all required ones included."""
+    best: tuple[int, SheetLayout] | None = None
+    for i, row in enumerate(grid[:PREVIEW_ROWS]):
+        if _is_hxl_row(row):
+            continue
+        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+        for schema in schemas:
+            layout = _map_columns(schema, row, hxl_row, i + (1 if hxl_row else 0))
+            names = {c.field.name for c in layout.columns}
+            if len(names) < 2 or any(f.name not in names for f in schema.required):
+                continue
+            if best is None or len(names) > best[0]:
+                best = (len(names), layout)
+    return best[1] if best else None
+
+
+def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
+    """For the error message: the required fields absent from the row that matches the schema best."""
+    best: set[str] = set()
+    for i, row in enumerate(grid[:PREVIEW_ROWS]):
+        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+        names = {c.field.name for c in _map_columns(schema, row, hxl_row, i).columns}
+        if len(names) > len(best):
+            best = names
+    return [f.label_fr for f in schema.required if f.name not in best]
+
+
+def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int) -> SheetLayout:
+    layout = SheetLayout(schema=schema, header_row=header_row, columns=[])
+    taken: set[str] = set()
+    for index, header in enumerate(row):
+        header = str(header or "").strip()
+        tag = _hxl_column(hxl_row[index]) if hxl_row and index < len(hxl_row) else None
+        if not header and tag is None:
+            continue
+        if _is_personal(header, tag):
+            layout.dropped_personal.append(header or str(tag))
+            continue
+        f = _field_for(schema, header, tag)
+        if f is None or f.name in taken:
+            layout.ignored.append(header or str(tag))
+            continue
+        taken.add(f.name)
+        layout.columns.append(
+            MappedColumn(index=index, header=header or str(tag), field=f, scale=header_scale(header),
+                         currency=header_currency(header))
+        )
+    return layout
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+@dataclass
+class CsvText:
+    """A CSV file made ready for DuckDB: UTF-8 path, delimiter, and where its blank lines are."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    blank_lines: np.ndarray  # 1-based physical line numbers of whitespace-only lines
+    line_count: int
+    temp: bool = False
+
+    def cleanup(self) -> None:
+        if self.temp:
+            self.path.unlink(missing_ok=True)
+
+
+def prepare_csv(path: Path) -> CsvText:
+    """One pass over the bytes: encoding (UTF-8 with or without BOM, else cp1252), blank lines."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    blanks: list[int] = []
+    n = 0
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+        fh.seek(0)
+        for n, line in enumerate(fh, 1):
+            if utf8:
+                try:
+                    decoder.decode(line)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if not line.strip():
+                blanks.append(n)
+    if n == 0:
+        raise InputError("fichier vide / empty file")
+    encoding = ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8") if utf8 else "cp1252"
+    target, temp = path, False
+    if encoding != "utf-8":
+        # DuckDB reads UTF-8 only: transcode cp1252 (and strip the BOM) into a temporary copy.
+        fd, name = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
+        with open(path, encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 22):
+                dst.write(chunk)
+        target, temp = Path(name), True
+    with open(target, encoding="utf-8", newline="") as fh:
+        sample = "".join(fh.readline() for _ in range(PREVIEW_ROWS))
+    delimiter = max([";", ",", "\t", "|"], key=sample.count)
+    return CsvText(target, encoding, delimiter, np.asarray(blanks, dtype=np.int64), n, temp)
+
+
+def csv_preview(text: CsvText) -> list[list[str]]:
+    """The first lines as a grid, blank lines included so that indexes are physical lines - 1."""
+    with open(text.path, encoding="utf-8", newline="") as fh:
+        lines = [fh.readline() for _ in range(PREVIEW_ROWS)]
+    return [next(csv.reader([ln], delimiter=text.delimiter), []) if ln.strip() else [] for ln in lines]
+
+
+def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str) -> None:
+    """Create `table` (line_number, c<index>... as VARCHAR) from the data rows under the header."""
+    width = max(c.index for c in layout.columns) + 1
+    names = [f"c{i}" for i in range(width)]
+    first_line = layout.header_row + 2  # physical line of the first data row
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table}_cells AS
+            SELECT row_number() OVER () - 1 AS row_index, * FROM read_csv(?, header = false, skip = ?, delim = ?, quote = '"', escape = '"',
+                                   null_padding = true, strict_mode = false, auto_detect = false, columns = ?)""",
+        [str(text.path), layout.header_row + 1, text.delimiter, {n: "VARCHAR" for n in names}],
+    )
+    data_blanks = text.blank_lines[text.blank_lines >= first_line]
+    if data_blanks.size == 0:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT row_index + {first_line} AS line_number, * EXCLUDE (row_index) FROM {table}_cells"
+        )
+    else:
+        # DuckDB skips whitespace-only lines: give each row the physical line it came from.
+        physical = np.setdiff1d(np.arange(first_line, text.line_count + 1, dtype=np.int64), data_blanks)
+        lines = pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64), "line_number": physical})
+        con.register("_physical_lines", lines)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT l.line_number, c.* EXCLUDE (row_index)
+                FROM {table}_cells c JOIN _physical_lines l USING (row_index)
+                ORDER BY l.line_number"""
+        )
+        con.unregister("_physical_lines")
+    con.execute(f"DROP TABLE {table}_cells")
+
+
+# --- XLSX --------------------------------------------------------------------------------------------
+
+def _cell_text(value: object) -> str | None:
+    """Excel's typed cells written back in the one text form the SQL parsers read without ambiguity."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    return str(value)
+
+
+def xlsx_sheets(path: Path) -> dict[str, list[list[str | None]]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises plain errors for corrupt or non-Excel files
+        raise InputError(f"classeur Excel illisible / unreadable workbook: {exc}") from exc
+    sheets = {}
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheets[name] = [[_cell_text(v) for v in row] for row in rows]
+    return sheets
+
+
+def land_grid(con: duckdb.DuckDBPyConnection, grid: list[list[str | None]], layout: SheetLayout, table: str) -> None:
+    width = max(c.index for c in layout.columns) + 1
+    body = grid[layout.header_row + 1:]
+    frame = pd.DataFrame(
+        [(row + [None] * width)[:width] for row in body], columns=[f"c{i}" for i in range(width)], dtype="object"
+    )
+    frame.insert(0, "line_number", np.arange(layout.header_row + 2, layout.header_row + 2 + len(body), dtype=np.int64))
+    con.register("_grid", frame)
+    cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(width))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT line_number, {cells} FROM _grid")
+    con.unregister("_grid")
