@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import ledger, tabular
+from ingest import ledger, reference, tabular
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, typed_select
 
@@ -81,6 +81,7 @@ def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str) -> IngestSummary
     con = connect(warehouse)
     try:
         ledger.ensure_tables(con)
+        reference.load_ecb_rates(con)
         for path in inbox_files(inbox):
             result = ingest_file(con, path, inbox, load_batch)
             log.info("%s: %s (%s lus, %s chargés, %s rejetés)%s", result.path, result.status, result.rows_read,

@@ -1,0 +1,47 @@
+-- Nutrition tagging: the first keyword rule (by priority) matching the line's labels classifies it;
+-- the weight of its category comes from the newest weights version.
+with lines as (
+    select
+        *,
+        strip_accents(lower(concat_ws(' ', line_label, action_label, programme_label))) as searchable_label
+    from {{ ref('int_budget_lines_deduplicated') }}
+),
+
+rules as (
+    select * from {{ ref('nutrition_tagging_rules') }}
+),
+
+weights as (
+    select nutrition_category, weight, weights_version
+    from {{ ref('nutrition_weights') }}
+    qualify weights_version = max(weights_version) over ()
+),
+
+first_match as (
+    select
+        lines.budget_line_id,
+        lines.fiscal_year,
+        lines.budget_version,
+        rules.rule_id,
+        rules.rules_version,
+        rules.nutrition_category
+    from lines
+    inner join rules on regexp_matches(lines.searchable_label, rules.label_pattern)
+    qualify row_number() over (
+        partition by lines.budget_line_id, lines.fiscal_year, lines.budget_version order by rules.priority
+    ) = 1
+)
+
+select
+    lines.* exclude (searchable_label),
+    coalesce(first_match.nutrition_category, 'none') as nutrition_category,
+    first_match.rule_id as tagging_rule_id,
+    first_match.rules_version as tagging_rules_version,
+    weights.weight as nutrition_weight,
+    weights.weights_version as nutrition_weights_version
+from lines
+left join first_match
+    on lines.budget_line_id = first_match.budget_line_id
+    and lines.fiscal_year = first_match.fiscal_year
+    and lines.budget_version = first_match.budget_version
+left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')

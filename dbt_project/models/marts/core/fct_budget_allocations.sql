@@ -1,0 +1,44 @@
+-- Grain: one row per budget line x fiscal year x budget version (initiale / rectificative).
+with lines as (
+    select * from {{ ref('int_budget_lines_tagged') }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_usd_per_eur_yearly') }}
+)
+
+select
+    {{ surrogate_key(['lines.budget_line_id', 'lines.fiscal_year', 'lines.budget_version']) }} as budget_allocation_id,
+    lines.budget_line_id,
+    lines.fiscal_year,
+    lines.budget_version,
+    lines.budget_level,
+    lines.region_name,
+    lines.cercle_name,
+    lines.commune_name,
+    lines.institution,
+    lines.line_code,
+    lines.programme_label,
+    lines.action_label,
+    lines.line_label,
+    lines.economic_nature,
+    lines.funding_origin,
+    cast(lines.dotation as decimal(20, 2)) as dotation_xof,
+    cast(round({{ xof_to_eur('lines.dotation') }}, 2) as decimal(20, 2)) as dotation_eur,
+    cast(round({{ xof_to_usd('lines.dotation', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as dotation_usd,
+    fx.usd_per_eur,
+    fx.usd_per_eur is null as fx_rate_missing,
+    lines.nutrition_category,
+    lines.nutrition_weight,
+    cast(round(lines.dotation * lines.nutrition_weight, 2) as decimal(20, 2)) as weighted_dotation_xof,
+    lines.tagging_rule_id,
+    lines.tagging_rules_version,
+    lines.nutrition_weights_version,
+    lines.economic_nature = 'transferts'
+        and strip_accents(lower(lines.line_label)) like '%collectivites territoriales%' as is_transfer_to_local_government,
+    lines.currency as currency_code,
+    lines.source_file_id,
+    lines.source_sheet,
+    lines.source_line_number
+from lines
+left join fx on fx.fiscal_year = lines.fiscal_year

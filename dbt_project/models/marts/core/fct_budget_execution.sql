@@ -1,0 +1,36 @@
+-- Grain: one row per budget line x fiscal year, on the latest budget version voted that year
+-- (the revised law when there is one): execution is reported against the dotation in force.
+with allocations as (
+    select * from {{ ref('int_budget_lines_tagged') }}
+    qualify row_number() over (
+        partition by budget_line_id, fiscal_year
+        order by case budget_version when 'rectificative' then 1 else 2 end
+    ) = 1
+)
+
+select
+    {{ surrogate_key(['budget_line_id', 'fiscal_year']) }} as budget_execution_id,
+    budget_line_id,
+    fiscal_year,
+    budget_version,
+    budget_level,
+    region_name,
+    institution,
+    line_code,
+    line_label,
+    economic_nature,
+    nutrition_category,
+    nutrition_weight,
+    cast(dotation as decimal(20, 2)) as dotation_xof,
+    cast(engagement as decimal(20, 2)) as engagement_xof,
+    cast(liquidation as decimal(20, 2)) as liquidation_xof,
+    cast(ordonnancement as decimal(20, 2)) as ordonnancement_xof,
+    cast(paiement as decimal(20, 2)) as paiement_xof,
+    engagement is not null as execution_reported,
+    cast(engagement / nullif(dotation, 0) as double) as engagement_rate,
+    cast(liquidation / nullif(dotation, 0) as double) as liquidation_rate,
+    cast(ordonnancement / nullif(dotation, 0) as double) as ordonnancement_rate,
+    cast(paiement / nullif(dotation, 0) as double) as paiement_rate,
+    source_file_id,
+    source_line_number
+from allocations

@@ -1,0 +1,59 @@
+-- Grain: one row per commitment (or meeting action point), in its current state as of the run date.
+with latest as (
+    select * from {{ ref('int_commitments_latest_update') }}
+),
+
+vocabulary as (
+    select * from {{ ref('commitment_status_vocabulary') }}
+),
+
+as_of as (
+    select cast('{{ var("run_date") }}' as date) as as_of_date
+),
+
+assessed as (
+    select
+        latest.*,
+        coalesce(vocabulary.status_reported, case when latest.status_reported_raw is null then 'no_response' else 'unrecognised' end)
+            as status_reported,
+        as_of.as_of_date,
+        coalesce(latest.status_date, latest.made_on) as last_news_date
+    from latest
+    cross join as_of
+    left join vocabulary on vocabulary.status_reported_key = latest.status_reported_key
+)
+
+select
+    commitment_id,
+    made_at,
+    made_on,
+    holder,
+    commitment_kind,
+    description,
+    cast(target_amount as decimal(20, 2)) as target_amount,
+    target_share,
+    currency as currency_code,
+    commitment_deadline,
+    commitment_deadline_text,
+    status_reported_raw,
+    status_reported,
+    status_date as last_status_date,
+    update_count,
+    as_of_date,
+    coalesce(status_reported <> 'achieved' and commitment_deadline < as_of_date, false) as is_overdue,
+    case
+        when status_reported <> 'achieved' and commitment_deadline < as_of_date
+            then cast(date_diff('day', commitment_deadline, as_of_date) as integer)
+    end as days_overdue,
+    case
+        when status_reported = 'achieved' then 'achieved'
+        when commitment_deadline < as_of_date then 'overdue'
+        when last_news_date is null
+            or last_news_date < as_of_date - to_months({{ var('no_news_months') }}) then 'no_news'
+        when status_reported in ('off_track', 'not_achieved') then 'off_track'
+        else 'on_track'
+    end as computed_status,
+    evidence,
+    source_file_id,
+    source_line_number
+from assessed

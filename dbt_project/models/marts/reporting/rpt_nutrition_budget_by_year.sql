@@ -1,0 +1,44 @@
+-- Grain: one row per fiscal year. National-level lines only (regional lines break the national transfer
+-- line down and would count it twice); each line on the latest budget version of its year.
+with execution as (
+    select * from {{ ref('fct_budget_execution') }}
+    where budget_level = 'national'
+),
+
+by_year as (
+    select
+        fiscal_year,
+        sum(dotation_xof) as national_dotation_xof,
+        sum(dotation_xof) filter (nutrition_category = 'specific') as specific_dotation_xof,
+        sum(dotation_xof) filter (nutrition_category = 'sensitive') as sensitive_dotation_xof,
+        sum(dotation_xof) filter (nutrition_category = 'enabling') as enabling_dotation_xof,
+        sum(dotation_xof * nutrition_weight) as weighted_nutrition_dotation_xof,
+        sum(paiement_xof * nutrition_weight) as weighted_nutrition_paiement_xof
+    from execution
+    group by fiscal_year
+),
+
+baseline as (
+    select weighted_nutrition_dotation_xof as baseline_2019_xof from by_year where fiscal_year = 2019
+),
+
+fx as (
+    select * from {{ ref('int_fx_usd_per_eur_yearly') }}
+)
+
+select
+    by_year.fiscal_year,
+    cast(by_year.national_dotation_xof as decimal(20, 2)) as national_dotation_xof,
+    cast(coalesce(by_year.specific_dotation_xof, 0) as decimal(20, 2)) as specific_dotation_xof,
+    cast(coalesce(by_year.sensitive_dotation_xof, 0) as decimal(20, 2)) as sensitive_dotation_xof,
+    cast(coalesce(by_year.enabling_dotation_xof, 0) as decimal(20, 2)) as enabling_dotation_xof,
+    cast(round(by_year.weighted_nutrition_dotation_xof, 2) as decimal(20, 2)) as weighted_nutrition_dotation_xof,
+    cast(round({{ xof_to_eur('by_year.weighted_nutrition_dotation_xof') }}, 2) as decimal(20, 2)) as weighted_nutrition_dotation_eur,
+    cast(round({{ xof_to_usd('by_year.weighted_nutrition_dotation_xof', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as weighted_nutrition_dotation_usd,
+    cast(by_year.weighted_nutrition_dotation_xof / nullif(by_year.national_dotation_xof, 0) as double) as nutrition_share_of_budget,
+    cast(round(by_year.weighted_nutrition_paiement_xof, 2) as decimal(20, 2)) as weighted_nutrition_paiement_xof,
+    cast(by_year.weighted_nutrition_paiement_xof / nullif(by_year.weighted_nutrition_dotation_xof, 0) as double) as nutrition_paiement_rate,
+    cast(by_year.weighted_nutrition_dotation_xof / nullif(baseline.baseline_2019_xof, 0) as double) as ratio_to_2019_baseline
+from by_year
+left join baseline on true
+left join fx on fx.fiscal_year = by_year.fiscal_year

@@ -1,0 +1,36 @@
+with source as (
+    select * from {{ source('raw', 'commitments') }}
+),
+
+renamed as (
+    select
+        file_id as source_file_id,
+        sheet as source_sheet,
+        line_number as source_line_number,
+        upper(trim(commitment_id)) as commitment_id,
+        made_at,
+        made_on,
+        holder,
+        case
+            when strip_accents(lower(commitment_kind)) similar to '(financ|budget).*' then 'financier'
+            when strip_accents(lower(commitment_kind)) similar to '(polit|legal|polic).*' then 'politique'
+            when strip_accents(lower(commitment_kind)) similar to '(program|projet|operation).*' then 'programme'
+            when commitment_kind is null then null
+            else 'autre'
+        end as commitment_kind,
+        description,
+        baseline_amount,
+        target_amount,
+        target_share,
+        delivered_amount,
+        currency,
+        deadline as commitment_deadline,
+        deadline_text as commitment_deadline_text,
+        status as status_reported_raw,
+        strip_accents(lower(trim(status))) as status_reported_key,
+        status_date,
+        evidence
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,38 @@
+"""A night never writes to the published warehouse: it works on a copy and swaps it in at the end.
+
+A crash or a failed gate leaves the last published warehouse (and report) as they were; the candidate
+stays in `candidates/` for whoever investigates, and the next night starts again from the published one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from warehouse.settings import Paths
+
+
+def candidate_path(paths: Paths, run_id: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id)
+    return paths.candidates / f"{safe}.duckdb"
+
+
+def open_candidate(paths: Paths, run_id: str) -> Path:
+    """Copy the published warehouse (if any) to a fresh candidate file for this run."""
+    candidate = candidate_path(paths, run_id)
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if paths.warehouse.exists():
+        tmp = candidate.with_suffix(".copying")
+        shutil.copyfile(paths.warehouse, tmp)
+        os.replace(tmp, candidate)
+    return candidate
+
+
+def publish_candidate(paths: Paths, candidate: Path) -> Path:
+    """Atomically make the candidate the published warehouse (same filesystem, one rename)."""
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(candidate, paths.warehouse)
+    return paths.warehouse

@@ -1,0 +1,32 @@
+"""Paths, from the environment, with defaults inside the repository's git-ignored working folder var/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Paths:
+    inbox: Path
+    warehouse: Path
+    reports: Path
+
+    @property
+    def candidates(self) -> Path:
+        """Where a night builds its warehouse before the gate lets it replace the published one."""
+        return self.warehouse.parent / "candidates"
+
+
+def paths() -> Paths:
+    var = REPO_ROOT / "var"
+    return Paths(
+        inbox=Path(os.environ.get("INBOX_DIR", var / "inbox")),
+        warehouse=Path(os.environ.get("WAREHOUSE_PATH", var / "warehouse" / "budget.duckdb")),
+        reports=Path(os.environ.get("REPORTS_DIR", var / "reports")),
+    )
