@@ -1,0 +1,49 @@
+# Two commands: `make run` (set up, then run the nightly DAG through Airflow on the sample inbox) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+DEFAULT_INBOX := $(CURDIR)/var/inbox
+
+export INBOX_DIR ?= $(DEFAULT_INBOX)
+export WAREHOUSE_PATH ?= $(CURDIR)/var/warehouse/budget.duckdb
+export REPORTS_DIR ?= $(CURDIR)/var/reports
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+export GX_ANALYTICS_ENABLED := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
+
+.PHONY: run test setup sample-inbox docs clean
+
+run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
+	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
+	$(BIN)/python -m warehouse
+
+test: setup
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log
+
+# The bundled sample files go into the default inbox only, never into an inbox you point INBOX_DIR at.
+sample-inbox:
+	@if [ "$(INBOX_DIR)" = "$(DEFAULT_INBOX)" ]; then mkdir -p $(INBOX_DIR) && cp -rn sample_data/inbox/. $(INBOX_DIR)/; fi
+
+docs: setup
+	cd dbt_project && DBT_DUCKDB_PATH=$(WAREHOUSE_PATH) $(BIN)/dbt docs generate --profiles-dir . --target-path target
+
+clean:
+	rm -rf var dbt_project/target dbt_project/logs expectations/gx/uncommitted

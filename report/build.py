@@ -1,0 +1,73 @@
+"""Build the budget-monitoring report (one French HTML page) from a warehouse's marts.
+
+The page depends only on the warehouse and the run date, so re-running a night gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from report import formatting
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+STATUS_FR = {
+    "achieved": "Réalisé",
+    "overdue": "En retard",
+    "no_news": "Sans nouvelles",
+    "off_track": "Hors trajectoire",
+    "on_track": "En bonne voie",
+}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def report_data(warehouse: Path) -> dict:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            "nutrition_by_year": _rows(con, "SELECT * FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year"),
+            "nutrition_lines": _rows(con, """
+                SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
+                       paiement_rate, budget_version
+                FROM marts.fct_budget_execution
+                WHERE nutrition_category <> 'none' AND budget_level = 'national'
+                ORDER BY fiscal_year DESC, dotation_xof DESC"""),
+            "commitments": _rows(con, """
+                SELECT * FROM marts.fct_commitments
+                ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
+                              WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id"""),
+            "sources": _rows(con, """
+                SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error
+                FROM ops.files ORDER BY path, file_id"""),
+            "versions": _rows(con, """
+                SELECT max(tagging_rules_version) AS rules, max(nutrition_weights_version) AS weights
+                FROM marts.fct_budget_allocations""")[0],
+        }
+    finally:
+        con.close()
+
+
+def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
+    """Write out_dir/index.html and return its path."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters.update(
+        fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
+        ratio=formatting.ratio, date=formatting.date, status_fr=STATUS_FR.get,
+    )
+    data = report_data(warehouse)
+    html = env.get_template("index.html.j2").render(
+        run_date=run_date, run_date_long=formatting.long_date(run_date), xof_per_eur="655,957", **data
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / "index.html"
+    page.write_text(html, encoding="utf-8")
+    return page

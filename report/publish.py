@@ -1,0 +1,33 @@
+"""Publish a built report: REPORTS_DIR/<run date>/ and REPORTS_DIR/latest -> it, each swapped in one rename.
+
+Readers of `latest` never see a half-written report; a failed night publishes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def staging_dir(reports: Path, run_id: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id)
+    return reports / ".staging" / safe
+
+
+def publish_report(built: Path, reports: Path, run_date: str) -> Path:
+    reports.mkdir(parents=True, exist_ok=True)
+    target = reports / run_date
+    if target.exists():
+        retired = reports / ".staging" / f"retired-{run_date}"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.replace(target, retired)
+        os.replace(built, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(built, target)
+    link = reports / ".latest.tmp"
+    link.unlink(missing_ok=True)
+    link.symlink_to(run_date, target_is_directory=True)
+    os.replace(link, reports / "latest")
+    return reports / "latest" / "index.html"

@@ -1,0 +1,68 @@
+"""The steps of a night, as plain functions: the DAG declares their order, tests call them directly.
+
+ingest (into a candidate copy of the warehouse) -> dbt build -> quality gate -> build report -> publish.
+Only `publish` touches what readers see, and only after the gate passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from warehouse import candidate as candidates
+from warehouse.settings import Paths
+
+log = logging.getLogger(__name__)
+
+
+class QualityGateFailed(Exception):
+    """The data broke an expectation: a person must look at it, retrying will not help."""
+
+
+def ingest(paths: Paths, run_id: str) -> dict:
+    from ingest.inbox import ingest_inbox
+
+    warehouse = candidates.open_candidate(paths, run_id)
+    summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id).as_dict()
+    for rejected in summary["rejected"]:
+        log.warning("Fichier rejeté / rejected file %s: %s", rejected["path"], rejected["error"])
+    return {"candidate": str(warehouse), **summary}
+
+
+def build(candidate: str, run_date: dt.date) -> dict:
+    from warehouse.dbt import dbt_build
+
+    result = dbt_build(Path(candidate), run_date.isoformat())
+    log.info("dbt build: %s", result.summary())
+    if not result.ok:
+        raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
+    return result.counts
+
+
+def gate(candidate: str) -> dict:
+    from expectations.gate import validate_marts
+
+    result = validate_marts(Path(candidate))
+    log.info(result.summary())
+    if not result.ok:
+        raise QualityGateFailed(result.summary())
+    return result.rows_checked
+
+
+def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -> str:
+    from report.build import build_report as render
+    from report.publish import staging_dir
+
+    out = staging_dir(paths.reports, run_id)
+    return str(render(Path(candidate), out, run_date).parent)
+
+
+def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date) -> dict:
+    from report.publish import publish_report
+
+    warehouse = candidates.publish_candidate(paths, Path(candidate))
+    page = publish_report(Path(built_report), paths.reports, run_date.isoformat())
+    log.info("Entrepôt publié / warehouse published: %s", warehouse)
+    log.info("Rapport publié / report published: %s", page)
+    return {"warehouse": str(warehouse), "report": str(page)}
