@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 
@@ -50,6 +51,7 @@ _UNIT_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def normalise_header(text: str) -> str:
     """'Montant dépensé (millions FCFA)' -> 'montant depense'."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
@@ -83,16 +85,23 @@ def header_currency(text: str) -> str | None:
 
 
 # Columns that hold people's names, e-mails or phone numbers: dropped at ingestion, never stored.
-PERSONAL_DATA_HEADERS = {
-    normalise_header(h)
-    for h in (
-        "nom", "noms", "prenom", "prenoms", "nom et prenom", "noms et prenoms", "nom prenom", "name",
-        "full name", "contact", "contacts", "personne contact", "personne de contact", "contact person",
-        "email", "e mail", "emails", "adresse email", "adresse mail", "courriel", "mail", "telephone",
-        "tel", "phone", "mobile", "portable", "whatsapp", "numero de telephone", "n telephone",
-        "point focal", "focal point", "signataire", "rapporteur",
-    )
-}
+_PERSONAL_TOKENS = {"prenom", "prenoms", "email", "emails", "mail", "courriel", "telephone", "tel", "phone",
+                    "whatsapp", "mobile", "portable", "contact", "contacts", "signataire", "rapporteur"}
+_PERSONAL_PHRASES = ("point focal", "focal point", "full name", "nom et prenom", "personne de contact")
+# "Nom de l'organisation" names an organisation, not a person.
+_NOT_A_PERSON = {"organisation", "organization", "structure", "partenaire", "ong", "bailleur", "region", "cercle",
+                 "commune", "projet", "activite", "programme", "institution", "localite", "village", "site"}
+
+
+def is_personal_header(header: str) -> bool:
+    norm = normalise_header(header)
+    tokens = set(norm.split())
+    if tokens & _NOT_A_PERSON:
+        return False
+    return bool(tokens & _PERSONAL_TOKENS) or any(p in norm for p in _PERSONAL_PHRASES) or tokens in (
+        {"nom"}, {"noms"}, {"name"})
+
+
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
 
 
@@ -119,6 +128,7 @@ PARTNER_REPORTS = Schema(
     identity=("partner", "period_start", "period_end", "year", "quarter", "month"),
     fields=(
         Field("partner", "text", ("partenaire", "organisation", "organisation partenaire", "partner", "organization",
+                                  "nom de l'organisation", "nom du partenaire", "organization name",
                                   "organisation de mise en oeuvre", "implementing partner", "ong", "structure", "acteur"),
               ("#org+impl", "#org"), required=True, label_fr="Partenaire"),
         Field("donor", "text", ("bailleur", "bailleurs", "bailleur de fonds", "donateur", "source de financement",

@@ -22,13 +22,13 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingest.schemas import (
-    PERSONAL_DATA_HEADERS,
     PERSONAL_DATA_HXL,
     TABULAR_SCHEMAS,
     Field,
     Schema,
     header_currency,
     header_scale,
+    is_personal_header,
     normalise_header,
 )
 
@@ -87,7 +87,7 @@ def _field_for(schema: Schema, header: str, hxl_tag: hxl.model.Column | None) ->
 def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
     if hxl_tag is not None and any(hxl.model.TagPattern.parse(p).match(hxl_tag) for p in PERSONAL_DATA_HXL):
         return True
-    return normalise_header(header) in PERSONAL_DATA_HEADERS
+    return is_personal_header(header)
 
 
 def detect_layout(grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS) -> SheetLayout | None:

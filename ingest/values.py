@@ -86,27 +86,33 @@ def _redact(expr: str) -> str:
     return f"regexp_replace({expr}, '(\\+?223[ .]?)?\\b[0-9]{{2}}([ .]?[0-9]{{2}}){{3}}\\b', '[téléphone retiré]', 'g')"
 
 
-def _value(f: Field, raw: str, scale: float) -> str:
-    blank = _blank(raw)
+def _value(f: Field, raw: str, digits: str, scale: float) -> str:
+    """Typed value of one cell; `digits` is the cell already cleaned by amount_digits (a column)."""
+    blank = f"{raw}_blank"
     if f.kind == "text":
         return f"CASE WHEN {blank} THEN NULL ELSE {_redact(f'trim({raw})')} END"
     if f.kind == "amount":
         zero = ", ".join(_q(t) for t in ZERO_TOKENS)
         return (
             f"CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 WHEN {blank} THEN NULL "
-            f"ELSE parse_amount({raw}) * CASE WHEN cell_scale({raw}) = 1 THEN {scale!r} ELSE 1 END END"
+            f"ELSE amount_from_digits({digits}) * CASE WHEN cell_scale({raw}) = 1 THEN {scale!r} "
+            f"ELSE cell_scale({raw}) END END"
         )
-    parser = {"date": "parse_date", "deadline": "parse_date", "integer": "parse_integer", "share": "parse_share",
-              "currency": "parse_currency"}[f.kind]
+    if f.kind == "integer":
+        return f"CASE WHEN {blank} THEN NULL ELSE integer_from_digits({digits}) END"
+    if f.kind == "share":
+        return f"CASE WHEN {blank} THEN NULL ELSE share_from_digits({raw}, {digits}) END"
+    parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
     return f"CASE WHEN {blank} THEN NULL ELSE {parser}({raw}) END"
 
 
 def _invalid(f: Field, raw: str, value: str) -> str:
+    blank = f"{raw}_blank"
     if f.kind == "deadline":
-        return f"(NOT {_blank(raw)} AND {value} IS NULL AND regexp_matches({raw}, '[0-9]'))"
+        return f"(NOT {blank} AND {value} IS NULL AND regexp_matches({raw}, '[0-9]'))"
     if f.kind == "currency":
-        return f"(NOT {_blank(raw)} AND coalesce({value} NOT IN ({_iso_currencies()}), true))"
-    return f"(NOT {_blank(raw)} AND {value} IS NULL)"
+        return f"(NOT {blank} AND coalesce({value} NOT IN ({_iso_currencies()}), true))"
+    return f"(NOT {blank} AND {value} IS NULL)"
 
 
 def _problem(column: str, raw: str, reason: str) -> str:
@@ -116,9 +122,20 @@ def _problem(column: str, raw: str, reason: str) -> str:
 
 
 def typed_select(layout: SheetLayout, cells: str) -> str:
-    """SELECT over the landed cells giving every schema field typed, the resolved currency and problems."""
+    """SELECT over the landed cells giving every schema field typed, the row's currency and its problems.
+
+    In three stages (clean, type, check) so that each cell is cleaned once: DuckDB inlines macros, and
+    nesting them in one expression makes plans that take seconds to bind.
+    """
     schema: Schema = layout.schema
     by_name = {c.field.name: c for c in layout.columns}
+    cleaned = []
+    for c in layout.columns:
+        raw = f"c{c.index}"
+        cleaned.append(f"{_blank(raw)} AS {raw}_blank")
+        if c.field.kind in {"amount", "integer", "share"}:
+            cleaned.append(f"amount_digits({raw}) AS {raw}_digits")
+
     values, checks = {}, []
     for f in schema.fields:
         col = by_name.get(f.name)
@@ -128,53 +145,59 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 values[f"{f.name}_text"] = "CAST(NULL AS VARCHAR)"
             continue
         raw = f"c{col.index}"
-        value = _value(f, raw, col.scale)
-        values[f.name] = value
+        values[f.name] = _value(f, raw, f"{raw}_digits", col.scale)
         if f.kind == "deadline":
-            values[f"{f.name}_text"] = f"CASE WHEN {_blank(raw)} THEN NULL ELSE trim({raw}) END"
+            values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
         if f.kind in REASONS:
-            checks.append(f"CASE WHEN {_invalid(f, raw, value)} THEN {_problem(col.header, raw, f.kind)} END")
+            checks.append(f"CASE WHEN {_invalid(f, raw, 'v_' + f.name)} THEN {_problem(col.header, raw, f.kind)} END")
         if f.required:
-            checks.append(f"CASE WHEN {_blank(raw)} THEN {_problem(col.header, raw, 'required')} END")
+            checks.append(f"CASE WHEN {raw}_blank THEN {_problem(col.header, raw, 'required')} END")
 
     # Currency of the row: written in an amount cell, else the currency column, else the header, else XOF.
     amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
-    written = [f"cell_currency(c{c.index})" for c in amount_cols]
-    if "currency" in by_name:
-        written.append(values["currency"])
-    header = sorted({c.currency for c in amount_cols if c.currency})
-    written += [_q(h) for h in header[:1]]
-    currency = f"coalesce({', '.join(written + [_q('XOF')])})"
-    assumed = f"({' AND '.join(w + ' IS NULL' for w in written) or 'true'})"
     for c in amount_cols:
-        raw = f"c{c.index}"
+        cleaned.append(f"cell_currency(c{c.index}) AS c{c.index}_currency")
+    written = [f"c{c.index}_currency" for c in amount_cols]
+    if "currency" in by_name:
+        written.append("v_currency")
+    written += [_q(h) for h in sorted({c.currency for c in amount_cols if c.currency})[:1]]
+    currency = f"coalesce({', '.join(written + [_q('XOF')])})"
+    assumed = " AND ".join(w + " IS NULL" for w in written) or "true"
+    for c in amount_cols:
         checks.append(
-            f"CASE WHEN cell_currency({raw}) IS NOT NULL AND cell_currency({raw}) <> {currency} "
-            f"THEN {_problem(c.header, raw, 'currency_conflict')} END"
+            f"CASE WHEN c{c.index}_currency IS NOT NULL AND c{c.index}_currency <> {currency} "
+            f"THEN {_problem(c.header, f'c{c.index}', 'currency_conflict')} END"
         )
-    label_cols = [c for c in layout.columns if c.field.kind == "text"][:3]
     totals = ", ".join(_q(t) for t in TOTAL_LABELS)
-    for c in label_cols:
+    for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
         checks.append(
             f"CASE WHEN strip_accents(lower(trim(c{c.index}))) IN ({totals}) "
             f"THEN {_problem(c.header, f'c{c.index}', 'total')} END"
         )
 
-    mapped = [f"c{c.index}" for c in layout.columns]
-    not_blank_row = " OR ".join(f"NOT {_blank(m)}" for m in mapped)
-    typed = ",\n    ".join(
-        f"CAST({v} AS {output_type(schema, n)}) AS {n}" for n, v in values.items() if n != "currency"
+    not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
+    typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
+    outputs = ",\n    ".join(
+        f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}" for n in values if n != "currency"
     )
     problems = ",\n        ".join(checks) or "NULL"
     return f"""
+WITH cleaned AS (
+    SELECT *, {', '.join(cleaned)} FROM {cells}
+),
+typed AS (
+    SELECT *,
+        {typed_values}
+    FROM cleaned
+    WHERE {not_blank_row}
+)
 SELECT
     line_number,
-    {typed},
+    {outputs},
     {currency} AS currency,
-    {assumed} AS currency_assumed,
+    ({assumed}) AS currency_assumed,
     list_filter([
         {problems}
     ], lambda p: p IS NOT NULL) AS problems
-FROM {cells}
-WHERE {not_blank_row}
+FROM typed
 """

@@ -28,12 +28,15 @@ CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
         ELSE 1
     END;
 
-CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS
-    cell_scale(txt) * CASE
-        WHEN amount_digits(txt) SIMILAR TO '\(.*\)' THEN -TRY_CAST(amount_unsigned(trim(amount_digits(txt), '()')) AS DOUBLE)
-        WHEN amount_digits(txt) SIMILAR TO '[-−].*' THEN -TRY_CAST(amount_unsigned(ltrim(amount_digits(txt), '-−')) AS DOUBLE)
-        ELSE TRY_CAST(amount_unsigned(ltrim(amount_digits(txt), '+')) AS DOUBLE)
+-- From the cleaned digits of a cell (see amount_digits): sign by leading minus or accounting parentheses.
+CREATE OR REPLACE TEMP MACRO amount_from_digits(d) AS
+    CASE
+        WHEN d SIMILAR TO '\(.*\)' THEN -TRY_CAST(amount_unsigned(trim(d, '()')) AS DOUBLE)
+        WHEN d SIMILAR TO '[-−].*' THEN -TRY_CAST(amount_unsigned(ltrim(d, '-−')) AS DOUBLE)
+        ELSE TRY_CAST(amount_unsigned(ltrim(d, '+')) AS DOUBLE)
     END;
+
+CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS cell_scale(txt) * amount_from_digits(amount_digits(txt));
 
 -- Currency written in an amount cell, as an ISO code (NULL when none is written).
 CREATE OR REPLACE TEMP MACRO cell_currency(txt) AS
@@ -75,14 +78,18 @@ CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
         ELSE NULL
     END;
 
--- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0").
-CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS
-    CASE WHEN parse_amount(txt) = floor(parse_amount(txt)) THEN CAST(parse_amount(txt) AS BIGINT) END;
+-- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0"), from cleaned digits.
+CREATE OR REPLACE TEMP MACRO integer_from_digits(d) AS
+    CASE WHEN amount_from_digits(d) = floor(amount_from_digits(d)) THEN CAST(amount_from_digits(d) AS BIGINT) END;
 
--- Percentages ("30%", "30 %", "0,3") -> share between 0 and 1.
-CREATE OR REPLACE TEMP MACRO parse_share(txt) AS
+CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS integer_from_digits(amount_digits(txt));
+
+-- Percentages ("30%", "30 %", "0,3", "25") -> share between 0 and 1, from the cell and its cleaned digits.
+CREATE OR REPLACE TEMP MACRO share_from_digits(txt, d) AS
     CASE
-        WHEN trim(txt) SIMILAR TO '.*%' THEN parse_amount(rtrim(trim(txt), '% ')) / 100
-        WHEN parse_amount(txt) > 1 THEN parse_amount(txt) / 100
-        ELSE parse_amount(txt)
+        WHEN trim(txt) LIKE '%\%%' ESCAPE '\' THEN amount_from_digits(rtrim(d, '%')) / 100
+        WHEN amount_from_digits(d) > 1 THEN amount_from_digits(d) / 100
+        ELSE amount_from_digits(d)
     END;
+
+CREATE OR REPLACE TEMP MACRO parse_share(txt) AS share_from_digits(txt, amount_digits(txt));

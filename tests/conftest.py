@@ -1,0 +1,78 @@
+"""Shared fixtures. Airflow's home and metadata DB live in a per-session temporary folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_INBOX = REPO / "sample_data" / "inbox"
+SHARED = REPO.parent / "shared"
+
+# Must be set before anything imports airflow.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.update(
+    AIRFLOW_HOME=str(_AIRFLOW_HOME),
+    AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    GX_ANALYTICS_ENABLED="False",
+    DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+)
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared, or skip the test saying why."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} absent: the shared real data is not beside this checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True,
+                   capture_output=True)
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch):
+    """Fresh INBOX_DIR / WAREHOUSE_PATH / REPORTS_DIR holding a copy of the sample inbox."""
+    from warehouse.settings import paths as read_paths
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    monkeypatch.setenv("INBOX_DIR", str(inbox))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "warehouse" / "budget.duckdb"))
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    return read_paths()
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory) -> Path:
+    """The sample inbox ingested and built by dbt once, as of 2026-11-22; tests only read it."""
+    import datetime as dt
+
+    from ingest.inbox import ingest_inbox
+    from warehouse import nightly
+
+    warehouse = tmp_path_factory.mktemp("built") / "budget.duckdb"
+    ingest_inbox(SAMPLE_INBOX, warehouse, "test-batch")
+    nightly.build(str(warehouse), dt.date(2026, 11, 22))
+    return warehouse
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

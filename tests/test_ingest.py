@@ -1,0 +1,180 @@
+"""Ingestion of the inbox: what lands, what is rejected and why, and that nothing is lost."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+
+import duckdb
+import pytest
+
+from ingest.inbox import ingest_inbox
+from tests.conftest import SAMPLE_INBOX, query
+
+SAMPLE_FILES = {
+    "budget_lines/execution_budget_etat_2019_2024.csv": 82,
+    "budget_lines/transferts_collectivites_2022_2024.xlsx": 30,
+    "commitments/suivi_engagements.xlsx": 19,
+    "partner_reports/3W_nutrition_T1_2024.csv": 5,
+    "partner_reports/3W_relevement_precoce_T2_2024.xlsx": 3,
+}
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    target = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, target)
+    return target
+
+
+def _ingest(inbox, tmp_path, batch="b1"):
+    warehouse = tmp_path / "w.duckdb"
+    return ingest_inbox(inbox, warehouse, batch), warehouse
+
+
+def test_sample_inbox_lands_every_row(inbox, tmp_path):
+    summary, warehouse = _ingest(inbox, tmp_path)
+    rows = dict(query(warehouse, "SELECT path, rows_loaded FROM ops.files WHERE status = 'loaded'"))
+    assert rows == SAMPLE_FILES
+    assert summary.as_dict()["rows_rejected"] == 0
+
+
+def test_rutf_line_of_2020_keeps_its_amount_and_source_line(inbox, tmp_path):
+    _, warehouse = _ingest(inbox, tmp_path)
+    rows = query(warehouse, """
+        SELECT budget_version, dotation, line_number, currency FROM raw.budget_lines
+        WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY line_number""")
+    # Title row, blank row and header above the data: the first data row is line 4 of the cp1252 CSV.
+    assert rows == [("Loi de finances initiale", 600_000_000, 24, "XOF"),
+                    ("Loi de finances rectificative", 600_000_000, 35, "XOF")]
+
+
+def test_amounts_in_millions_usd_headers_and_hxl(inbox, tmp_path):
+    _, warehouse = _ingest(inbox, tmp_path)
+    # "Dotation (millions FCFA)" with 472 000 x 12 % = 56 640 million for Ségou in 2022.
+    assert query(warehouse, """SELECT dotation FROM raw.budget_lines
+                                WHERE fiscal_year = 2022 AND region = 'Ségou'""") == [(56_640_000_000,)]
+    # English headers, "Planned budget (USD)", Excel dates and decimals.
+    assert query(warehouse, """SELECT planned_budget, amount_spent, currency, period_end FROM raw.partner_reports
+                                WHERE region = 'Tombouctou'""")[0][:3] == (350_000, 212_500.75, "USD")
+    # HXL row under French headers, "97 250 000 F CFA" with non-breaking spaces, cp1252 accents.
+    assert query(warehouse, """SELECT amount_spent, currency, cercle, line_number FROM raw.partner_reports
+                                WHERE partner = 'Action Contre la Faim'""") == [(97_250_000, "XOF", "Ténenkou", 6)]
+
+
+def test_commitment_deadlines_dates_french_months_and_undated(inbox, tmp_path):
+    _, warehouse = _ingest(inbox, tmp_path)
+    rows = dict(query(warehouse, "SELECT commitment_id, deadline FROM raw.commitments"))
+    assert str(rows["SUN-2014-03"]) == "2014-12-04"  # "4 décembre 2014"
+    assert rows["CRP-2016-03"] is None
+    assert query(warehouse, "SELECT deadline_text FROM raw.commitments WHERE commitment_id = 'CRP-2016-03'") == [
+        ("La date limite sera communiquée ultérieurement",)]
+
+
+def test_malformed_files_are_rejected_with_a_reason_and_the_others_load(inbox, tmp_path):
+    (inbox / "budget_lines" / "corrompu.xlsx").write_bytes(b"PK\x03\x04 ceci n'est pas un classeur")
+    (inbox / "partner_reports" / "vide.csv").write_bytes(b"")
+    (inbox / "partner_reports" / "sans_entetes.csv").write_text("Bonjour;Merci\n1;2\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
+
+    summary, warehouse = _ingest(inbox, tmp_path)
+
+    rejected = dict(query(warehouse, "SELECT path, error FROM ops.files WHERE status = 'rejected'"))
+    assert "classeur Excel illisible" in rejected["budget_lines/corrompu.xlsx"]
+    assert rejected["partner_reports/vide.csv"] == "fichier vide / empty file"
+    assert "colonnes manquantes Partenaire, Secteur" in rejected["partner_reports/sans_entetes.csv"]
+    assert summary.count("loaded") == len(SAMPLE_FILES)
+    # A rejected file stays where it was, unchanged.
+    assert {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()} == before
+
+
+def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_path):
+    (inbox / "partner_reports" / "erreurs.csv").write_text(
+        "Partenaire;Secteur;Région;Montant dépensé;Date de début\n"
+        "ACF;Nutrition;Kayes;1 000 000;01/01/2024\n"
+        ";Nutrition;Kayes;2 000 000;01/01/2024\n"
+        "HKI;Nutrition;Kayes;douze mille;01/01/2024\n"
+        "\n"
+        "PAM;Nutrition;Gao;500 USD;31/02/2024\n"
+        "TOTAL;;;3 500 000;\n",
+        encoding="utf-8",
+    )
+    _, warehouse = _ingest(inbox, tmp_path)
+    rejects = query(warehouse, """SELECT line_number, column_name, raw_value, reason_fr FROM ops.rejects
+                                   WHERE file_name = 'erreurs.csv' ORDER BY line_number, column_name""")
+    assert rejects == [
+        (3, "Partenaire", None, "valeur obligatoire manquante"),
+        (4, "Montant dépensé", "douze mille", "montant illisible"),
+        (6, "Date de début", "31/02/2024", "date illisible (attendu jj/mm/aaaa)"),
+        (7, "Partenaire", "TOTAL", "ligne de total ignorée (les totaux sont recalculés)"),
+        (7, "Secteur", None, "valeur obligatoire manquante"),
+    ]
+    assert query(warehouse, """SELECT rows_read, rows_loaded, rows_rejected FROM ops.files
+                                WHERE file_name = 'erreurs.csv'""") == [(5, 1, 4)]
+
+
+def test_rows_read_equal_rows_loaded_plus_rejected_for_every_file(inbox, tmp_path):
+    (inbox / "partner_reports" / "erreurs.csv").write_text(
+        "Partenaire;Secteur;Montant dépensé\nACF;Nutrition;x\nHKI;Nutrition;10\n", encoding="utf-8")
+    _, warehouse = _ingest(inbox, tmp_path)
+    for path, read, loaded, rejected, raw_rows, reject_lines in query(warehouse, """
+            SELECT f.path, f.rows_read, f.rows_loaded, f.rows_rejected,
+                   (SELECT count(*) FROM (SELECT file_id FROM raw.partner_reports UNION ALL
+                                          SELECT file_id FROM raw.budget_lines UNION ALL
+                                          SELECT file_id FROM raw.commitments) r WHERE r.file_id = f.file_id),
+                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id)
+            FROM ops.files f WHERE f.status = 'loaded'"""):
+        assert read == loaded + rejected, path
+        assert (loaded, rejected) == (raw_rows, reject_lines), path
+
+
+def test_running_again_changes_nothing_and_a_copy_is_a_recorded_duplicate(inbox, tmp_path):
+    _, warehouse = _ingest(inbox, tmp_path, "night-1")
+
+    def snapshot():
+        return query(warehouse, """SELECT (SELECT count(*) FROM ops.files), (SELECT count(*) FROM raw.budget_lines),
+                                          (SELECT count(*) FROM raw.partner_reports), (SELECT count(*) FROM raw.commitments)""")
+
+    first = snapshot()
+    ingest_inbox(inbox, warehouse, "night-2")
+    assert snapshot() == first
+
+    shutil.copy(inbox / "commitments" / "suivi_engagements.xlsx", inbox / "commitments" / "copie.xlsx")
+    ingest_inbox(inbox, warehouse, "night-3")
+    assert query(warehouse, "SELECT status, duplicate_of IS NOT NULL FROM ops.files WHERE file_name = 'copie.xlsx'") == [
+        ("duplicate", True)]
+    assert query(warehouse, "SELECT count(*) FROM raw.commitments") == [(first[0][3],)]
+
+
+def test_personal_data_never_reaches_a_table(inbox, tmp_path):
+    (inbox / "partner_reports" / "avec_contacts.csv").write_text(
+        "Partenaire;Nom du point focal;Secteur;Activité;Email;Téléphone;Montant dépensé\n"
+        "GAD;Awa Traoré;Nutrition;Sensibilisation, contact awa.traore@example.org ou 76 12 43 40;"
+        "awa.traore@example.org;+223 66 79 36 13;100 000\n",
+        encoding="utf-8",
+    )
+    _, warehouse = _ingest(inbox, tmp_path)
+    assert query(warehouse, "SELECT columns_dropped_personal FROM ops.files WHERE file_name = 'avec_contacts.csv'") == [
+        (["Email", "Nom du point focal", "Téléphone"],)]
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    phone = re.compile(r"(\+?223[ .]?)?\b\d{2}([ .]?\d{2}){3}\b")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    columns = con.execute("""SELECT table_schema, table_name, column_name FROM information_schema.columns
+                             WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'ops')""").fetchall()
+    for schema, table, column in columns:
+        for (value,) in con.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{table} WHERE "{column}" IS NOT NULL').fetchall():
+            assert not email.search(value) and not phone.search(value), (table, column, value)
+    con.close()
+    assert query(warehouse, "SELECT activity FROM raw.partner_reports WHERE partner = 'GAD'") == [
+        ("Sensibilisation, contact [courriel retiré] ou [téléphone retiré]",)]
+
+
+def test_sample_inbox_holds_no_personal_data():
+    """The seeds name real people: their e-mails and phone numbers must never enter the sample data."""
+    phone = re.compile(rb"\b\d{2} \d{2} \d{2} \d{2}\b")
+    for path in SAMPLE_INBOX.rglob("*.csv"):
+        data = path.read_bytes()
+        assert b"@" not in data and not phone.search(data), path
+    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_INBOX.rglob("*") if p.is_file()}
+    assert len(sha) == len(SAMPLE_FILES)

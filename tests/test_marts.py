@@ -1,0 +1,68 @@
+"""The dbt project built on the sample inbox: the facts and the figures analysts will quote."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import query
+
+
+def test_rutf_line_of_2020_in_fcfa_euro_and_dollars(built_sample):
+    rows = query(built_sample, """
+        SELECT budget_version, dotation_xof, dotation_eur, dotation_usd, nutrition_category, tagging_rule_id
+        FROM marts.fct_budget_allocations WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY 1""")
+    usd_per_eur_2020 = query(built_sample, """SELECT avg(units_per_eur) FROM raw.ecb_euro_rates
+                                               WHERE currency = 'USD' AND year(rate_date) = 2020""")[0][0]
+    expected_usd = round(600_000_000 / 655.957 * usd_per_eur_2020, 2)
+    assert [r[:2] for r in rows] == [("initiale", 600_000_000), ("rectificative", 600_000_000)]
+    assert float(rows[0][2]) == pytest.approx(914_694.10, abs=0.01)  # fixed peg
+    assert float(rows[0][3]) == pytest.approx(expected_usd, abs=0.01)
+    assert 1_000_000 < float(rows[0][3]) < 1_100_000  # "environ 1 million USD" (seed 001)
+    assert rows[0][4:] == ("specific", "NUT-S01")
+
+
+def test_allocation_grain_is_line_year_version(built_sample):
+    [(rows, keys, triples)] = query(built_sample, """
+        SELECT count(*), count(DISTINCT budget_allocation_id),
+               count(DISTINCT (budget_line_id, fiscal_year, budget_version))
+        FROM marts.fct_budget_allocations""")
+    # 82 national rows (60 initial + 22 revised) and 30 regional transfers of the XLSX.
+    assert rows == keys == triples == 112
+
+
+def test_execution_uses_the_revised_law_and_keeps_the_stage_order(built_sample):
+    rows = query(built_sample, """
+        SELECT budget_version, dotation_xof, engagement_xof, paiement_xof, paiement_rate
+        FROM marts.fct_budget_execution WHERE fiscal_year = 2020 AND line_code = '2.071.09'""")
+    assert rows == [("rectificative", 600_000_000, 540_000_000, 468_000_000, pytest.approx(0.78))]
+    assert query(built_sample, """SELECT count(*) FROM marts.fct_budget_execution
+                                   WHERE engagement_xof > dotation_xof OR liquidation_xof > engagement_xof
+                                      OR ordonnancement_xof > liquidation_xof OR paiement_xof > ordonnancement_xof""") == [(0,)]
+
+
+def test_nutrition_budget_by_year_against_the_2019_baseline(built_sample):
+    rows = {r[0]: r[1:] for r in query(built_sample, """
+        SELECT fiscal_year, specific_dotation_xof, weighted_nutrition_dotation_xof, ratio_to_2019_baseline
+        FROM marts.rpt_nutrition_budget_by_year""")}
+    assert sorted(rows) == [2019, 2020, 2021, 2022, 2023, 2024]
+    # 2019: malnutrition 1.4 bn specific; weighted = 1.4 bn + 0.25 bn enabling + 25 % of 12.1 bn sensitive.
+    assert rows[2019][0] == 1_400_000_000
+    assert rows[2019][1] == 1_400_000_000 + 250_000_000 + 0.25 * (2_000_000_000 + 900_000_000 + 5_200_000_000 + 4_000_000_000)
+    assert rows[2019][2] == 1.0
+    # 2020, revised law (x 0.97): malnutrition 1.512 bn -> 1.467 bn, plus the 600 million RUTF line kept as voted.
+    assert rows[2020][0] == 1_467_000_000 + 600_000_000
+
+
+def test_commitments_status_as_of_the_run_date(built_sample):
+    rows = {r[0]: r[1:] for r in query(built_sample, """
+        SELECT commitment_id, status_reported, computed_status, is_overdue, days_overdue, update_count
+        FROM marts.fct_commitments""")}
+    assert len(rows) == 18
+    # The 2019 pledge: latest of two updates says off track, and its 31/12/2023 deadline has passed.
+    assert rows["ENG-2019-01"] == ("off_track", "overdue", True, 1057, 2)
+    assert rows["ENG-2018-30PCT"][:3] == ("not_achieved", "overdue", True)
+    assert rows["STAB-2024-03"][:3] == ("achieved", "achieved", False)
+    # No date to be late against, and no news for over six months.
+    assert rows["CRP-2016-03"][:4] == ("in_progress", "no_news", False, None)
+    counts = dict(query(built_sample, "SELECT computed_status, count(*) FROM marts.fct_commitments GROUP BY 1"))
+    assert counts == {"achieved": 8, "overdue": 8, "no_news": 2}

@@ -1,0 +1,87 @@
+"""The budget_nightly DAG, run for real by Airflow (dag.test) on the sample inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from tests.conftest import REPO, query
+
+NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    return bag.get_dag("budget_nightly")
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _marts(warehouse):
+    return {t: query(warehouse, f"SELECT * FROM marts.{t} ORDER BY ALL")
+            for t in ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")}
+
+
+def test_dag_declares_the_nightly_flow(dag):
+    order = ["ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish"]
+    assert sorted(dag.task_ids) == sorted(order)
+    for upstream, downstream in zip(order, order[1:]):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    assert dag.max_active_runs == 1
+    assert str(dag.timetable.timezone) == "Africa/Bamako"
+    assert dag.timetable.expression == "30 2 * * *"
+    assert all(t.retries == 2 for t in dag.tasks)
+    assert [o.uri for o in dag.get_task("ingest_inbox").outlets] == ["duckdb://warehouse/raw"]
+
+
+@pytest.mark.airflow
+def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothing(dag, paths):
+    run = dag.test(logical_date=NIGHT)
+    assert run.state == "success"
+    page = paths.reports / "latest" / "index.html"
+    html = page.read_text(encoding="utf-8").replace("\u202f", " ").replace("\u00a0", " ")
+    assert "600 000 000 FCFA" in html
+    assert "Données au 22 novembre 2026" in html
+    assert (paths.reports / "latest").resolve() == paths.reports / "2026-11-22"
+    assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(5,)]
+    assert not list(paths.candidates.glob("*.duckdb"))  # the candidate became the published warehouse
+
+    first_page, first_marts = page.read_bytes(), _marts(paths.warehouse)
+    first_files = query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL")
+    again = dag.test(logical_date=NIGHT)
+    assert again.state == "success"
+    assert page.read_bytes() == first_page
+    assert _marts(paths.warehouse) == first_marts
+    assert query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL") == first_files
+
+
+@pytest.mark.airflow
+def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag, paths):
+    from openpyxl import Workbook
+
+    assert dag.test(logical_date=NIGHT).state == "success"
+    page = paths.reports / "latest" / "index.html"
+    published = (_sha(paths.warehouse), page.read_bytes())
+
+    # An Excel default date: parses, passes dbt's tests, but no deadline of ours is in 1900.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Identifiant", "Responsable", "Description", "Échéance", "Statut"])
+    ws.append(["CRP-2016-99", "DNDS", "Partager les plans d'action", "01/01/1900", "En cours"])
+    wb.save(paths.inbox / "commitments" / "mise_a_jour.xlsx")
+
+    run = dag.test(logical_date=NIGHT + dt.timedelta(days=1))
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["quality_gate"] == "failed"
+    assert states["publish"] == "upstream_failed"
+    assert (_sha(paths.warehouse), page.read_bytes()) == published
+    assert not (paths.reports / "2026-11-23").exists()
