@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 
 from report import formatting
 
@@ -58,7 +58,7 @@ def report_data(warehouse: Path) -> dict:
 
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     """Write out_dir/index.html and return its path."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters.update(
         fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
         ratio=formatting.ratio, date=formatting.date, status_fr=STATUS_FR.get,

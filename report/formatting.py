@@ -33,7 +33,7 @@ def usd(value: float | None) -> str:
 def percent(value: float | None, decimals: int = 1) -> str:
     if value is None:
         return "-"
-    return format_percent(value, format="#,##0." + "0" * decimals + " %", locale=LOCALE)
+    return format_percent(value, format="#,##0." + "0" * decimals + NBSP + "%", locale=LOCALE)
 
 
 def ratio(value: float | None) -> str:

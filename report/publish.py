@@ -20,6 +20,7 @@ def publish_report(built: Path, reports: Path, run_date: str) -> Path:
     target = reports / run_date
     if target.exists():
         retired = reports / ".staging" / f"retired-{run_date}"
+        retired.parent.mkdir(exist_ok=True)
         shutil.rmtree(retired, ignore_errors=True)
         os.replace(target, retired)
         os.replace(built, target)

@@ -178,3 +178,10 @@ def test_sample_inbox_holds_no_personal_data():
         assert b"@" not in data and not phone.search(data), path
     sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_INBOX.rglob("*") if p.is_file()}
     assert len(sha) == len(SAMPLE_FILES)
+
+
+def test_readme_documents_the_accepted_headers_of_the_code():
+    from ingest.schemas import accepted_headers_markdown
+    from tests.conftest import REPO
+
+    assert accepted_headers_markdown() in (REPO / "README.md").read_text(encoding="utf-8")

@@ -1,0 +1,64 @@
+"""The report: French formatting, its content, and publishing that never leaves a half-written page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from report import formatting
+from report.build import build_report
+from report.publish import publish_report
+from warehouse import nightly
+
+
+def test_french_formatting():
+    assert formatting.fcfa(600_000_000) == "600\u202f000\u202f000\u00a0FCFA"
+    assert formatting.usd(1_044_760.05) == "1\u202f044\u202f760\u00a0$ US"
+    assert formatting.percent(0.0024, 2) == "0,24\u00a0%"
+    assert formatting.ratio(1.3576) == "×1,36"
+    assert formatting.date(dt.date(2026, 11, 22)) == "22/11/2026"
+    assert formatting.fcfa(None) == "-"
+
+
+def test_report_shows_nutrition_by_year_and_commitments(built_sample, tmp_path):
+    html = build_report(built_sample, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
+    text = html.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Achat d&#39;aliments thérapeutiques prêts à l&#39;emploi (ATPE)" in html
+    assert "<td class=\"num\">600 000 000 FCFA</td><td class=\"num\">468 000 000 FCFA</td>" in text
+    assert text.count('class="status-overdue">En retard</td>') == 8
+    assert "Doubler les fonds alloués à la nutrition dans le budget national" in text
+    assert "<td>2019</td>" in text and "<td>2024</td>" in text
+
+
+def test_publishing_replaces_the_report_in_one_rename(tmp_path):
+    reports = tmp_path / "reports"
+    for day, content in (("2026-11-21", "ancien"), ("2026-11-22", "nouveau"), ("2026-11-22", "corrigé")):
+        built = tmp_path / f"built-{content}"
+        built.mkdir()
+        (built / "index.html").write_text(content, encoding="utf-8")
+        page = publish_report(built, reports, day)
+        assert page.read_text(encoding="utf-8") == content
+    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == ["2026-11-21", "2026-11-22", "latest"]
+    assert (reports / "2026-11-21" / "index.html").read_text(encoding="utf-8") == "ancien"
+
+
+def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and_report(paths, built_sample):
+    """Ingest and dbt build on a candidate, then a crash: readers still see the last good night."""
+    import shutil
+
+    paths.warehouse.parent.mkdir(parents=True)
+    shutil.copy(built_sample, paths.warehouse)
+    built = build_report(paths.warehouse, paths.reports / ".staging" / "n1", dt.date(2026, 11, 22)).parent
+    publish_report(built, paths.reports, "2026-11-22")
+    before = (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
+              (paths.reports / "latest" / "index.html").read_bytes())
+
+    (paths.inbox / "partner_reports" / "nouveau.csv").write_text(
+        "Partenaire;Secteur;Montant dépensé\nGAD;Nutrition;1 000 000\n", encoding="utf-8")
+    ingested = nightly.ingest(paths, "night-2")
+    nightly.build(ingested["candidate"], dt.date(2026, 11, 23))
+    # ... the process dies here, before nightly.publish.
+
+    assert (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
+            (paths.reports / "latest" / "index.html").read_bytes()) == before
+    assert ingested["files_loaded"] == 1  # the candidate had the new file; the published warehouse does not
