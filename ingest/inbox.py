@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import ledger, reference, tabular
+from ingest import fts, iati, ledger, reference, tabular
+from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, typed_select
 
@@ -119,14 +120,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = _next_file_id(con)
-        result = _load_tabular(con, path, relative, file_id, load_batch)
+        result = _load(con, path, relative, file_id, load_batch)
         _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
                                "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
                                "rows_rejected": result.rows_rejected, **result.extra})
         con.execute("COMMIT")
         return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
                           result.rows_rejected)
-    except tabular.InputError as exc:
+    except InputError as exc:
         con.execute("ROLLBACK")
         _record(con, record | {"status": "rejected", "error": str(exc)})
         return FileResult(str(relative), "rejected", error=str(exc))
@@ -144,10 +145,19 @@ class _Loaded:
     extra: dict = field(default_factory=dict)
 
 
+def _load(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Loaded:
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
+    if suffix == ".json":
+        return _Loaded("fts", *fts.load(con, path, file_id, path.name, load_batch))
+    if suffix not in tabular.TABULAR_SUFFIXES:
+        raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
+    return _load_tabular(con, path, relative, file_id, load_batch)
+
+
 def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Loaded:
     suffix = path.suffix.lower()
-    if suffix not in tabular.TABULAR_SUFFIXES:
-        raise tabular.InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
     schemas = _schemas_for(relative)
     if suffix in {".csv", ".txt", ".tsv"}:
         text = tabular.prepare_csv(path)
@@ -158,7 +168,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
             try:
                 tabular.land_csv(con, text, layout, "landed")
             except duckdb.Error as exc:
-                raise tabular.InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
+                raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
             counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
         finally:
             text.cleanup()
@@ -191,12 +201,12 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
             layouts[sheet] = layout
     if not layouts:
         if not any(any(c for c in row) for grid in grids.values() for row in grid):
-            raise tabular.InputError("fichier vide / empty file")
+            raise InputError("fichier vide / empty file")
         hints = "; ".join(
             f"{s.label_fr}: colonnes manquantes {', '.join(tabular.missing_required(g, s))}"
             for s in schemas for g in list(grids.values())[:1]
         )
-        raise tabular.InputError(
+        raise InputError(
             "en-têtes non reconnus / headers not recognised - " + hints
         )
     return layouts

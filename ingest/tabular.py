@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from ingest.errors import InputError
 from ingest.schemas import (
     PERSONAL_DATA_HXL,
     TABULAR_SCHEMAS,
@@ -34,10 +35,6 @@ from ingest.schemas import (
 
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
 PREVIEW_ROWS = 40
-
-
-class InputError(Exception):
-    """A file or sheet that cannot be read; the message is for a data officer (French, then English)."""
 
 
 @dataclass

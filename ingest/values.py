@@ -83,7 +83,8 @@ def _blank(raw: str) -> str:
 def _redact(expr: str) -> str:
     """Names cannot be recognised in free text, but e-mail addresses and phone numbers can."""
     expr = f"regexp_replace({expr}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{{2,}}', '[courriel retiré]', 'g')"
-    return f"regexp_replace({expr}, '(\\+?223[ .]?)?\\b[0-9]{{2}}([ .]?[0-9]{{2}}){{3}}\\b', '[téléphone retiré]', 'g')"
+    phone = "\\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\\b|\\b[0-9]{2}([ .][0-9]{2}){3}\\b"
+    return f"regexp_replace({expr}, '{phone}', '[téléphone retiré]', 'g')"
 
 
 def _value(f: Field, raw: str, digits: str, scale: float) -> str:

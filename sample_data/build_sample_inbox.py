@@ -10,6 +10,7 @@ Every other amount is illustrative. Organisations and roles only: no person's na
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -253,8 +254,122 @@ def write_commitments() -> None:
     wb.save(INBOX / "commitments" / "suivi_engagements.xlsx")
 
 
+# --- IATI and FTS, in the formats their publishers use ---------------------------------------------------
+IATI_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03" generated-datetime="2025-01-15T00:00:00Z">
+ <iati-activity default-currency="EUR" humanitarian="1" hierarchy="1" last-updated-datetime="2025-01-10T00:00:00Z">
+  <iati-identifier>XM-EXEMPLE-DON-ML-NUT-2023-01</iati-identifier>
+  <reporting-org ref="XM-EXEMPLE-DON" type="10"><narrative xml:lang="fr">Bailleur exemple</narrative></reporting-org>
+  <title><narrative xml:lang="fr">Prise en charge de la malnutrition aiguë au Mali et au Niger</narrative>
+   <narrative xml:lang="en">Treatment of acute malnutrition in Mali and Niger</narrative></title>
+  <description><narrative xml:lang="fr">Achat d'ATPE et appui aux CSCOM.</narrative></description>
+  <participating-org ref="XM-EXEMPLE-DON" role="1" type="10"><narrative>Bailleur exemple</narrative></participating-org>
+  <participating-org ref="XM-DAC-41122" role="2" type="40"><narrative>UNICEF</narrative></participating-org>
+  <participating-org role="4" type="22"><narrative>Action Contre la Faim</narrative></participating-org>
+  <activity-status code="2"/>
+  <activity-date iso-date="2023-01-01" type="1"/><activity-date iso-date="2023-02-01" type="2"/>
+  <activity-date iso-date="2024-12-31" type="3"/>
+  <contact-info type="1"><person-name><narrative>Ne pas charger</narrative></person-name>
+   <email>personne@example.org</email><telephone>+223 76 00 00 00</telephone></contact-info>
+  <recipient-country code="ML" percentage="70"/>
+  <recipient-country code="NE" percentage="30"/>
+  <location><location-reach code="1"/><name><narrative>Mopti</narrative></name>
+   <administrative vocabulary="G1" level="1" code="ML05"/><point srsName="http://www.opengis.net/def/crs/EPSG/0/4326"><pos>14.49 -4.19</pos></point></location>
+  <sector vocabulary="1" code="12240" percentage="80"/>
+  <sector vocabulary="1" code="72040" percentage="20"/>
+  <budget type="1" status="2"><period-start iso-date="2023-01-01"/><period-end iso-date="2023-12-31"/>
+   <value currency="EUR" value-date="2023-01-01">1500000</value></budget>
+  <budget type="2" status="2"><period-start iso-date="2023-01-01"/><period-end iso-date="2023-12-31"/>
+   <value currency="EUR" value-date="2023-06-30">1800000</value></budget>
+  <transaction><transaction-type code="2"/><transaction-date iso-date="2023-02-01"/>
+   <value currency="EUR" value-date="2023-02-01">1800000</value>
+   <provider-org ref="XM-EXEMPLE-DON"><narrative>Bailleur exemple</narrative></provider-org>
+   <receiver-org ref="XM-DAC-41122"><narrative>UNICEF</narrative></receiver-org></transaction>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2023-03-15"/>
+   <value currency="EUR" value-date="2023-03-15">1000000</value>
+   <receiver-org ref="XM-DAC-41122"><narrative>UNICEF</narrative></receiver-org></transaction>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2024-01-20"/>
+   <value currency="EUR" value-date="2024-01-20">-50000</value>
+   <description><narrative xml:lang="fr">Désengagement du solde non utilisé</narrative></description></transaction>
+ </iati-activity>
+ <iati-activity default-currency="USD" humanitarian="0">
+  <iati-identifier>XM-EXEMPLE-ONG-ML-PS-2024-02</iati-identifier>
+  <reporting-org ref="XM-EXEMPLE-ONG" type="21"><narrative>ONG internationale exemple</narrative></reporting-org>
+  <title><narrative xml:lang="fr">Transferts monétaires et protection sociale adaptative - Ségou</narrative></title>
+  <participating-org ref="XM-EXEMPLE-ONG" role="4" type="21"><narrative>ONG internationale exemple</narrative></participating-org>
+  <participating-org ref="XM-DAC-41140" role="1" type="40"><narrative>PAM</narrative></participating-org>
+  <activity-status code="2"/>
+  <recipient-country code="ML" percentage="100"/>
+  <sector vocabulary="1" code="16010"/>
+  <budget type="1"><period-start iso-date="2024-01-01"/><period-end iso-date="2024-12-31"/>
+   <value value-date="2024-01-01">400000</value></budget>
+  <transaction><transaction-type code="1"/><transaction-date iso-date="2024-02-10"/>
+   <value value-date="2024-02-10">400000</value>
+   <provider-org ref="XM-DAC-41140" provider-activity-id="XM-DAC-41140-ML-2024"><narrative>PAM</narrative></provider-org></transaction>
+  <transaction><transaction-type code="4"/><transaction-date iso-date="2024-06-30"/>
+   <value currency="XOF" value-date="2024-06-30">98500000</value></transaction>
+ </iati-activity>
+</iati-activities>
+"""
+
+
+def _fts_flow(flow_id, amount_usd, status, flow_type="Standard", original=None, parent=None, children=None,
+              donor=("Bailleur exemple", "9001"), recipient=("UNICEF", "2908"), cluster="Nutrition"):
+    return {
+        "id": str(flow_id), "versionId": 1, "amountUSD": amount_usd, "status": status, "flowType": flow_type,
+        "contributionType": "financial", "method": "Traditional aid", "boundary": "incoming", "onBoundary": "single",
+        "date": "2024-03-31T00:00:00Z", "decisionDate": "2024-02-15T00:00:00Z",
+        "firstReportedDate": "2024-02-20T00:00:00Z", "budgetYear": None, "newMoney": True,
+        "originalAmount": original[0] if original else None, "originalCurrency": original[1] if original else None,
+        "exchangeRate": original[2] if original else None, "parentFlowId": parent, "childFlowIds": children,
+        "description": f"{cluster} - Mali 2024", "keywords": None, "refCode": f"EX-{flow_id}",
+        "createdAt": "2024-02-20T10:00:00.000Z", "updatedAt": "2024-04-01T10:00:00.000Z",
+        "sourceObjects": [
+            {"type": "Organization", "id": donor[1], "name": donor[0], "behavior": "single", "organizationTypes": ["Government"]},
+            {"type": "UsageYear", "id": "45", "name": "2024", "behavior": "single"}],
+        "destinationObjects": [
+            {"type": "Organization", "id": recipient[1], "name": recipient[0], "behavior": "single",
+             "organizationTypes": ["UN agency"]},
+            {"type": "Location", "id": "137", "name": "Mali", "behavior": "single"},
+            {"type": "Plan", "id": "1190", "name": "Mali Humanitarian Response Plan 2024", "behavior": "single"},
+            {"type": "GlobalCluster", "id": "10", "name": cluster, "behavior": "single"},
+            {"type": "UsageYear", "id": "45", "name": "2024", "behavior": "single"}],
+        "reportDetails": [{"sourceType": "Primary", "organization": donor[0], "reportChannel": "FTS Web", "date": "2024-02-20"}],
+    }
+
+
+def write_fts_pages() -> None:
+    """Two pages of an FTS flow search for Mali 2024, the first pointing to the second by meta.nextLink."""
+    pages = [
+        [_fts_flow(900001, 2_000_000, "commitment", "Parked", children=[900002, 900003]),
+         _fts_flow(900002, 1_200_000, "paid", parent=900001),
+         _fts_flow(900003, 800_000, "paid", parent=900001, recipient=("Action Contre la Faim", "2917"))],
+        [_fts_flow(900004, 457_331, "paid", original=(250_000_000, "XOF", 546.65)),
+         _fts_flow(900005, 300_000, "pledge", cluster="Food Security"),
+         _fts_flow(900006, 150_000, "paid", "Pass through", donor=("UNICEF", "2908"),
+                   recipient=("Action Contre la Faim", "2917"))],
+    ]
+    folder = INBOX / "fts"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, flows in enumerate(pages, 1):
+        meta = {"language": "en", "count": sum(len(p) for p in pages)}
+        if number < len(pages):
+            meta["nextLink"] = f"https://api.hpc.tools/v1/public/fts/flow?locationid=137&year=2024&page={number + 1}"
+        body = {"status": "ok", "data": {"flows": flows}, "meta": meta}
+        (folder / f"fts_mali_2024_page_{number}.json").write_text(json.dumps(body, ensure_ascii=False, indent=1),
+                                                                 encoding="utf-8")
+
+
+def write_iati() -> None:
+    folder = INBOX / "iati"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "activites_mali_exemple.xml").write_text(IATI_XML, encoding="utf-8")
+
+
 def main() -> None:
     (INBOX / "commitments").mkdir(parents=True, exist_ok=True)
+    write_iati()
+    write_fts_pages()
     write_budget_lines()
     write_local_government_budgets()
     write_partner_report_csv()

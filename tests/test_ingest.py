@@ -18,6 +18,9 @@ SAMPLE_FILES = {
     "commitments/suivi_engagements.xlsx": 19,
     "partner_reports/3W_nutrition_T1_2024.csv": 5,
     "partner_reports/3W_relevement_precoce_T2_2024.xlsx": 3,
+    "iati/activites_mali_exemple.xml": 2,
+    "fts/fts_mali_2024_page_1.json": 3,
+    "fts/fts_mali_2024_page_2.json": 3,
 }
 
 
@@ -117,12 +120,18 @@ def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_pat
 def test_rows_read_equal_rows_loaded_plus_rejected_for_every_file(inbox, tmp_path):
     (inbox / "partner_reports" / "erreurs.csv").write_text(
         "Partenaire;Secteur;Montant dépensé\nACF;Nutrition;x\nHKI;Nutrition;10\n", encoding="utf-8")
+    (inbox / "iati" / "mauvais.xml").write_text(
+        "<iati-activities><iati-activity><iati-identifier>A</iati-identifier><transaction><value>x</value>"
+        "</transaction></iati-activity><iati-activity><iati-identifier>B</iati-identifier></iati-activity>"
+        "</iati-activities>", encoding="utf-8")
     _, warehouse = _ingest(inbox, tmp_path)
-    for path, read, loaded, rejected, raw_rows, reject_lines in query(warehouse, """
+    units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in ("raw.partner_reports", "raw.budget_lines",
+                               "raw.commitments", "raw.iati_activities", "raw.fts_flows"))
+    assert query(warehouse, "SELECT rows_read, rows_loaded, rows_rejected FROM ops.files WHERE file_name = 'mauvais.xml'") == [
+        (2, 1, 1)]
+    for path, read, loaded, rejected, raw_rows, reject_lines in query(warehouse, f"""
             SELECT f.path, f.rows_read, f.rows_loaded, f.rows_rejected,
-                   (SELECT count(*) FROM (SELECT file_id FROM raw.partner_reports UNION ALL
-                                          SELECT file_id FROM raw.budget_lines UNION ALL
-                                          SELECT file_id FROM raw.commitments) r WHERE r.file_id = f.file_id),
+                   (SELECT count(*) FROM ({units}) r WHERE r.file_id = f.file_id),
                    (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id)
             FROM ops.files f WHERE f.status = 'loaded'"""):
         assert read == loaded + rejected, path

@@ -51,7 +51,7 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert "600 000 000 FCFA" in html
     assert "Données au 22 novembre 2026" in html
     assert (paths.reports / "latest").resolve() == paths.reports / "2026-11-22"
-    assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(5,)]
+    assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(8,)]
     assert not list(paths.candidates.glob("*.duckdb"))  # the candidate became the published warehouse
 
     first_page, first_marts = page.read_bytes(), _marts(paths.warehouse)

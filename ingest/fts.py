@@ -1,0 +1,128 @@
+"""OCHA FTS flow pages (`/v1/public/fts/flow` responses) -> raw.fts_flows and raw.fts_flow_objects.
+
+Every field of a flow is kept: the main ones as columns, and the whole flow as JSON (e-mails and phone
+numbers redacted) so that nothing the source said is lost. Source and destination objects (organisations,
+locations, plans, projects, clusters, usage years) get one row each, in full.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.errors import InputError
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+PHONE = re.compile(r"\+\d{1,3}[ .]?\d{2}([ .]?\d{2}){3}\b|\b\d{2}([ .]\d{2}){3}\b")
+
+FLOW_COLUMNS = {
+    "flow_id": "VARCHAR", "version_id": "INTEGER", "status": "VARCHAR", "flow_type": "VARCHAR",
+    "contribution_type": "VARCHAR", "method": "VARCHAR", "boundary": "VARCHAR", "on_boundary": "VARCHAR",
+    "amount_usd": "DOUBLE", "original_amount": "DOUBLE", "original_currency": "VARCHAR", "exchange_rate": "DOUBLE",
+    "flow_date": "DATE", "decision_date": "DATE", "first_reported_date": "DATE", "budget_year": "VARCHAR",
+    "new_money": "BOOLEAN", "parent_flow_id": "VARCHAR", "child_flow_ids": "VARCHAR[]", "description": "VARCHAR",
+    "keywords": "VARCHAR[]", "ref_code": "VARCHAR", "created_at": "TIMESTAMP", "updated_at": "TIMESTAMP",
+    "flow_json": "JSON",
+}
+OBJECT_COLUMNS = {
+    "flow_id": "VARCHAR", "version_id": "INTEGER", "direction": "VARCHAR", "object_type": "VARCHAR",
+    "object_id": "VARCHAR", "object_name": "VARCHAR", "behavior": "VARCHAR", "organization_types": "VARCHAR[]",
+    "organization_subtypes": "VARCHAR[]", "object_code": "VARCHAR", "object_json": "JSON",
+}
+LINEAGE = "file_id BIGINT NOT NULL, flow_index INTEGER NOT NULL, load_batch VARCHAR NOT NULL"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in (("raw.fts_flows", FLOW_COLUMNS), ("raw.fts_flow_objects", OBJECT_COLUMNS)):
+        cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({LINEAGE}, {cols})")
+
+
+def _scrub(value):
+    """E-mail addresses and phone numbers in text values (never in numbers) are replaced."""
+    if isinstance(value, str):
+        return PHONE.sub("[téléphone retiré]", EMAIL.sub("[courriel retiré]", value))
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _redacted(value) -> str:
+    return json.dumps(_scrub(value), ensure_ascii=False)
+
+
+def _date(text):
+    return str(text)[:10] if text else None
+
+
+def _ts(text):
+    return str(text).replace("T", " ").rstrip("Z")[:26] if text else None
+
+
+def _ids(value):
+    return [str(v) for v in value] if value else None
+
+
+def read_page(path: Path) -> dict:
+    if path.stat().st_size == 0:
+        raise InputError("fichier vide / empty file")
+    try:
+        page = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"JSON tronqué ou mal formé / truncated or malformed JSON: {exc}") from exc
+    data = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(data, dict):
+        raise InputError("pas une réponse de l'API FTS (clé 'data' absente) / not an FTS API response")
+    if "flows" not in data:
+        kind = "plans" if "plans" in data else "report3" if "report3" in data else "inconnu"
+        raise InputError(
+            f"réponse FTS de type « {kind} » non chargée : seules les pages de flux (/fts/flow) le sont / "
+            f"FTS '{kind}' response not loaded: only flow pages (/fts/flow) are"
+        )
+    return page
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str) -> tuple[int, int, int]:
+    """Insert one page of flows; returns (flows read, loaded, rejected)."""
+    flows = read_page(path)["data"]["flows"]
+    flow_rows, object_rows, rejects = [], [], []
+    for index, f in enumerate(flows):
+        if not isinstance(f, dict) or f.get("id") in (None, "") or not isinstance(f.get("amountUSD"), (int, float)):
+            raw = f.get("amountUSD") if isinstance(f, dict) else f
+            rejects.append((index, "id/amountUSD", str(raw)[:200], "flux sans identifiant ou montant USD",
+                            "flow without id or USD amount"))
+            continue
+        flow_id, version = str(f["id"]), f.get("versionId")
+        flow_rows.append((
+            index, flow_id, version, f.get("status"), f.get("flowType"), f.get("contributionType"), f.get("method"),
+            f.get("boundary"), f.get("onBoundary"), f.get("amountUSD"), f.get("originalAmount"),
+            f.get("originalCurrency"), f.get("exchangeRate"), _date(f.get("date")), _date(f.get("decisionDate")),
+            _date(f.get("firstReportedDate")), f.get("budgetYear"), f.get("newMoney"),
+            str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None, _ids(f.get("childFlowIds")),
+            f.get("description"), _ids(f.get("keywords")), f.get("refCode"), _ts(f.get("createdAt")),
+            _ts(f.get("updatedAt")), _redacted(f),
+        ))
+        for direction, key in (("source", "sourceObjects"), ("destination", "destinationObjects")):
+            for obj in f.get(key) or []:
+                object_rows.append((
+                    index, flow_id, version, direction, obj.get("type"), str(obj.get("id")), obj.get("name"),
+                    obj.get("behavior"), _ids(obj.get("organizationTypes")), _ids(obj.get("organizationSubTypes")),
+                    obj.get("code"), _redacted(obj),
+                ))
+    for table, rows, columns in (("raw.fts_flows", flow_rows, FLOW_COLUMNS), ("raw.fts_flow_objects", object_rows, OBJECT_COLUMNS)):
+        if rows:
+            frame = pd.DataFrame.from_records(rows, columns=["flow_index", *columns])
+            con.register("_fts", frame)
+            casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
+            con.execute(f"INSERT INTO {table} SELECT ?, flow_index, ?, {casts} FROM _fts", [file_id, load_batch])
+            con.unregister("_fts")
+    for index, column, raw, fr, en in rejects:
+        con.execute("INSERT INTO ops.rejects VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                    [file_id, file_name, index, column, raw, fr, en, load_batch])
+    return len(flows), len(flow_rows), len(rejects)

@@ -1,0 +1,212 @@
+"""IATI activity XML (standard 2.01-2.03) -> raw.iati_* tables.
+
+Streams `iati-activity` elements, keeps every budget and transaction (negative values too: de-obligations
+are real), participating organisations with their roles, recipient countries and regions, sectors with
+their vocabularies and percentages, and locations. `contact-info` (people's names, e-mails and phones)
+is never read. A file that is truncated or not well-formed is rejected whole: no half file is loaded.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.errors import InputError
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PREFERRED_LANGS = ("fr", "en")
+
+# Table -> columns (after file_id, activity_index, iati_identifier, load_batch), all text but values and shares.
+TABLES: dict[str, dict[str, str]] = {
+    "raw.iati_activities": {
+        "standard_version": "VARCHAR", "default_currency": "VARCHAR", "reporting_org_ref": "VARCHAR",
+        "reporting_org_name": "VARCHAR", "reporting_org_type": "VARCHAR", "title": "VARCHAR",
+        "description": "VARCHAR", "activity_status": "VARCHAR", "humanitarian": "BOOLEAN", "hierarchy": "VARCHAR",
+        "planned_start": "DATE", "actual_start": "DATE", "planned_end": "DATE", "actual_end": "DATE",
+        "last_updated": "VARCHAR",
+    },
+    "raw.iati_participating_orgs": {
+        "org_ref": "VARCHAR", "org_name": "VARCHAR", "org_role": "VARCHAR", "org_type": "VARCHAR",
+        "org_activity_id": "VARCHAR",
+    },
+    "raw.iati_budgets": {
+        "budget_type": "VARCHAR", "budget_status": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
+        "value": "DOUBLE", "currency": "VARCHAR", "value_date": "DATE",
+    },
+    "raw.iati_transactions": {
+        "transaction_index": "INTEGER", "transaction_ref": "VARCHAR", "transaction_type": "VARCHAR",
+        "transaction_date": "DATE", "value": "DOUBLE", "currency": "VARCHAR", "value_date": "DATE",
+        "description": "VARCHAR", "provider_org_ref": "VARCHAR", "provider_org_name": "VARCHAR",
+        "provider_activity_id": "VARCHAR", "receiver_org_ref": "VARCHAR", "receiver_org_name": "VARCHAR",
+        "receiver_activity_id": "VARCHAR", "sector_code": "VARCHAR", "sector_vocabulary": "VARCHAR",
+        "recipient_country_code": "VARCHAR", "recipient_region_code": "VARCHAR", "humanitarian": "BOOLEAN",
+    },
+    "raw.iati_recipient_countries": {"country_code": "VARCHAR", "percentage": "DOUBLE"},
+    "raw.iati_recipient_regions": {"region_code": "VARCHAR", "region_vocabulary": "VARCHAR", "percentage": "DOUBLE"},
+    "raw.iati_sectors": {"sector_code": "VARCHAR", "sector_vocabulary": "VARCHAR", "percentage": "DOUBLE",
+                         "sector_name": "VARCHAR"},
+    "raw.iati_locations": {"location_ref": "VARCHAR", "location_name": "VARCHAR", "point_pos": "VARCHAR",
+                           "admin_codes": "VARCHAR", "location_reach": "VARCHAR"},
+}
+LINEAGE = "file_id BIGINT NOT NULL, activity_index INTEGER NOT NULL, iati_identifier VARCHAR, load_batch VARCHAR NOT NULL"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in TABLES.items():
+        cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({LINEAGE}, {cols})")
+
+
+def _narrative(el: ET.Element | None) -> str | None:
+    if el is None:
+        return None
+    texts = {(n.get(XML_LANG) or "").lower(): (n.text or "").strip() for n in el.findall("narrative")}
+    texts = {k: v for k, v in texts.items() if v}
+    for lang in PREFERRED_LANGS:
+        if texts.get(lang):
+            return texts[lang]
+    return next(iter(texts.values()), (el.text or "").strip() or None)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(str(text).strip().replace(",", "")) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date(text: str | None) -> str | None:
+    text = (text or "").strip()[:10]
+    return text if len(text) == 10 and text[4] == "-" and text[7] == "-" else None
+
+
+def _flag(text: str | None) -> bool | None:
+    return None if text is None else text.strip().lower() in {"1", "true"}
+
+
+@dataclass
+class _Rows:
+    tables: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    rejects: list[tuple] = field(default_factory=list)  # (activity_index, column, raw value, reason fr, reason en)
+    activities: int = 0
+
+
+def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> None:
+    ident = (el.findtext("iati-identifier") or "").strip() or None
+    if ident is None:
+        out.rejects.append((index, "iati-identifier", None, "identifiant IATI manquant", "missing IATI identifier"))
+        return
+    bad = [t.findtext("value") for t in el.findall("transaction") if _number(t.findtext("value")) is None]
+    if bad:
+        out.rejects.append((index, "transaction/value", bad[0], "montant de transaction illisible, activité rejetée",
+                            "transaction value is not a number, activity rejected"))
+        return
+    currency = el.get("default-currency")
+    dates = {d.get("type"): _date(d.get("iso-date")) for d in el.findall("activity-date")}
+    rep = el.find("reporting-org")
+    key = (index, ident)
+    out.tables["raw.iati_activities"].append(key + (
+        el.get("version") or version, currency, rep.get("ref") if rep is not None else None, _narrative(rep),
+        rep.get("type") if rep is not None else None, _narrative(el.find("title")), _narrative(el.find("description")),
+        (el.find("activity-status").get("code") if el.find("activity-status") is not None else None),
+        _flag(el.get("humanitarian")), el.get("hierarchy"), dates.get("1"), dates.get("2"), dates.get("3"),
+        dates.get("4"), el.get("last-updated-datetime"),
+    ))
+    for org in el.findall("participating-org"):
+        out.tables["raw.iati_participating_orgs"].append(key + (
+            org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id")))
+    for b in el.findall("budget"):
+        value = b.find("value")
+        out.tables["raw.iati_budgets"].append(key + (
+            b.get("type"), b.get("status"), _date(b.find("period-start").get("iso-date") if b.find("period-start") is not None else None),
+            _date(b.find("period-end").get("iso-date") if b.find("period-end") is not None else None),
+            _number(value.text if value is not None else None),
+            (value.get("currency") if value is not None else None) or currency,
+            _date(value.get("value-date") if value is not None else None)))
+    for t_index, t in enumerate(el.findall("transaction")):
+        value = t.find("value")
+        raw_value = value.text
+        provider, receiver = t.find("provider-org"), t.find("receiver-org")
+        sector, country, region = t.find("sector"), t.find("recipient-country"), t.find("recipient-region")
+        out.tables["raw.iati_transactions"].append(key + (
+            t_index, t.get("ref"), t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
+            _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
+            _number(raw_value), value.get("currency") or currency, _date(value.get("value-date")),
+            _narrative(t.find("description")),
+            provider.get("ref") if provider is not None else None, _narrative(provider),
+            provider.get("provider-activity-id") if provider is not None else None,
+            receiver.get("ref") if receiver is not None else None, _narrative(receiver),
+            receiver.get("receiver-activity-id") if receiver is not None else None,
+            sector.get("code") if sector is not None else None,
+            (sector.get("vocabulary") or "1") if sector is not None else None,
+            country.get("code") if country is not None else None, region.get("code") if region is not None else None,
+            _flag(t.get("humanitarian"))))
+    for c in el.findall("recipient-country"):
+        out.tables["raw.iati_recipient_countries"].append(key + (c.get("code"), _number(c.get("percentage"))))
+    for r in el.findall("recipient-region"):
+        out.tables["raw.iati_recipient_regions"].append(key + (r.get("code"), r.get("vocabulary") or "1",
+                                                              _number(r.get("percentage"))))
+    for s in el.findall("sector"):
+        out.tables["raw.iati_sectors"].append(key + (s.get("code"), s.get("vocabulary") or "1",
+                                                     _number(s.get("percentage")), _narrative(s)))
+    for loc in el.findall("location"):
+        admins = ";".join(f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.findall("administrative"))
+        out.tables["raw.iati_locations"].append(key + (
+            loc.get("ref"), _narrative(loc.find("name")), loc.findtext("point/pos"), admins or None,
+            loc.find("location-reach").get("code") if loc.find("location-reach") is not None else None))
+    out.activities += 1
+
+
+def parse(path: Path) -> _Rows:
+    if path.stat().st_size == 0:
+        raise InputError("fichier vide / empty file")
+    out = _Rows()
+    version = None
+    index = 0
+    root = None
+    try:
+        for event, el in ET.iterparse(path, events=("start", "end")):
+            if event == "start":
+                if root is None:
+                    root = el.tag
+                    if root not in {"iati-activities", "iati-activity"}:
+                        raise InputError(f"pas un fichier d'activités IATI (racine <{root}>) / not IATI activity XML")
+                    version = el.get("version")
+                continue
+            if el.tag == "iati-activity":
+                _activity(el, index, version, out)
+                index += 1
+                el.clear()
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise InputError(
+            f"XML tronqué ou mal formé ligne {line}, colonne {column} ; aucune activité chargée / "
+            f"truncated or malformed XML at line {line}, column {column}; nothing loaded"
+        ) from exc
+    if index == 0:
+        raise InputError("aucune activité IATI dans le fichier / no IATI activity in the file")
+    return out
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str) -> tuple[int, int, int]:
+    """Insert a parsed file; returns (activities read, loaded, rejected)."""
+    rows = parse(path)
+    for table, records in rows.tables.items():
+        if not records:
+            continue
+        columns = ["activity_index", "iati_identifier", *TABLES[table]]
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        con.register("_iati", frame)
+        casts = ", ".join(f"CAST({c} AS {TABLES[table].get(c, 'VARCHAR')}) AS {c}" for c in columns[2:])
+        con.execute(f"INSERT INTO {table} SELECT ?, activity_index, iati_identifier, ?, {casts} FROM _iati",
+                    [file_id, load_batch])
+        con.unregister("_iati")
+    for activity_index, column, raw, fr, en in rows.rejects:
+        con.execute("INSERT INTO ops.rejects VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                    [file_id, file_name, activity_index, column, raw, fr, en, load_batch])
+    rejected = len({r[0] for r in rows.rejects})
+    return rows.activities + rejected, rows.activities, rejected

@@ -1,0 +1,124 @@
+"""IATI activity XML and OCHA FTS flow pages: the shared real files, ours, and broken ones."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from ingest import fts, iati, ledger
+from ingest.errors import InputError
+from tests.conftest import SAMPLE_INBOX, shared_path
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    ledger.ensure_tables(connection)
+    yield connection
+    connection.close()
+
+
+def test_real_iati_files_keep_transactions_budgets_and_splits(con):
+    totals = {}
+    for name in ("dportal_7.xml", "dportal_76.xml", "dportal_dflat_activities.xml",
+                 "iati_activity_standard_example_annotated.xml"):
+        totals[name] = iati.load(con, shared_path("real-data", "iati", name), 1, name, "b")
+    assert totals["dportal_7.xml"] == (100, 100, 0)
+    assert totals["iati_activity_standard_example_annotated.xml"] == (1, 1, 0)
+    [(transactions, negative, xdr)] = con.execute("""
+        SELECT count(*), count(*) FILTER (value < 0), count(*) FILTER (currency = 'XDR') FROM raw.iati_transactions""").fetchall()
+    assert transactions == 2123 and negative > 0 and xdr > 0
+    # Mali among several countries, with its percentage.
+    assert con.execute("""SELECT percentage FROM raw.iati_recipient_countries
+                          WHERE iati_identifier = 'CA-3-D001692001' AND country_code = 'ML'""").fetchall() == [(28.1,)]
+    # DAC 12240 basic nutrition appears with a vocabulary.
+    assert con.execute("SELECT count(*) FROM raw.iati_sectors WHERE sector_code = '12240' AND sector_vocabulary = '1'").fetchall()[0][0] > 0
+
+
+def test_our_iati_file_budgets_roles_and_contact_info_never_read(con):
+    path = SAMPLE_INBOX / "iati" / "activites_mali_exemple.xml"
+    assert iati.load(con, path, 1, path.name, "b") == (2, 2, 0)
+    assert con.execute("SELECT budget_type, value, currency FROM raw.iati_budgets ORDER BY ALL").fetchall() == [
+        ("1", 400_000, "USD"), ("1", 1_500_000, "EUR"), ("2", 1_800_000, "EUR")]
+    assert con.execute("""SELECT transaction_type, value, currency FROM raw.iati_transactions
+                          WHERE iati_identifier LIKE '%NUT%' ORDER BY transaction_index""").fetchall() == [
+        ("2", 1_800_000, "EUR"), ("3", 1_000_000, "EUR"), ("3", -50_000, "EUR")]
+    assert con.execute("SELECT org_role, org_name FROM raw.iati_participating_orgs WHERE org_role = '4' ORDER BY 2").fetchall() == [
+        ("4", "Action Contre la Faim"), ("4", "ONG internationale exemple")]
+    assert con.execute("SELECT title FROM raw.iati_activities WHERE iati_identifier LIKE '%NUT%'").fetchall() == [
+        ("Prise en charge de la malnutrition aiguë au Mali et au Niger",)]
+    everything = str(con.execute("SELECT * FROM raw.iati_activities").fetchall())
+    assert "example.org" not in everything and "Ne pas charger" not in everything
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "fichier vide"),
+    (b"<?xml version='1.0'?><iati-activities><iati-activity><iati-identifier>X</iati-identifier><title>",
+     "XML tronqué ou mal formé ligne 1"),
+    (b"<?xml version='1.0'?><iati-organisations><iati-organisation/></iati-organisations>",
+     "pas un fichier d'activités IATI"),
+])
+def test_broken_iati_files_are_rejected_whole(con, tmp_path, content, message):
+    path = tmp_path / "f.xml"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        iati.load(con, path, 1, path.name, "b")
+    assert con.execute("SELECT count(*) FROM raw.iati_activities").fetchall() == [(0,)]
+
+
+def test_truncated_real_iati_file_loads_nothing(con, tmp_path):
+    data = shared_path("real-data", "iati", "dportal_76.xml").read_bytes()
+    path = tmp_path / "tronque.xml"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="XML tronqué"):
+        iati.load(con, path, 1, path.name, "b")
+
+
+def test_iati_activity_with_an_unreadable_transaction_is_rejected_with_its_reason(con, tmp_path):
+    path = tmp_path / "a.xml"
+    path.write_text("""<iati-activities version="2.03">
+      <iati-activity><iati-identifier>A-1</iati-identifier><transaction><transaction-type code="3"/>
+        <value>beaucoup</value></transaction></iati-activity>
+      <iati-activity><iati-identifier>A-2</iati-identifier></iati-activity>
+      <iati-activity><title/></iati-activity></iati-activities>""", encoding="utf-8")
+    assert iati.load(con, path, 7, path.name, "b") == (3, 1, 2)
+    assert con.execute("SELECT line_number, column_name, raw_value FROM ops.rejects ORDER BY 1").fetchall() == [
+        (0, "transaction/value", "beaucoup"), (2, "iati-identifier", None)]
+
+
+def test_real_fts_pages_keep_every_flow_and_its_objects(con):
+    read = [fts.load(con, shared_path("real-data", "fts", name), i, name, "b") for i, name in enumerate(
+        ("custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
+         "custom-search-locationid-171-year-2020-page-3.json"), 1)]
+    flows = sum(r[1] for r in read)
+    assert flows == json.loads(shared_path("real-data", "fts", "custom-search-locationid-171-year-2020.json").read_text())["meta"]["count"]
+    types = dict(con.execute("SELECT flow_type, count(*) FROM raw.fts_flows GROUP BY 1").fetchall())
+    assert set(types) == {"Standard", "Parked", "Pass through", "Carryover"}
+    [(parked_with_children,)] = con.execute(
+        "SELECT count(*) FROM raw.fts_flows WHERE flow_type = 'Parked' AND len(child_flow_ids) > 0").fetchall()
+    assert parked_with_children > 0
+    # CAD 1 250 000 at 1.375 -> 909 091 USD: the source's own conversion is kept beside the amount.
+    assert con.execute("""SELECT original_amount, original_currency, exchange_rate, amount_usd FROM raw.fts_flows
+                          WHERE flow_id = '227704'""").fetchall() == [(1_250_000, "CAD", 1.375, 909_091)]
+    objects = dict(con.execute("SELECT object_type, count(*) FROM raw.fts_flow_objects GROUP BY 1").fetchall())
+    assert {"Organization", "Location", "Plan", "Project", "GlobalCluster", "UsageYear"} <= set(objects)
+    assert con.execute("SELECT count(*) FROM raw.fts_flows WHERE json_extract(flow_json, '$.reportDetails') IS NULL").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("2-fts-flow-plan-overview-progress-2020.json", "réponse FTS de type « plans » non chargée"),
+    ("1-fts-flow-custom-search-planid-832-groupby-cluster.json", "réponse FTS de type « report3 » non chargée"),
+])
+def test_other_fts_responses_are_refused_with_a_clear_reason(con, name, message):
+    with pytest.raises(InputError, match=message):
+        fts.load(con, shared_path("real-data", "fts", name), 1, name, "b")
+
+
+def test_truncated_fts_page_is_rejected(con, tmp_path):
+    data = shared_path("real-data", "fts", "custom-search-locationid-171-year-2020-page-3.json").read_bytes()
+    path = tmp_path / "p.json"
+    path.write_bytes(data[:5000])
+    with pytest.raises(InputError, match="JSON tronqué ou mal formé"):
+        fts.load(con, path, 1, path.name, "b")
