@@ -5,15 +5,28 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import Asset, CronTriggerTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from warehouse import nightly
 from warehouse.settings import paths
 
 BAMAKO = pendulum.timezone("Africa/Bamako")
+INBOX_FEEDS = Asset("file://inbox/feeds", group="budget_warehouse")
 RAW_LAYER = Asset("duckdb://warehouse/raw", group="budget_warehouse")
 PUBLISHED = Asset("duckdb://warehouse/marts", group="budget_warehouse")
+
+
+def _iati_api_key() -> str | None:
+    """From the Airflow connection `iati_datastore` (password), else IATI_API_KEY; never logged."""
+    import os
+
+    from airflow.sdk import Connection
+
+    try:
+        return Connection.get("iati_datastore").password
+    except Exception:  # no such connection: the environment may hold the key
+        return os.environ.get("IATI_API_KEY")
 
 
 def _run() -> tuple[str, dt.date]:
@@ -34,7 +47,13 @@ def _run() -> tuple[str, dt.date]:
     doc_md=__doc__,
 )
 def budget_nightly():
-    @task(outlets=[RAW_LAYER])
+    @task(outlets=[INBOX_FEEDS])
+    def fetch_feeds() -> dict:
+        _, run_date = _run()
+        return nightly.fetch_feeds(paths(), run_date, _iati_api_key())
+
+    # A feed down after its last try fails fetch_feeds, but the files already in the inbox still go in.
+    @task(outlets=[RAW_LAYER], trigger_rule=TriggerRule.ALL_DONE)
     def ingest_inbox() -> dict:
         run_id, _ = _run()
         return nightly.ingest(paths(), run_id)
@@ -66,7 +85,10 @@ def budget_nightly():
         _, run_date = _run()
         return nightly.publish(built["candidate"], built["report"], paths(), run_date)
 
-    publish(build_report(quality_gate(dbt_build(ingest_inbox()))))
+    fetched = fetch_feeds()
+    ingested = ingest_inbox()
+    fetched >> ingested
+    publish(build_report(quality_gate(dbt_build(ingested))))
 
 
 budget_nightly()

@@ -31,7 +31,7 @@ def _marts(warehouse):
 
 
 def test_dag_declares_the_nightly_flow(dag):
-    order = ["ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish"]
+    order = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish"]
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in zip(order, order[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
@@ -40,6 +40,7 @@ def test_dag_declares_the_nightly_flow(dag):
     assert dag.timetable.expression == "30 2 * * *"
     assert all(t.retries == 2 for t in dag.tasks)
     assert [o.uri for o in dag.get_task("ingest_inbox").outlets] == ["duckdb://warehouse/raw"]
+    assert dag.get_task("ingest_inbox").trigger_rule == "all_done"
 
 
 @pytest.mark.airflow

@@ -16,6 +16,42 @@ from warehouse.settings import Paths
 log = logging.getLogger(__name__)
 
 
+def fetch_feeds(paths: Paths, run_date: dt.date, iati_api_key: str | None) -> dict:
+    """Fetch the configured feeds into the inbox; a feed that is not configured is skipped.
+
+    FTS_FLOW_QUERY   e.g. "locationid=137&year=2024" (FTS location 137 is Mali)
+    IATI_DATASTORE_QUERY  e.g. "recipient_country_code:ML", with the key in the Airflow connection
+                     `iati_datastore` (password) or IATI_API_KEY
+    """
+    import os
+    from urllib.parse import parse_qsl
+
+    from ingest import feeds
+
+    fetched, failures = {}, []
+    fts_query = os.environ.get("FTS_FLOW_QUERY")
+    if fts_query:
+        try:
+            fetched["fts"] = str(feeds.fetch_fts_flows(
+                paths.inbox, dict(parse_qsl(fts_query)), os.environ.get("FTS_API_URL", feeds.FTS_URL), today=run_date))
+        except feeds.FeedError as exc:
+            failures.append(str(exc))
+    iati_query = os.environ.get("IATI_DATASTORE_QUERY")
+    if iati_query:
+        if not iati_api_key:
+            failures.append("Datastore IATI : clé d'API absente (connexion iati_datastore ou IATI_API_KEY) / no API key")
+        else:
+            try:
+                fetched["iati"] = str(feeds.fetch_iati_activities(
+                    paths.inbox, iati_query, iati_api_key,
+                    os.environ.get("IATI_DATASTORE_URL", feeds.IATI_DATASTORE_URL), today=run_date))
+            except feeds.FeedError as exc:
+                failures.append(str(exc))
+    if failures:
+        raise feeds.FeedError("\n".join(failures))
+    return fetched
+
+
 class QualityGateFailed(Exception):
     """The data broke an expectation: a person must look at it, retrying will not help."""
 

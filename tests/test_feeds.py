@@ -1,0 +1,155 @@
+"""FTS and IATI Datastore connectors against a real HTTP server on 127.0.0.1 serving recorded responses."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ingest.feeds import FeedError, HttpPolicy, fetch_fts_flows, fetch_iati_activities
+from ingest.inbox import ingest_inbox
+from tests.conftest import SAMPLE_INBOX, query, shared_path
+
+FAST = HttpPolicy(retries=3, backoff=0.01, connect_timeout=2, read_timeout=0.5)
+FTS_PAGES = ["custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
+             "custom-search-locationid-171-year-2020-page-3.json"]
+API_KEY = "cle-secrete-de-test-0123456789"
+
+
+class Recorded:
+    """What the server answers: recorded bodies, and faults to inject before them, per page."""
+
+    def __init__(self):
+        self.fts: list[dict] = []
+        self.iati_pages: list[bytes] = []
+        self.faults: dict[str, list[str]] = defaultdict(list)  # page key -> ["429", "500", "slow", ...]
+        self.requests: list[tuple[str, dict]] = []
+
+
+@pytest.fixture
+def server():
+    recorded = Recorded()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            url = urlsplit(self.path)
+            params = {k: v[0] for k, v in parse_qs(url.query).items()}
+            recorded.requests.append((url.path, dict(self.headers)))
+            if url.path == "/v1/public/fts/flow":
+                key = f"fts-{params.get('page', '1')}"
+            elif url.path == "/datastore/activity/iati":
+                if self.headers.get("Ocp-Apim-Subscription-Key") != API_KEY:
+                    return self._send(401, b'{"statusCode": 401, "message": "Access denied"}')
+                key = f"iati-{int(params['start']) // int(params['rows'])}"
+            else:
+                return self._send(404, b"not found")
+            faults = recorded.faults[key]
+            if faults:
+                fault = faults.pop(0)
+                if fault == "slow":
+                    time.sleep(1.0)
+                    return self._send(200, b"{}")
+                return self._send(int(fault), b"busy", {"Retry-After": "0"})
+            if key.startswith("fts"):
+                return self._send(200, json.dumps(recorded.fts[int(key[4:]) - 1]).encode())
+            index = int(key[5:])
+            body = recorded.iati_pages[index] if index < len(recorded.iati_pages) else b"<iati-activities/>"
+            return self._send(200, body)
+
+        def _send(self, status, body, headers=None):
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    # The recorded pages point to the real site: rewrite nextLink to this server.
+    for number, name in enumerate(FTS_PAGES, 1):
+        page = json.loads(shared_path("real-data", "fts", name).read_text())
+        if page["meta"].get("nextLink"):
+            page["meta"]["nextLink"] = f"{base}/v1/public/fts/flow?locationid=171&year=2020&page={number + 1}"
+        recorded.fts.append(page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    recorded.base = base
+    yield recorded
+    httpd.shutdown()
+
+
+def test_fts_follows_next_link_through_every_page_and_lands_every_flow(server, tmp_path):
+    inbox = tmp_path / "inbox"
+    folder = fetch_fts_flows(inbox, {"locationid": 171, "year": 2020}, base_url=server.base, policy=FAST)
+    assert sorted(p.name for p in folder.iterdir()) == ["page_001.json", "page_002.json", "page_003.json"]
+    summary = ingest_inbox(inbox, tmp_path / "w.duckdb", "b").as_dict()
+    assert summary["files_loaded"] == 3
+    assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.fts_flows") == [(424,)]  # meta.count
+
+
+def test_transient_errors_are_retried_then_the_feed_succeeds(server, tmp_path):
+    server.faults["fts-1"] = ["429", "500"]
+    server.faults["fts-2"] = ["503", "slow"]
+    folder = fetch_fts_flows(tmp_path / "inbox", {"locationid": 171, "year": 2020}, base_url=server.base, policy=FAST)
+    assert len(list(folder.iterdir())) == 3
+    assert len(server.requests) == 3 + 4
+
+
+def test_a_page_that_keeps_failing_writes_nothing(server, tmp_path):
+    server.faults["fts-3"] = ["500"] * 10
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with pytest.raises(FeedError, match="FTS a répondu 500 après 4 essais"):
+        fetch_fts_flows(inbox, {"locationid": 171, "year": 2020}, base_url=server.base, policy=FAST)
+    assert list(inbox.rglob("*")) == []  # pages 1 and 2 were fetched, but no half feed is published
+
+
+def test_timeouts_until_the_last_try_fail_clearly(server, tmp_path):
+    server.faults["fts-1"] = ["slow"] * 10
+    with pytest.raises(FeedError, match="FTS injoignable après 4 essais"):
+        fetch_fts_flows(tmp_path / "inbox", {"locationid": 171}, base_url=server.base, policy=FAST)
+
+
+def test_iati_datastore_pages_with_the_key_in_a_header_never_in_files_or_errors(server, tmp_path):
+    sample = (SAMPLE_INBOX / "iati" / "activites_mali_exemple.xml").read_bytes()
+    real = shared_path("real-data", "iati", "iati_activity_standard_example_annotated.xml").read_bytes()
+    server.iati_pages = [sample, real]  # 2 activities (a full page of rows=2), then 1: the last page
+    server.faults["iati-1"] = ["429"]
+    inbox = tmp_path / "inbox"
+    folder = fetch_iati_activities(inbox, "recipient_country_code:ML", API_KEY,
+                                   base_url=f"{server.base}/datastore", rows=2, policy=FAST)
+    assert sorted(p.name for p in folder.iterdir()) == ["page_001.xml", "page_002.xml"]
+    assert all(h.get("Ocp-Apim-Subscription-Key") == API_KEY for path, h in server.requests)
+    assert not any(API_KEY.encode() in p.read_bytes() for p in folder.iterdir())
+    ingest_inbox(inbox, tmp_path / "w.duckdb", "b")
+    assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.iati_activities") == [(3,)]
+
+    with pytest.raises(FeedError) as refused:
+        fetch_iati_activities(tmp_path / "other", "x", "mauvaise-cle", base_url=f"{server.base}/datastore",
+                              policy=FAST)
+    assert "401" in str(refused.value) and "mauvaise-cle" not in str(refused.value)
+
+
+def test_nightly_fetch_reads_its_configuration_and_reports_every_failed_feed(server, paths, monkeypatch):
+    import datetime as dt
+
+    from warehouse import nightly
+
+    assert nightly.fetch_feeds(paths, dt.date(2026, 11, 22), None) == {}  # nothing configured: nothing fetched
+    monkeypatch.setenv("FTS_FLOW_QUERY", "locationid=171&year=2020")
+    monkeypatch.setenv("FTS_API_URL", server.base)
+    fetched = nightly.fetch_feeds(paths, dt.date(2026, 11, 22), None)
+    assert fetched == {"fts": str(paths.inbox / "fts" / "api_locationid_171_year_2020_2026-11-22")}
+
+    monkeypatch.setenv("IATI_DATASTORE_QUERY", "recipient_country_code:ML")
+    with pytest.raises(FeedError, match="clé d'API absente"):
+        nightly.fetch_feeds(paths, dt.date(2026, 11, 23), None)
