@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test setup sample-inbox docs clean
+.PHONY: run test setup sample-inbox docs clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
@@ -47,3 +47,7 @@ docs: setup
 
 clean:
 	rm -rf var dbt_project/target dbt_project/logs expectations/gx/uncommitted
+
+# Ingestion benchmark (prints rows/s, peak memory and the ratio to DuckDB's read_csv).
+benchmark: setup
+	$(BIN)/python -m benchmarks.ingest --rows $(or $(ROWS),2000000)

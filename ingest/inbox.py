@@ -167,9 +167,9 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
             sheet, layout = next(iter(layouts.items()))
             try:
                 tabular.land_csv(con, text, layout, "landed")
-            except duckdb.Error as exc:
+                counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
+            except duckdb.InvalidInputException as exc:  # the CSV reader's errors (the view reads lazily)
                 raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
-            counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
         finally:
             text.cleanup()
     else:
@@ -229,7 +229,8 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
         [file_id, file_name, sheet, load_batch],
     )
     [(read, rejected)] = con.execute("SELECT count(*), count(*) FILTER (len(problems) > 0) FROM typed").fetchall()
-    con.execute(f"DROP TABLE typed; DROP TABLE {cells}")
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [cells]).fetchall()
+    con.execute(f"DROP TABLE typed; DROP {'VIEW' if kind == [('VIEW',)] else 'TABLE'} {cells}")
     return read, read - rejected, rejected
 
 

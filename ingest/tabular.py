@@ -72,9 +72,13 @@ def _is_hxl_row(row: list[str]) -> bool:
 
 def _field_for(schema: Schema, header: str, hxl_tag: hxl.model.Column | None) -> Field | None:
     if hxl_tag is not None:
-        for f in schema.fields:
-            if any(hxl.model.TagPattern.parse(p).match(hxl_tag) for p in f.hxl):
-                return f
+        # '#org+funder' matches both '#org' (partner) and '#org+funder' (donor): the most specific pattern wins.
+        matches = [
+            (len(pattern.split("+")), f)
+            for f in schema.fields for pattern in f.hxl if hxl.model.TagPattern.parse(pattern).match(hxl_tag)
+        ]
+        if matches:
+            return max(matches, key=lambda m: m[0])[1]
     norm = normalise_header(header)
     if not norm:
         return None
@@ -202,31 +206,32 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     width = max(c.index for c in layout.columns) + 1
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table}_cells AS
-            SELECT row_number() OVER () - 1 AS row_index, * FROM read_csv(?, header = false, skip = ?, delim = ?, quote = '"', escape = '"',
-                                   null_padding = true, strict_mode = false, auto_detect = false, columns = ?)""",
-        [str(text.path), layout.header_row + 1, text.delimiter, {n: "VARCHAR" for n in names}],
-    )
+    read = (f"read_csv('{_sql_text(text.path)}', header = false, skip = {layout.header_row + 1}, "
+            f"delim = '{_sql_text(text.delimiter)}', quote = '\"', escape = '\"', null_padding = true, "
+            f"strict_mode = false, auto_detect = false, columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
     data_blanks = text.blank_lines[text.blank_lines >= first_line]
     if data_blanks.size == 0:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT row_index + {first_line} AS line_number, * EXCLUDE (row_index) FROM {table}_cells"
-        )
-    else:
-        # DuckDB skips whitespace-only lines: give each row the physical line it came from.
-        physical = np.setdiff1d(np.arange(first_line, text.line_count + 1, dtype=np.int64), data_blanks)
-        lines = pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64), "line_number": physical})
-        con.register("_physical_lines", lines)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {table} AS
-                SELECT l.line_number, c.* EXCLUDE (row_index)
-                FROM {table}_cells c JOIN _physical_lines l USING (row_index)
-                ORDER BY l.line_number"""
-        )
-        con.unregister("_physical_lines")
+        # No blank line among the data: the n-th row is on line first_line + n, read straight from the file.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                    f"SELECT row_number() OVER () + {first_line - 1} AS line_number, * FROM {read}")
+        return
+    # DuckDB skips whitespace-only lines: give each row the physical line it came from.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT row_number() OVER () - 1 AS row_index, * FROM {read}")
+    physical = np.setdiff1d(np.arange(first_line, text.line_count + 1, dtype=np.int64), data_blanks)
+    lines = pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64), "line_number": physical})
+    con.register("_physical_lines", lines)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT l.line_number, c.* EXCLUDE (row_index)
+            FROM {table}_cells c JOIN _physical_lines l USING (row_index)
+            ORDER BY l.line_number"""
+    )
+    con.unregister("_physical_lines")
     con.execute(f"DROP TABLE {table}_cells")
+
+
+def _sql_text(value: object) -> str:
+    return str(value).replace("'", "''")
 
 
 # --- XLSX --------------------------------------------------------------------------------------------

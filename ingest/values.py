@@ -81,14 +81,20 @@ def _blank(raw: str) -> str:
 
 
 def _redact(expr: str) -> str:
-    """Names cannot be recognised in free text, but e-mail addresses and phone numbers can."""
-    expr = f"regexp_replace({expr}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{{2,}}', '[courriel retiré]', 'g')"
+    """Names cannot be recognised in free text, but e-mail addresses and phone numbers can.
+
+    The replacing regexes only run on cells where a cheap one finds an '@' or three pairs of digits.
+    """
+    email = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
     phone = "\\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\\b|\\b[0-9]{2}([ .][0-9]{2}){3}\\b"
-    return f"regexp_replace({expr}, '{phone}', '[téléphone retiré]', 'g')"
+    scrubbed = (f"regexp_replace(regexp_replace({expr}, '{email}', '[courriel retiré]', 'g'), "
+                f"'{phone}', '[téléphone retiré]', 'g')")
+    suspicious = f"regexp_matches({expr}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
+    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {expr} END"
 
 
-def _value(f: Field, raw: str, digits: str, scale: float) -> str:
-    """Typed value of one cell; `digits` is the cell already cleaned by amount_digits (a column)."""
+def _value(f: Field, raw: str, scale: float) -> str:
+    """Typed value of one cell; numbers use the <raw>_unsigned and <raw>_negative columns of the split stage."""
     blank = f"{raw}_blank"
     if f.kind == "text":
         return f"CASE WHEN {blank} THEN NULL ELSE {_redact(f'trim({raw})')} END"
@@ -96,13 +102,13 @@ def _value(f: Field, raw: str, digits: str, scale: float) -> str:
         zero = ", ".join(_q(t) for t in ZERO_TOKENS)
         return (
             f"CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 WHEN {blank} THEN NULL "
-            f"ELSE amount_from_digits({digits}) * CASE WHEN cell_scale({raw}) = 1 THEN {scale!r} "
+            f"ELSE amount_value({raw}_unsigned, {raw}_negative) * CASE WHEN cell_scale({raw}) = 1 THEN {scale!r} "
             f"ELSE cell_scale({raw}) END END"
         )
     if f.kind == "integer":
-        return f"CASE WHEN {blank} THEN NULL ELSE integer_from_digits({digits}) END"
+        return f"CASE WHEN {blank} THEN NULL ELSE integer_value({raw}_unsigned, {raw}_negative) END"
     if f.kind == "share":
-        return f"CASE WHEN {blank} THEN NULL ELSE share_from_digits({raw}, {digits}) END"
+        return f"CASE WHEN {blank} THEN NULL ELSE share_value({raw}, {raw}_unsigned, {raw}_negative) END"
     parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
     return f"CASE WHEN {blank} THEN NULL ELSE {parser}({raw}) END"
 
@@ -125,8 +131,8 @@ def _problem(column: str, raw: str, reason: str) -> str:
 def typed_select(layout: SheetLayout, cells: str) -> str:
     """SELECT over the landed cells giving every schema field typed, the row's currency and its problems.
 
-    In three stages (clean, type, check) so that each cell is cleaned once: DuckDB inlines macros, and
-    nesting them in one expression makes plans that take seconds to bind.
+    In materialised stages (clean, type, check) so that each cell is cleaned once: DuckDB inlines
+    macros and their arguments, so nested macros over expressions recompute them many times per cell.
     """
     schema: Schema = layout.schema
     by_name = {c.field.name: c for c in layout.columns}
@@ -135,7 +141,8 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
         if c.field.kind in {"amount", "integer", "share"}:
-            cleaned.append(f"amount_digits({raw}) AS {raw}_digits")
+            cleaned += [f"amount_strip_sign(amount_digits({raw})) AS {raw}_unsigned",
+                        f"amount_is_negative(amount_nospace({raw})) AS {raw}_negative"]
 
     values, checks = {}, []
     for f in schema.fields:
@@ -146,13 +153,13 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 values[f"{f.name}_text"] = "CAST(NULL AS VARCHAR)"
             continue
         raw = f"c{col.index}"
-        values[f.name] = _value(f, raw, f"{raw}_digits", col.scale)
+        values[f.name] = _value(f, raw, col.scale)
         if f.kind == "deadline":
             values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
         if f.kind in REASONS:
-            checks.append(f"CASE WHEN {_invalid(f, raw, 'v_' + f.name)} THEN {_problem(col.header, raw, f.kind)} END")
+            checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind)))
         if f.required:
-            checks.append(f"CASE WHEN {raw}_blank THEN {_problem(col.header, raw, 'required')} END")
+            checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header, else XOF.
     amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
@@ -165,28 +172,26 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     currency = f"coalesce({', '.join(written + [_q('XOF')])})"
     assumed = " AND ".join(w + " IS NULL" for w in written) or "true"
     for c in amount_cols:
-        checks.append(
-            f"CASE WHEN c{c.index}_currency IS NOT NULL AND c{c.index}_currency <> {currency} "
-            f"THEN {_problem(c.header, f'c{c.index}', 'currency_conflict')} END"
-        )
+        checks.append((f"coalesce(c{c.index}_currency <> {currency}, false)",
+                       _problem(c.header, f"c{c.index}", "currency_conflict")))
     totals = ", ".join(_q(t) for t in TOTAL_LABELS)
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
-        checks.append(
-            f"CASE WHEN strip_accents(lower(trim(c{c.index}))) IN ({totals}) "
-            f"THEN {_problem(c.header, f'c{c.index}', 'total')} END"
-        )
+        checks.append((f"coalesce(strip_accents(lower(trim(c{c.index}))) IN ({totals}), false)",
+                       _problem(c.header, f"c{c.index}", "total")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
     typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
     outputs = ",\n    ".join(
         f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}" for n in values if n != "currency"
     )
-    problems = ",\n        ".join(checks) or "NULL"
+    # The list of problems is only built for rows where one of the (cheap) conditions holds.
+    any_problem = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
+    problems = ",\n            ".join(f"CASE WHEN {cond} THEN {problem} END" for cond, problem in checks) or "NULL"
     return f"""
-WITH cleaned AS (
+WITH cleaned AS MATERIALIZED (
     SELECT *, {', '.join(cleaned)} FROM {cells}
 ),
-typed AS (
+typed AS MATERIALIZED (
     SELECT *,
         {typed_values}
     FROM cleaned
@@ -197,8 +202,9 @@ SELECT
     {outputs},
     {currency} AS currency,
     ({assumed}) AS currency_assumed,
-    list_filter([
-        {problems}
-    ], lambda p: p IS NOT NULL) AS problems
+    CASE WHEN {any_problem} THEN list_filter([
+            {problems}
+        ], lambda p: p IS NOT NULL)
+        ELSE [] END AS problems
 FROM typed
 """

@@ -3,38 +3,58 @@
 
 -- "1 200 000 FCFA", "1.200.000", "1 200 000,50", "(1 500)", "$2,000,000.00" -> DOUBLE (NULL if not a number).
 -- One comma alone is a decimal comma (French); one dot followed by exactly three digits is a thousands dot.
-CREATE OR REPLACE TEMP MACRO amount_digits(txt) AS
-    regexp_replace(
-        regexp_replace(strip_accents(upper(trim(txt))), '(MILLIONS?|MILLIARDS?|FRANCS?|\bDE\b|\bD''|F\s*CFA|FCFA|XOF|CFA|EUROS?|EUR|€|US\s*\$|USD|\$|\bF\b)', '', 'g'),
-        '[\s\x{00A0}\x{202F}'']', '', 'g');
+-- Written for speed (millions of cells): spaces are removed without regex, and the unit-word regex only
+-- runs on cells that hold something else than digits, separators and signs.
+CREATE OR REPLACE TEMP MACRO amount_nospace(txt) AS
+    replace(replace(replace(replace(trim(txt), ' ', ''), chr(160), ''), chr(8239), ''), '''', '');
+
+CREATE OR REPLACE TEMP MACRO amount_digits_of(s) AS
+    CASE
+        WHEN regexp_full_match(s, '[0-9.,()+\-−]*') THEN s
+        ELSE regexp_replace(upper(s), '(MILLIONS?|MILLIARDS?|FRANCS?|DE|D''|FCFA|CFA|XOF|EUROS?|EUR|€|US\$|USD|\$|F)', '', 'g')
+    END;
+
+CREATE OR REPLACE TEMP MACRO amount_digits(txt) AS amount_digits_of(amount_nospace(txt));
+
+CREATE OR REPLACE TEMP MACRO separator_count(d, sep) AS length(d) - length(replace(d, sep, ''));
 
 CREATE OR REPLACE TEMP MACRO amount_unsigned(d) AS
     CASE
-        WHEN d SIMILAR TO '[0-9]+' THEN d
-        WHEN d SIMILAR TO '[0-9]{1,3}(\.[0-9]{3})+,[0-9]+' THEN replace(replace(d, '.', ''), ',', '.')
-        WHEN d SIMILAR TO '[0-9]{1,3}(,[0-9]{3})+\.[0-9]+' THEN replace(d, ',', '')
-        WHEN d SIMILAR TO '[0-9]{1,3}(\.[0-9]{3})+' THEN replace(d, '.', '')
-        WHEN d SIMILAR TO '[0-9]{1,3}(,[0-9]{3}){2,}' THEN replace(d, ',', '')
-        WHEN d SIMILAR TO '[0-9]*,[0-9]+' THEN replace(d, ',', '.')
-        WHEN d SIMILAR TO '[0-9]*\.[0-9]+' THEN d
-        ELSE NULL
+        WHEN NOT regexp_full_match(d, '[0-9.,]+') THEN NULL
+        WHEN separator_count(d, ',') = 0 AND separator_count(d, '.') = 0 THEN d
+        WHEN separator_count(d, ',') > 0 AND separator_count(d, '.') > 0 THEN
+            CASE WHEN strpos(reverse(d), ',') < strpos(reverse(d), '.')
+                 THEN replace(replace(d, '.', ''), ',', '.')   -- 1.200.000,50
+                 ELSE replace(d, ',', '') END                   -- 2,000,000.00
+        WHEN separator_count(d, ',') = 1 THEN replace(d, ',', '.')
+        WHEN separator_count(d, ',') > 1 THEN replace(d, ',', '')
+        WHEN separator_count(d, '.') > 1 THEN replace(d, '.', '')
+        WHEN regexp_full_match(d, '[0-9]{1,3}\.[0-9]{3}') THEN replace(d, '.', '')
+        ELSE d
     END;
 
 -- "3,5 millions", "1,2 milliard de FCFA": the unit written in the cell scales the number.
 CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
     CASE
-        WHEN strip_accents(upper(txt)) LIKE '%MILLIARD%' THEN 1e9
-        WHEN strip_accents(upper(txt)) LIKE '%MILLION%' THEN 1e6
+        WHEN NOT contains(lower(txt), 'milli') THEN 1
+        WHEN contains(lower(txt), 'milliard') THEN 1e9
+        WHEN contains(lower(txt), 'million') THEN 1e6
         ELSE 1
     END;
 
 -- From the cleaned digits of a cell (see amount_digits): sign by leading minus or accounting parentheses.
-CREATE OR REPLACE TEMP MACRO amount_from_digits(d) AS
-    CASE
-        WHEN d SIMILAR TO '\(.*\)' THEN -TRY_CAST(amount_unsigned(trim(d, '()')) AS DOUBLE)
-        WHEN d SIMILAR TO '[-−].*' THEN -TRY_CAST(amount_unsigned(ltrim(d, '-−')) AS DOUBLE)
-        ELSE TRY_CAST(amount_unsigned(ltrim(d, '+')) AS DOUBLE)
-    END;
+-- Sign and unsigned digits of cleaned digits. The ingest SQL materialises these as columns first: a macro's
+-- argument is inlined wherever the macro uses it, so passing expressions would recompute them many times.
+CREATE OR REPLACE TEMP MACRO amount_is_negative(d) AS
+    starts_with(d, '(') OR starts_with(d, '-') OR starts_with(d, '−');
+
+CREATE OR REPLACE TEMP MACRO amount_strip_sign(d) AS
+    replace(replace(replace(replace(replace(d, '(', ''), ')', ''), '-', ''), '−', ''), '+', '');
+
+CREATE OR REPLACE TEMP MACRO amount_value(unsigned, negative) AS
+    CASE WHEN negative THEN -1 ELSE 1 END * TRY_CAST(amount_unsigned(unsigned) AS DOUBLE);
+
+CREATE OR REPLACE TEMP MACRO amount_from_digits(d) AS amount_value(amount_strip_sign(d), amount_is_negative(d));
 
 CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS cell_scale(txt) * amount_from_digits(amount_digits(txt));
 
@@ -78,18 +98,21 @@ CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
         ELSE NULL
     END;
 
--- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0"), from cleaned digits.
-CREATE OR REPLACE TEMP MACRO integer_from_digits(d) AS
-    CASE WHEN amount_from_digits(d) = floor(amount_from_digits(d)) THEN CAST(amount_from_digits(d) AS BIGINT) END;
+-- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0").
+CREATE OR REPLACE TEMP MACRO integer_value(unsigned, negative) AS
+    CASE WHEN amount_value(unsigned, negative) = floor(amount_value(unsigned, negative))
+         THEN CAST(amount_value(unsigned, negative) AS BIGINT) END;
 
-CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS integer_from_digits(amount_digits(txt));
+CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS
+    integer_value(amount_strip_sign(amount_digits(txt)), amount_is_negative(amount_digits(txt)));
 
--- Percentages ("30%", "30 %", "0,3", "25") -> share between 0 and 1, from the cell and its cleaned digits.
-CREATE OR REPLACE TEMP MACRO share_from_digits(txt, d) AS
+-- Percentages ("30%", "30 %", "0,3", "25") -> share between 0 and 1.
+CREATE OR REPLACE TEMP MACRO share_value(txt, unsigned, negative) AS
     CASE
-        WHEN trim(txt) LIKE '%\%%' ESCAPE '\' THEN amount_from_digits(rtrim(d, '%')) / 100
-        WHEN amount_from_digits(d) > 1 THEN amount_from_digits(d) / 100
-        ELSE amount_from_digits(d)
+        WHEN contains(txt, '%') THEN amount_value(replace(unsigned, '%', ''), negative) / 100
+        WHEN amount_value(unsigned, negative) > 1 THEN amount_value(unsigned, negative) / 100
+        ELSE amount_value(unsigned, negative)
     END;
 
-CREATE OR REPLACE TEMP MACRO parse_share(txt) AS share_from_digits(txt, amount_digits(txt));
+CREATE OR REPLACE TEMP MACRO parse_share(txt) AS
+    share_value(txt, amount_strip_sign(amount_digits(txt)), amount_is_negative(amount_digits(txt)));
