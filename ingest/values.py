@@ -191,7 +191,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 WITH cleaned AS MATERIALIZED (
     SELECT *, {', '.join(cleaned)} FROM {cells}
 ),
-typed AS MATERIALIZED (
+typed AS (
     SELECT *,
         {typed_values}
     FROM cleaned

@@ -18,7 +18,7 @@ CREATE OR REPLACE TEMP MACRO amount_digits(txt) AS amount_digits_of(amount_nospa
 
 CREATE OR REPLACE TEMP MACRO separator_count(d, sep) AS length(d) - length(replace(d, sep, ''));
 
-CREATE OR REPLACE TEMP MACRO amount_unsigned(d) AS
+CREATE OR REPLACE TEMP MACRO amount_unsigned(digits) AS list_transform([digits], lambda d:
     CASE
         WHEN NOT regexp_full_match(d, '[0-9.,]+') THEN NULL
         WHEN separator_count(d, ',') = 0 AND separator_count(d, '.') = 0 THEN d
@@ -31,7 +31,7 @@ CREATE OR REPLACE TEMP MACRO amount_unsigned(d) AS
         WHEN separator_count(d, '.') > 1 THEN replace(d, '.', '')
         WHEN regexp_full_match(d, '[0-9]{1,3}\.[0-9]{3}') THEN replace(d, '.', '')
         ELSE d
-    END;
+    END)[1];
 
 -- "3,5 millions", "1,2 milliard de FCFA": the unit written in the cell scales the number.
 CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
@@ -86,8 +86,8 @@ CREATE OR REPLACE TEMP MACRO month_number(name) AS
 -- dd/mm/yyyy, dd-mm-yyyy, yyyy-mm-dd[ time], Excel serial numbers, "22 novembre 2016", "1er décembre 2014" -> DATE.
 CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
     CASE
-        WHEN trim(txt) SIMILAR TO '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?' THEN TRY_CAST(TRY_STRPTIME(left(trim(txt), 10), '%Y-%m-%d') AS DATE)
         WHEN trim(txt) SIMILAR TO '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}( .*)?' THEN TRY_CAST(TRY_STRPTIME(regexp_replace(split_part(trim(txt), ' ', 1), '[.-]', '/', 'g'), '%d/%m/%Y') AS DATE)
+        WHEN trim(txt) SIMILAR TO '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?' THEN TRY_CAST(TRY_STRPTIME(left(trim(txt), 10), '%Y-%m-%d') AS DATE)
         WHEN trim(txt) SIMILAR TO '[0-9]{5}(\.[0-9]+)?' AND TRY_CAST(trim(txt) AS DOUBLE) BETWEEN 20000 AND 80000
             THEN CAST(DATE '1899-12-30' + to_days(CAST(floor(CAST(trim(txt) AS DOUBLE)) AS INTEGER)) AS DATE)
         WHEN strip_accents(lower(trim(txt))) SIMILAR TO '[0-9]{1,2}(er)? [a-z]+ [0-9]{4}'
@@ -100,8 +100,7 @@ CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
 
 -- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0").
 CREATE OR REPLACE TEMP MACRO integer_value(unsigned, negative) AS
-    CASE WHEN amount_value(unsigned, negative) = floor(amount_value(unsigned, negative))
-         THEN CAST(amount_value(unsigned, negative) AS BIGINT) END;
+    list_transform([amount_value(unsigned, negative)], lambda v: CASE WHEN v = floor(v) THEN CAST(v AS BIGINT) END)[1];
 
 CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS
     integer_value(amount_strip_sign(amount_digits(txt)), amount_is_negative(amount_digits(txt)));
