@@ -23,9 +23,8 @@ class Field:
     label_fr: str = ""
 
     def matches(self, normalised_header: str) -> bool:
-        return normalised_header == normalise_header(self.name) or normalised_header in {
-            normalise_header(s) for s in self.synonyms
-        }
+        """The field's name, its French label (the templates' header) or any synonym."""
+        return normalised_header in {normalise_header(s) for s in (self.name, self.label_fr, *self.synonyms)}
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,28 @@ def test_commitments_status_as_of_the_run_date(built_sample):
     assert rows["CRP-2016-03"][:4] == ("in_progress", "no_news", False, None)
     counts = dict(query(built_sample, "SELECT computed_status, count(*) FROM marts.fct_commitments GROUP BY 1"))
     assert counts == {"achieved": 8, "overdue": 8, "no_news": 2}
+
+
+def test_a_corrected_partner_file_replaces_the_earlier_one_in_the_models(tmp_path):
+    import shutil
+
+    from ingest.inbox import ingest_inbox
+    from tests.conftest import SAMPLE_INBOX
+    from warehouse.dbt import dbt_build
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(inbox, warehouse, "night-1")
+    original = (inbox / "partner_reports" / "3W_nutrition_T1_2024.csv").read_bytes().decode("cp1252")
+    corrected = original.replace("38\u00a0500\u00a0000 FCFA", "39\u00a0000\u00a0000 FCFA")
+    assert corrected != original
+    (inbox / "partner_reports" / "3W_nutrition_T1_2024_corrige.csv").write_bytes(corrected.encode("cp1252"))
+    ingest_inbox(inbox, warehouse, "night-2")
+
+    assert dbt_build(warehouse, "2026-11-22", select="+int_partner_reports_current").ok
+    assert query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE partner = 'HKI'") == [(2,)]
+    assert query(warehouse, """SELECT amount_spent FROM intermediate.int_partner_reports_current
+                                WHERE partner_name = 'HKI'""") == [(39_000_000,)]
+    # Other partners of the same file: only the corrected file's rows, once each.
+    assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_current") == [(8,)]

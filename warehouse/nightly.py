@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from pathlib import Path
 
 from warehouse import candidate as candidates
@@ -87,10 +88,13 @@ def gate(candidate: str) -> dict:
 
 
 def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -> str:
+    from ingest.templates import write_templates
     from report.build import build_report as render
     from report.publish import staging_dir
 
     out = staging_dir(paths.reports, run_id)
+    shutil.rmtree(out, ignore_errors=True)  # a retried task starts from an empty folder
+    write_templates(out / "modeles")
     return str(render(Path(candidate), out, run_date).parent)
 
 

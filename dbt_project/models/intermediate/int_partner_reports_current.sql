@@ -1,0 +1,22 @@
+-- What the models see of partner reports: for each partner and reporting period, only the rows of the most
+-- recently received file. A corrected file thus replaces the earlier one; the earlier rows stay in raw.
+with reports as (
+    select
+        *,
+        lower(strip_accents(trim(partner_name))) as partner_key
+    from {{ ref('stg_raw__partner_reports') }}
+),
+
+current_file as (
+    select partner_key, period_start, period_end, max(source_file_id) as current_file_id
+    from reports
+    group by all
+)
+
+select reports.* exclude (partner_key)
+from reports
+inner join current_file
+    on reports.partner_key = current_file.partner_key
+    and reports.period_start is not distinct from current_file.period_start
+    and reports.period_end is not distinct from current_file.period_end
+where reports.source_file_id = current_file.current_file_id
