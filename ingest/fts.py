@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pycountry
 
 from ingest.errors import InputError
 
@@ -31,7 +33,7 @@ FLOW_COLUMNS = {
 OBJECT_COLUMNS = {
     "flow_id": "VARCHAR", "version_id": "INTEGER", "direction": "VARCHAR", "object_type": "VARCHAR",
     "object_id": "VARCHAR", "object_name": "VARCHAR", "behavior": "VARCHAR", "organization_types": "VARCHAR[]",
-    "organization_subtypes": "VARCHAR[]", "object_code": "VARCHAR", "object_json": "JSON",
+    "organization_subtypes": "VARCHAR[]", "object_code": "VARCHAR", "country_code": "VARCHAR", "object_json": "JSON",
 }
 LINEAGE = "file_id BIGINT NOT NULL, flow_index INTEGER NOT NULL, load_batch VARCHAR NOT NULL"
 
@@ -51,6 +53,27 @@ def _scrub(value):
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
+
+
+# FTS names that ISO's lists spell otherwise.
+FTS_COUNTRY_NAMES = {"occupied palestinian territory": "PS", "democratic republic of the congo": "CD",
+                     "syrian arab republic": "SY", "türkiye": "TR", "turkey": "TR"}
+
+
+@lru_cache(maxsize=1024)
+def country_code(name: str | None) -> str | None:
+    """ISO 3166 alpha-2 code of an FTS Location name ('Mali' -> 'ML'); None when it is not a country."""
+    if not name:
+        return None
+    if name.lower() in FTS_COUNTRY_NAMES:
+        return FTS_COUNTRY_NAMES[name.lower()]
+    try:
+        return pycountry.countries.lookup(name).alpha_2
+    except LookupError:
+        try:
+            return pycountry.countries.search_fuzzy(name)[0].alpha_2
+        except LookupError:
+            return None
 
 
 def _redacted(value) -> str:
@@ -113,7 +136,8 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: st
                 object_rows.append((
                     index, flow_id, version, direction, obj.get("type"), str(obj.get("id")), obj.get("name"),
                     obj.get("behavior"), _ids(obj.get("organizationTypes")), _ids(obj.get("organizationSubTypes")),
-                    obj.get("code"), _redacted(obj),
+                    obj.get("code"), country_code(obj.get("name")) if obj.get("type") == "Location" else None,
+                    _redacted(obj),
                 ))
     for table, rows, columns in (("raw.fts_flows", flow_rows, FLOW_COLUMNS), ("raw.fts_flow_objects", object_rows, OBJECT_COLUMNS)):
         if rows:

@@ -1,0 +1,42 @@
+-- Amounts converted at the value date: original -> EUR by the ECB rate of that day (or the last published
+-- before it, at most 10 days earlier), EUR -> XOF by the peg, EUR -> USD by the ECB rate of the same day.
+-- An amount with no rate (XDR, or no date) keeps NULL conversions and fx_rate_missing = true.
+with flows as (
+    select * from {{ ref('int_funding_flows_unioned') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_daily') }}
+),
+
+usd as (
+    select rate_date, units_per_eur as usd_per_eur from rates where currency = 'USD'
+),
+
+with_rate as (
+    select flows.*, r.units_per_eur, r.rate_date as fx_rate_date
+    from flows
+    asof left join rates as r
+        on r.currency = flows.currency_original and r.rate_date <= flows.value_date
+),
+
+with_usd as (
+    select with_rate.*, u.usd_per_eur, u.rate_date as usd_rate_date
+    from with_rate
+    asof left join usd as u on u.rate_date <= with_rate.value_date
+),
+
+checked as (
+    select
+        *,
+        units_per_eur is null or value_date - fx_rate_date > 10
+            or usd_per_eur is null or value_date - usd_rate_date > 10 as fx_rate_missing
+    from with_usd
+)
+
+select
+    * exclude (units_per_eur, usd_per_eur, usd_rate_date),
+    case when not fx_rate_missing then amount_original / units_per_eur end as amount_eur,
+    case when not fx_rate_missing then amount_original / units_per_eur * {{ var('xof_per_eur') }} end as amount_xof,
+    case when not fx_rate_missing then amount_original / units_per_eur * usd_per_eur end as amount_usd
+from checked

@@ -1,0 +1,138 @@
+-- Every money movement the sources report, one row per source transaction, in one shape.
+-- Partner reports give two per row (planned budget and amount spent); IATI one per transaction; FTS one per
+-- flow (its latest version). An IATI activity published in several files is taken from the file received last.
+with partner as (
+    select * from {{ ref('int_partner_reports_current') }}
+),
+
+partner_flows as (
+    select
+        'partner_report' as source_system,
+        concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage) as source_record_id,
+        source_file_id,
+        source_line_number as source_position,
+        stage.flow_stage,
+        case stage.flow_stage when 'planned' then planned_budget else amount_spent end as amount_original,
+        currency as currency_original,
+        coalesce(period_end, period_start) as value_date,
+        donor_name as donor_org_name,
+        cast(null as varchar) as donor_org_ref,
+        partner_name as recipient_org_name,
+        cast(null as varchar) as recipient_org_ref,
+        'ML' as recipient_country_code,
+        cast(null as double) as amount_usd_source,
+        cast(null as double) as exchange_rate_source,
+        cast(null as varchar) as iati_identifier,
+        cast(null as varchar) as provider_activity_id,
+        cast(null as varchar) as fts_flow_type,
+        cast(null as varchar[]) as fts_child_flow_ids,
+        sector_name,
+        region_name,
+        cercle_name,
+        commune_name,
+        activity as description
+    from partner
+    cross join (values ('planned'), ('expenditure')) as stage (flow_stage)
+    where case stage.flow_stage when 'planned' then planned_budget else amount_spent end is not null
+),
+
+activities as (
+    select * from {{ ref('stg_raw__iati_activities') }}
+    qualify source_file_id = max(source_file_id) over (partition by iati_identifier)
+        and source_activity_index = max(source_activity_index) over (partition by iati_identifier, source_file_id)
+),
+
+single_country as (
+    select source_file_id, source_activity_index, any_value(country_code) as country_code
+    from {{ ref('stg_raw__iati_recipient_countries') }}
+    group by all
+    having count(*) = 1
+),
+
+iati_flows as (
+    select
+        'iati' as source_system,
+        concat(t.iati_identifier, '#', t.transaction_index) as source_record_id,
+        t.source_file_id,
+        t.source_activity_index as source_position,
+        t.flow_stage,
+        t.amount_original,
+        t.currency_original,
+        t.value_date,
+        case when t.flow_stage like 'incoming%' then t.provider_org_name
+             else coalesce(t.provider_org_name, a.reporting_org_name) end as donor_org_name,
+        case when t.flow_stage like 'incoming%' then t.provider_org_ref
+             else coalesce(t.provider_org_ref, a.reporting_org_ref) end as donor_org_ref,
+        case when t.flow_stage like 'incoming%' then coalesce(t.receiver_org_name, a.reporting_org_name)
+             else t.receiver_org_name end as recipient_org_name,
+        case when t.flow_stage like 'incoming%' then coalesce(t.receiver_org_ref, a.reporting_org_ref)
+             else t.receiver_org_ref end as recipient_org_ref,
+        coalesce(t.recipient_country_code, c.country_code) as recipient_country_code,
+        cast(null as double) as amount_usd_source,
+        cast(null as double) as exchange_rate_source,
+        t.iati_identifier,
+        t.provider_activity_id,
+        cast(null as varchar) as fts_flow_type,
+        cast(null as varchar[]) as fts_child_flow_ids,
+        cast(null as varchar) as sector_name,
+        cast(null as varchar) as region_name,
+        cast(null as varchar) as cercle_name,
+        cast(null as varchar) as commune_name,
+        coalesce(t.description, a.title) as description
+    from {{ ref('stg_raw__iati_transactions') }} as t
+    inner join activities as a using (source_file_id, source_activity_index)
+    left join single_country as c using (source_file_id, source_activity_index)
+),
+
+fts_latest as (
+    select * from {{ ref('stg_raw__fts_flows') }}
+    qualify row_number() over (partition by flow_id order by version_id desc, source_file_id desc) = 1
+),
+
+fts_objects as (
+    select
+        flow_id,
+        version_id,
+        string_agg(object_name, ' ; ' order by object_name) filter (direction = 'source' and object_type = 'Organization') as donors,
+        string_agg(object_name, ' ; ' order by object_name) filter (direction = 'destination' and object_type = 'Organization') as recipients,
+        case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
+             then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
+    from {{ ref('stg_raw__fts_flow_objects') }}
+    group by all
+),
+
+fts_flows as (
+    select
+        'fts' as source_system,
+        f.flow_id as source_record_id,
+        f.source_file_id,
+        f.source_flow_index as source_position,
+        f.flow_stage,
+        f.amount_original,
+        f.currency_original,
+        f.value_date,
+        o.donors as donor_org_name,
+        cast(null as varchar) as donor_org_ref,
+        o.recipients as recipient_org_name,
+        cast(null as varchar) as recipient_org_ref,
+        o.country_code as recipient_country_code,
+        f.amount_usd_source,
+        f.exchange_rate_source,
+        cast(null as varchar) as iati_identifier,
+        cast(null as varchar) as provider_activity_id,
+        f.flow_type as fts_flow_type,
+        f.child_flow_ids as fts_child_flow_ids,
+        cast(null as varchar) as sector_name,
+        cast(null as varchar) as region_name,
+        cast(null as varchar) as cercle_name,
+        cast(null as varchar) as commune_name,
+        f.description
+    from fts_latest as f
+    left join fts_objects as o using (flow_id, version_id)
+)
+
+select * from partner_flows
+union all by name
+select * from iati_flows
+union all by name
+select * from fts_flows

@@ -1,0 +1,108 @@
+-- Grain: one row per funding flow x dimension (sector, country) x value. Shares sum to 1 per flow and dimension.
+-- Stated rules for shares (share_rule):
+--   single      the transaction itself names one value (partner report sector, IATI transaction sector / country)
+--   declared    the activity's percentages, which already sum to 100 %
+--   normalised  the activity's percentages, rescaled because they do not sum to 100 %
+--   equal_split several values without percentages (FTS clusters and locations, IATI without percentages)
+--   unspecified the source names no value: one row with a NULL value and share 1
+with flows as (
+    select funding_flow_id, source_system, source_record_id, iati_identifier, source_file_id, sector_name,
+           recipient_country_code, amount_usd_reported
+    from {{ ref('fct_funding_flows') }}
+),
+
+iati_tx as (
+    select concat(iati_identifier, '#', transaction_index) as source_record_id, source_file_id,
+           source_activity_index, sector_code, recipient_country_code
+    from {{ ref('stg_raw__iati_transactions') }}
+),
+
+iati_sectors as (
+    -- DAC 5-digit codes (vocabulary 1) when the activity gives them, else whatever vocabulary it uses.
+    select * from {{ ref('stg_raw__iati_sectors') }}
+    qualify sector_vocabulary = min(case when sector_vocabulary = '1' then '0' else sector_vocabulary end)
+                                over (partition by source_file_id, source_activity_index)
+        or (sector_vocabulary = '1')
+),
+
+fts_objects as (
+    select * from {{ ref('stg_raw__fts_flow_objects') }}
+    where direction = 'destination'
+    qualify version_id = max(version_id) over (partition by flow_id)
+),
+
+candidates as (
+    -- partner reports: their own sector, and Mali
+    select f.funding_flow_id, 'sector' as dimension, f.sector_name as dimension_value, cast(null as double) as declared_share, 'single' as basis
+    from flows f where f.source_system = 'partner_report'
+    union all
+    select f.funding_flow_id, 'country', f.recipient_country_code, null, 'single'
+    from flows f where f.source_system = 'partner_report'
+    -- IATI sectors: the transaction's own, else the activity's
+    union all
+    select f.funding_flow_id, 'sector', coalesce(t.sector_code, s.sector_code), s.declared_share,
+           case when t.sector_code is not null then 'single' else 'activity' end
+    from flows f
+    join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
+    left join iati_sectors s on t.sector_code is null
+        and s.source_file_id = t.source_file_id and s.source_activity_index = t.source_activity_index
+    where f.source_system = 'iati'
+    union all
+    select f.funding_flow_id, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
+           case when t.recipient_country_code is not null then 'single' else 'activity' end
+    from flows f
+    join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
+    left join {{ ref('stg_raw__iati_recipient_countries') }} c on t.recipient_country_code is null
+        and c.source_file_id = t.source_file_id and c.source_activity_index = t.source_activity_index
+    where f.source_system = 'iati'
+    -- FTS: global clusters and locations of the destination, without percentages
+    union all
+    select f.funding_flow_id, 'sector', o.object_name, null, 'activity'
+    from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'GlobalCluster'
+    where f.source_system = 'fts'
+    union all
+    select f.funding_flow_id, 'country', o.country_code, null, 'activity'
+    from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'Location'
+        and o.country_code is not null
+    where f.source_system = 'fts'
+),
+
+deduplicated as (
+    select funding_flow_id, dimension, dimension_value, sum(declared_share) as declared_share, any_value(basis) as basis
+    from candidates
+    group by all
+),
+
+shared as (
+    select
+        *,
+        count(*) over (partition by funding_flow_id, dimension) as values_in_flow,
+        sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
+        count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
+    from deduplicated
+)
+
+select
+    {{ surrogate_key(['shared.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
+    shared.funding_flow_id,
+    dimension,
+    dimension_value,
+    cast(case
+        when dimension_value is null or values_in_flow = 1 then 1.0
+        when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
+        else 1.0 / values_in_flow
+    end as double) as share,
+    case
+        when dimension_value is null then 'unspecified'
+        when basis = 'single' or values_in_flow = 1 then 'single'
+        when declared_values = values_in_flow and abs(declared_total - 1) < 0.001 then 'declared'
+        when declared_values = values_in_flow and declared_total > 0 then 'normalised'
+        else 'equal_split'
+    end as share_rule,
+    cast(round(flows.amount_usd_reported * case
+        when dimension_value is null or values_in_flow = 1 then 1.0
+        when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
+        else 1.0 / values_in_flow
+    end, 2) as decimal(20, 2)) as amount_usd_allocated
+from shared
+inner join flows using (funding_flow_id)

@@ -1,0 +1,72 @@
+-- Grain: one row per source transaction (a partner report amount, an IATI transaction, an FTS flow), never split.
+-- Double counting is prevented by stated rules; an excluded flow stays, with counted_in_totals = false and the
+-- rule that excluded it:
+--   fts_parent_with_children   an FTS parent flow (e.g. parked, multi-year) whose child flows are present
+--   fts_pass_through           an FTS "Pass through" flow: the money was counted when it first came in
+--   iati_incoming_reported_by_provider  an IATI incoming transaction whose provider activity is loaded too
+--                              (the provider's disbursement already counts it)
+with flows as (
+    select * from {{ ref('int_funding_flows_converted') }}
+),
+
+fts_ids as (
+    select source_record_id as flow_id from flows where source_system = 'fts'
+),
+
+fts_parents_with_children as (
+    select distinct f.source_record_id
+    from flows as f, unnest(f.fts_child_flow_ids) as child(child_flow_id)
+    inner join fts_ids on fts_ids.flow_id = child.child_flow_id
+    where f.source_system = 'fts'
+),
+
+iati_activities as (
+    select distinct iati_identifier from flows where source_system = 'iati'
+),
+
+ruled as (
+    select
+        flows.*,
+        case
+            when flows.source_system = 'fts' and p.source_record_id is not null then 'fts_parent_with_children'
+            when flows.source_system = 'fts' and flows.fts_flow_type = 'Pass through' then 'fts_pass_through'
+            when flows.source_system = 'iati' and flows.flow_stage in ('incoming_funds', 'incoming_commitment', 'incoming_pledge')
+                and a.iati_identifier is not null then 'iati_incoming_reported_by_provider'
+        end as double_count_rule
+    from flows
+    left join fts_parents_with_children as p on p.source_record_id = flows.source_record_id
+    left join iati_activities as a on a.iati_identifier = flows.provider_activity_id
+)
+
+select
+    {{ surrogate_key(['source_system', 'source_record_id']) }} as funding_flow_id,
+    source_system,
+    source_record_id,
+    flow_stage,
+    cast(amount_original as double) as amount_original,
+    currency_original,
+    value_date,
+    cast(round(amount_xof, 2) as decimal(20, 2)) as amount_xof,
+    cast(round(amount_eur, 2) as decimal(20, 2)) as amount_eur,
+    cast(round(amount_usd, 2) as decimal(20, 2)) as amount_usd,
+    cast(amount_usd_source as double) as amount_usd_source,
+    cast(exchange_rate_source as double) as exchange_rate_source,
+    cast(round(coalesce(amount_usd_source, amount_usd), 2) as decimal(20, 2)) as amount_usd_reported,
+    fx_rate_missing,
+    donor_org_name,
+    donor_org_ref,
+    recipient_org_name,
+    recipient_org_ref,
+    recipient_country_code,
+    sector_name,
+    region_name,
+    cercle_name,
+    commune_name,
+    description,
+    iati_identifier,
+    fts_flow_type,
+    double_count_rule,
+    double_count_rule is null as counted_in_totals,
+    source_file_id,
+    source_position
+from ruled

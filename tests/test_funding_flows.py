@@ -1,0 +1,88 @@
+"""fct_funding_flows and fct_funding_allocations on the shared real IATI and FTS files and on the sample."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ingest.inbox import ingest_inbox
+from tests.conftest import query, shared_path
+from warehouse.dbt import dbt_build
+
+
+@pytest.fixture(scope="module")
+def real_flows(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("real") / "inbox"
+    (inbox / "iati").mkdir(parents=True)
+    (inbox / "fts").mkdir()
+    for name in ("dportal_7.xml", "dportal_76.xml", "dportal_dflat_activities.xml"):
+        shutil.copy(shared_path("real-data", "iati", name), inbox / "iati" / name)
+    for name in ("custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
+                 "custom-search-locationid-171-year-2020-page-3.json"):
+        shutil.copy(shared_path("real-data", "fts", name), inbox / "fts" / name)
+    warehouse = inbox.parent / "w.duckdb"
+    ingest_inbox(inbox, warehouse, "b")
+    result = dbt_build(warehouse, "2026-11-22", select="+fct_funding_allocations")
+    assert result.ok, result.summary()
+    return warehouse
+
+
+def test_every_source_transaction_is_one_flow(real_flows):
+    counts = dict(query(real_flows, "SELECT source_system, count(*) FROM marts.fct_funding_flows GROUP BY 1"))
+    distinct_activities_tx = query(real_flows, """
+        SELECT count(*) FROM raw.iati_transactions t
+        WHERE (file_id, activity_index) IN (SELECT (file_id, activity_index) FROM raw.iati_activities
+                                            QUALIFY file_id = max(file_id) OVER (PARTITION BY iati_identifier)
+                                                AND activity_index = max(activity_index) OVER (PARTITION BY iati_identifier, file_id))""")[0][0]
+    assert counts == {"iati": distinct_activities_tx, "fts": 424}
+
+
+def test_fts_keeps_the_sources_usd_and_excludes_parents_and_pass_through(real_flows):
+    assert query(real_flows, """SELECT amount_original, currency_original, amount_usd_source, amount_usd_reported
+                                 FROM marts.fct_funding_flows WHERE source_system = 'fts' AND source_record_id = '227704'""") == [
+        (1_250_000, "CAD", 909_091, 909_091)]
+    rules = dict(query(real_flows, """SELECT coalesce(double_count_rule, 'counted'), count(*) FROM marts.fct_funding_flows
+                                       WHERE source_system = 'fts' GROUP BY 1"""))
+    assert rules["fts_pass_through"] > 0 and rules["fts_parent_with_children"] > 0
+    # A parent is excluded only when one of its children is really in the data.
+    assert query(real_flows, """
+        SELECT count(*) FROM marts.fct_funding_flows p
+        JOIN raw.fts_flows r ON r.flow_id = p.source_record_id
+        WHERE p.double_count_rule = 'fts_parent_with_children'
+          AND NOT list_has_any(r.child_flow_ids, (SELECT list(flow_id) FROM raw.fts_flows))""") == [(0,)]
+
+
+def test_amounts_without_a_rate_are_flagged_not_zeroed(real_flows):
+    [(xdr, missing, converted)] = query(real_flows, """
+        SELECT count(*), count(*) FILTER (fx_rate_missing), count(amount_usd)
+        FROM marts.fct_funding_flows WHERE currency_original = 'XDR'""")
+    assert xdr > 0 and missing == xdr and converted == 0
+    # Negative IATI disbursements (de-obligations) are kept with their sign.
+    assert query(real_flows, """SELECT count(*) FROM marts.fct_funding_flows
+                                 WHERE source_system = 'iati' AND amount_original < 0 AND amount_usd < 0""")[0][0] > 0
+
+
+def test_allocations_split_by_declared_percentages_and_sum_to_one(real_flows):
+    assert query(real_flows, """SELECT count(*) FROM (SELECT funding_flow_id, dimension FROM marts.fct_funding_allocations
+                                 GROUP BY ALL HAVING abs(sum(share) - 1) > 1e-9)""") == [(0,)]
+    # CA-3-D001692001 names Mali at 28.1 % among other countries.
+    shares = query(real_flows, """
+        SELECT DISTINCT a.share, a.share_rule FROM marts.fct_funding_allocations a
+        JOIN marts.fct_funding_flows f USING (funding_flow_id)
+        WHERE f.iati_identifier = 'CA-3-D001692001' AND a.dimension = 'country' AND a.dimension_value = 'ML'""")
+    assert len(shares) == 1 and shares[0][0] == pytest.approx(0.281, abs=0.01)
+    rules = {r for (r,) in query(real_flows, "SELECT DISTINCT share_rule FROM marts.fct_funding_allocations")}
+    assert {"single", "declared", "equal_split"} <= rules
+
+
+def test_sample_flows_convert_xof_at_the_peg_and_apply_the_rules(built_sample):
+    rows = {r[0]: r[1:] for r in query(built_sample, """
+        SELECT source_record_id, amount_xof, currency_original, double_count_rule, counted_in_totals
+        FROM marts.fct_funding_flows WHERE source_system IN ('fts', 'iati')""")}
+    assert rows["900001"][2:] == ("fts_parent_with_children", False)
+    assert rows["900006"][2:] == ("fts_pass_through", False)
+    assert rows["900004"][:2] == (250_000_000, "XOF")  # 250 million FCFA stays 250 million FCFA
+    assert rows["XM-EXEMPLE-ONG-ML-PS-2024-02#1"][:2] == (98_500_000, "XOF")
+    [(partner_rows,)] = query(built_sample, "SELECT count(*) FROM marts.fct_funding_flows WHERE source_system = 'partner_report'")
+    assert partner_rows == 16  # 8 rows x (planned, expenditure)
