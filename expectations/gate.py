@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +21,13 @@ from warehouse.settings import EXPECTATIONS_DIR
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = int(os.environ.get("GATE_CHUNK_ROWS", 1_000_000))
+RESULTS_KEPT_DAYS = 30
 # Each gated mart and its key, as in the stored suites (expectations/gx/expectations/<mart>.json).
 GATED_MARTS = {
     "fct_budget_allocations": "budget_allocation_id",
     "fct_budget_execution": "budget_execution_id",
     "fct_commitments": "commitment_id",
+    "fct_funding_flows": "funding_flow_id",
 }
 
 
@@ -43,6 +46,13 @@ class GateResult:
             return f"Contrôle qualité réussi / quality gate passed ({checked})"
         return ("Contrôle qualité échoué / quality gate failed - rien n'est publié / nothing is published:\n- "
                 + "\n- ".join(self.failures))
+
+
+def _prune_results(folder: Path) -> None:
+    cutoff = time.time() - RESULTS_KEPT_DAYS * 86400
+    for result in folder.rglob("*.json"):
+        if result.stat().st_mtime < cutoff:
+            result.unlink()
 
 
 def _describe(mart: str, result) -> str:
@@ -98,4 +108,8 @@ def validate_marts(warehouse: Path) -> GateResult:
             log.info("%s: %s lignes contrôlées en %s lot(s)", mart, rows, chunks)
     finally:
         con.close()
+    # Data Docs, the human-readable result, once per gate rather than after every checkpoint, over the last
+    # RESULTS_KEPT_DAYS of results (the site is rebuilt from all results kept, so they must not pile up).
+    _prune_results(EXPECTATIONS_DIR / "gx" / "uncommitted" / "validations")
+    context.build_data_docs()
     return outcome

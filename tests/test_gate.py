@@ -28,7 +28,8 @@ def tampered(built_sample, tmp_path):
 def test_gate_passes_on_the_sample_and_checks_every_mart(built_sample):
     result = validate_marts(built_sample)
     assert result.ok, result.summary()
-    assert result.rows_checked == {"fct_budget_allocations": 112, "fct_budget_execution": 91, "fct_commitments": 18}
+    assert result.rows_checked == {"fct_budget_allocations": 112, "fct_budget_execution": 91, "fct_commitments": 18,
+                                   "fct_funding_flows": 27}
 
 
 @pytest.mark.parametrize("sql, expected", [
@@ -42,6 +43,8 @@ def test_gate_passes_on_the_sample_and_checks_every_mart(built_sample):
      "fct_commitments.expect_column_values_to_be_in_set(currency_code): 1"),
     ("INSERT INTO marts.fct_commitments SELECT * FROM marts.fct_commitments WHERE commitment_id = 'SUN-2014-01'",
      "fct_commitments.expect_column_values_to_be_unique(commitment_id): 2"),
+    ("UPDATE marts.fct_funding_flows SET currency_original = 'FCFA' WHERE source_record_id = '900004'",
+     "fct_funding_flows.expect_column_values_to_be_in_set(currency_original): 1"),
     ("UPDATE marts.fct_commitments SET holder = NULL WHERE commitment_id = 'SUN-2014-01'",
      "fct_commitments.expect_column_values_to_not_be_null(holder): 1"),
 ])
