@@ -45,6 +45,16 @@ def report_data(warehouse: Path) -> dict:
                 SELECT * FROM marts.fct_commitments
                 ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
                               WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id"""),
+            "transfers": _rows(con, """
+                SELECT * FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'
+                ORDER BY fiscal_year"""),
+            "execution": _rows(con, """
+                SELECT * FROM marts.rpt_execution_by_institution
+                WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)
+                ORDER BY dotation_xof DESC"""),
+            "who_funds": _rows(con, """
+                SELECT * FROM marts.rpt_who_funds_what_where
+                ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST"""),
             "sources": _rows(con, """
                 SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error
                 FROM ops.files ORDER BY path, file_id"""),

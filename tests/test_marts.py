@@ -91,3 +91,39 @@ def test_a_corrected_partner_file_replaces_the_earlier_one_in_the_models(tmp_pat
                                 WHERE partner_name = 'HKI'""") == [(39_000_000,)]
     # Other partners of the same file: only the corrected file's rows, once each.
     assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_current") == [(8,)]
+
+
+def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_path):
+    from ingest.inbox import ingest_inbox
+    from warehouse.dbt import dbt_build
+
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    (folder / "lieux.csv").write_text(
+        "Partenaire;Secteur;Région;Cercle;Montant dépensé;Date de fin\n"
+        "ACF;Nutrition;SEGOU;san;100;31/03/2024\n"
+        "HKI;Nutrition;Timbuktu;Goundam;100;31/03/2024\n"
+        "PAM;Nutrition;ségou;Ségou;100;31/03/2024\n"
+        "OIM;Nutrition;Atlantide;Nulle-part;100;31/03/2024\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "inbox", warehouse, "b")
+    assert dbt_build(warehouse, "2026-11-22", select="+fct_funding_allocations +dq_unmatched_places").ok
+    assert query(warehouse, """SELECT recipient_org_name, region_pcode, cercle_pcode FROM marts.fct_funding_flows
+                                ORDER BY 1""") == [("ACF", "ML04", "ML0405"), ("HKI", "ML06", "ML0602"),
+                                                   ("OIM", None, None), ("PAM", "ML04", "ML0406")]
+    assert query(warehouse, "SELECT place_level, place_name_as_written, rows_affected FROM marts.dq_unmatched_places ORDER BY 1") == [
+        ("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
+
+
+def test_transfers_to_local_governments_against_the_30_percent_pledge(built_sample):
+    rows = {r[0]: r[1:] for r in query(built_sample, """
+        SELECT fiscal_year, transfer_dotation_xof, share_of_national_budget, pledged_share
+        FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'""")}
+    assert rows[2019][0] == 420_000_000_000
+    assert rows[2019][1] == pytest.approx(420_000_000_000 / 2_147_250_000_000)
+    assert all(share < pledged for _, share, pledged in rows.values())  # the pledge is never met in the sample
+    regions = query(built_sample, """SELECT count(DISTINCT region_name) FROM marts.rpt_transfers_to_local_governments
+                                      WHERE region_name <> 'Total' AND fiscal_year = 2022""")
+    assert regions == [(10,)]

@@ -2,7 +2,7 @@
 -- Partner reports give two per row (planned budget and amount spent); IATI one per transaction; FTS one per
 -- flow (its latest version). An IATI activity published in several files is taken from the file received last.
 with partner as (
-    select * from {{ ref('int_partner_reports_current') }}
+    select * from {{ ref('int_partner_reports_placed') }}
 ),
 
 partner_flows as (
@@ -28,7 +28,9 @@ partner_flows as (
         cast(null as varchar[]) as fts_child_flow_ids,
         sector_name,
         region_name,
+        region_pcode_2021 as region_pcode,
         cercle_name,
+        cercle_pcode_2021 as cercle_pcode,
         commune_name,
         activity as description
     from partner

@@ -1,0 +1,23 @@
+-- Partner report rows with their region and cercle P-codes (2021): a P-code given in the file wins, else the
+-- name is matched (case, accents and punctuation ignored; seeded variants); a cercle is matched within its
+-- region when the region is known. Rows are never dropped: an unmatched place keeps a NULL P-code and is
+-- listed in dq_unmatched_places.
+with reports as (
+    select * from {{ ref('int_partner_reports_current') }}
+),
+
+names as (
+    select * from {{ ref('int_place_names') }}
+)
+
+select
+    reports.*,
+    coalesce(upper(reports.region_pcode), region.pcode) as region_pcode_2021,
+    coalesce(upper(reports.cercle_pcode), cercle.pcode) as cercle_pcode_2021
+from reports
+left join names as region
+    on region.admin_level = 1 and region.name_key = {{ place_key('reports.region_name') }}
+left join names as cercle
+    on cercle.admin_level = 2 and cercle.name_key = {{ place_key('reports.cercle_name') }}
+    and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
+         or coalesce(upper(reports.region_pcode), region.pcode) is null)

@@ -1,0 +1,20 @@
+-- Grain: one row per donor x partner x region x cercle x sector x reporting year (partner reports in force):
+-- planned vs spent, in FCFA and US dollars, with the gap.
+select
+    coalesce(donor_org_name, 'Non précisé') as donor_org_name,
+    recipient_org_name as partner_org_name,
+    region_pcode,
+    coalesce(region_name, 'Non précisé') as region_name,
+    cercle_pcode,
+    cercle_name,
+    sector_name,
+    cast(year(value_date) as integer) as reporting_year,
+    sum(amount_xof) filter (flow_stage = 'planned') as planned_xof,
+    sum(amount_xof) filter (flow_stage = 'expenditure') as spent_xof,
+    sum(amount_usd) filter (flow_stage = 'planned') as planned_usd,
+    sum(amount_usd) filter (flow_stage = 'expenditure') as spent_usd,
+    coalesce(sum(amount_xof) filter (flow_stage = 'planned'), 0)
+        - coalesce(sum(amount_xof) filter (flow_stage = 'expenditure'), 0) as unspent_xof
+from {{ ref('fct_funding_flows') }}
+where source_system = 'partner_report' and counted_in_totals
+group by all
