@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from tests.conftest import query
@@ -127,3 +129,41 @@ def test_transfers_to_local_governments_against_the_30_percent_pledge(built_samp
     regions = query(built_sample, """SELECT count(DISTINCT region_name) FROM marts.rpt_transfers_to_local_governments
                                       WHERE region_name <> 'Total' AND fiscal_year = 2022""")
     assert regions == [(10,)]
+
+
+def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
+    import duckdb
+
+    from ingest.inbox import ingest_inbox
+    from warehouse.dbt import dbt_build
+
+    folder = tmp_path / "inbox" / "commitments"
+    folder.mkdir(parents=True)
+    header = "Identifiant;Responsable;Description;Échéance;Statut;Date du statut\n"
+    (folder / "suivi.csv").write_text(header + "X-1;CCN;Tenir le forum;31/12/2027;En cours;01/01/2025\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "inbox", warehouse, "night-1")
+    assert dbt_build(warehouse, "2025-02-01", select="+fct_commitment_status_history fct_commitments").ok
+
+    # The tracker is overwritten and the raw table reloaded: the January status is gone from the sources...
+    (folder / "suivi.csv").write_text(header + "X-1;CCN;Tenir le forum;31/12/2027;Réalisé;01/06/2025\n", encoding="utf-8")
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM raw.commitments; DELETE FROM ops.files")  # raw rebuilt from scratch, snapshot kept
+    con.close()
+    ingest_inbox(tmp_path / "inbox", warehouse, "night-2")
+    assert dbt_build(warehouse, "2025-07-01", select="+fct_commitment_status_history fct_commitments").ok
+
+    # ... but not from the history.
+    assert query(warehouse, """SELECT status_date, status_reported, only_in_snapshot
+                                FROM marts.fct_commitment_status_history ORDER BY status_date""") == [
+        (datetime.date(2025, 1, 1), "in_progress", True), (datetime.date(2025, 6, 1), "achieved", False)]
+    assert query(warehouse, "SELECT computed_status FROM marts.fct_commitments") == [("achieved",)]
+
+
+def test_doubling_pledge_trajectory(built_sample):
+    rows = {r[0]: r[1:] for r in query(built_sample, """
+        SELECT fiscal_year, expected_xof, actual_xof, trajectory_status FROM marts.rpt_nutrition_pledge_trajectory""")}
+    baseline = rows[2019][1]
+    assert rows[2021][0] == pytest.approx(float(baseline) * 1.5)  # halfway from 2019 to the 2023 deadline
+    assert rows[2023][0] == pytest.approx(float(baseline) * 2)
+    assert rows[2019][2] == "on_track" and rows[2024][2] == "off_track"

@@ -30,7 +30,7 @@ def dbt_build(warehouse: Path, run_date: str, select: str | None = None) -> DbtR
         str(Path(sys.executable).with_name("dbt")), "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(target), "--vars", json.dumps({"run_date": run_date}),
-    ] + (["--select", select] if select else [])
+    ] + (["--select", select, "--indirect-selection", "buildable"] if select else [])
     env = os.environ | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)

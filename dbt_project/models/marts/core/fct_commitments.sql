@@ -17,7 +17,14 @@ assessed as (
         coalesce(vocabulary.status_reported, case when latest.status_reported_raw is null then 'no_response' else 'unrecognised' end)
             as status_reported,
         as_of.as_of_date,
-        coalesce(latest.status_date, latest.made_on) as last_news_date
+        coalesce(latest.status_date, latest.made_on) as last_news_date,
+        -- Linear trajectory of a financial commitment: the share of (target - baseline) due by the run date.
+        case when latest.target_amount is not null and latest.made_on is not null
+                  and latest.commitment_deadline > latest.made_on
+             then coalesce(latest.baseline_amount, 0) + (latest.target_amount - coalesce(latest.baseline_amount, 0))
+                  * least(1.0, greatest(0.0, date_diff('day', latest.made_on, as_of.as_of_date)
+                                             / date_diff('day', latest.made_on, latest.commitment_deadline)))
+        end as expected_delivered_by_now
     from latest
     cross join as_of
     left join vocabulary on vocabulary.status_reported_key = latest.status_reported_key
@@ -31,6 +38,13 @@ select
     commitment_kind,
     description,
     cast(target_amount as decimal(20, 2)) as target_amount,
+    cast(delivered_amount as decimal(20, 2)) as delivered_amount,
+    cast(round(expected_delivered_by_now, 2) as decimal(20, 2)) as expected_delivered_by_now,
+    case
+        when expected_delivered_by_now is null or delivered_amount is null then null
+        when delivered_amount >= expected_delivered_by_now then 'on_track'
+        else 'off_track'
+    end as trajectory_assessment,
     target_share,
     currency as currency_code,
     commitment_deadline,
@@ -51,6 +65,7 @@ select
         when last_news_date is null
             or last_news_date < as_of_date - to_months({{ var('no_news_months') }}) then 'no_news'
         when status_reported in ('off_track', 'not_achieved') then 'off_track'
+        when delivered_amount < expected_delivered_by_now then 'off_track'
         else 'on_track'
     end as computed_status,
     evidence,
