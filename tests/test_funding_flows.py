@@ -86,3 +86,16 @@ def test_sample_flows_convert_xof_at_the_peg_and_apply_the_rules(built_sample):
     assert rows["XM-EXEMPLE-ONG-ML-PS-2024-02#1"][:2] == (98_500_000, "XOF")
     [(partner_rows,)] = query(built_sample, "SELECT count(*) FROM marts.fct_funding_flows WHERE source_system = 'partner_report'")
     assert partner_rows == 16  # 8 rows x (planned, expenditure)
+
+
+def test_organisations_resolve_through_acronyms_aliases_and_iati_refs(built_sample, tmp_path):
+    ids = dict(query(built_sample, """SELECT DISTINCT recipient_org_name, recipient_org_id FROM marts.fct_funding_flows
+                                       WHERE recipient_org_name IN ('HKI', 'Action Contre la Faim', 'OIM', 'PNUD')"""))
+    assert ids == {"HKI": "HKI", "Action Contre la Faim": "ACF", "OIM": "OIM", "PNUD": "PNUD"}
+    # The IATI provider 'XM-DAC-41140' (no name needed) is the PAM of the registry, also known as WFP.
+    assert query(built_sample, """SELECT DISTINCT donor_org_id FROM marts.fct_funding_flows
+                                   WHERE donor_org_ref = 'XM-DAC-41140'""") == [("PAM",)]
+    assert "WFP" in query(built_sample, "SELECT aliases FROM marts.dim_organisations WHERE org_id = 'PAM'")[0][0]
+    unmatched = dict(query(built_sample, """SELECT org_name_as_written, sum(flows) FROM marts.dq_unmatched_organisations
+                                             GROUP BY 1"""))
+    assert unmatched == {"Bailleur exemple": 8, "ONG internationale exemple": 2}

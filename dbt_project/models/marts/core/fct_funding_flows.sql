@@ -20,6 +20,10 @@ fts_parents_with_children as (
     where f.source_system = 'fts'
 ),
 
+org_names as (
+    select * from {{ ref('int_organisation_names') }}
+),
+
 iati_activities as (
     select distinct iati_identifier from flows where source_system = 'iati'
 ),
@@ -32,10 +36,16 @@ ruled as (
             when flows.source_system = 'fts' and flows.fts_flow_type = 'Pass through' then 'fts_pass_through'
             when flows.source_system = 'iati' and flows.flow_stage in ('incoming_funds', 'incoming_commitment', 'incoming_pledge')
                 and a.iati_identifier is not null then 'iati_incoming_reported_by_provider'
-        end as double_count_rule
+        end as double_count_rule,
+        coalesce(donor_by_ref.org_id, donor_by_name.org_id) as donor_org_id,
+        coalesce(recipient_by_ref.org_id, recipient_by_name.org_id) as recipient_org_id
     from flows
     left join fts_parents_with_children as p on p.source_record_id = flows.source_record_id
     left join iati_activities as a on a.iati_identifier = flows.provider_activity_id
+    left join org_names as donor_by_ref on donor_by_ref.name_key = {{ place_key('flows.donor_org_ref') }}
+    left join org_names as donor_by_name on donor_by_name.name_key = {{ place_key('flows.donor_org_name') }}
+    left join org_names as recipient_by_ref on recipient_by_ref.name_key = {{ place_key('flows.recipient_org_ref') }}
+    left join org_names as recipient_by_name on recipient_by_name.name_key = {{ place_key('flows.recipient_org_name') }}
 )
 
 select
@@ -53,8 +63,10 @@ select
     cast(exchange_rate_source as double) as exchange_rate_source,
     cast(round(coalesce(amount_usd_source, amount_usd), 2) as decimal(20, 2)) as amount_usd_reported,
     fx_rate_missing,
+    donor_org_id,
     donor_org_name,
     donor_org_ref,
+    recipient_org_id,
     recipient_org_name,
     recipient_org_ref,
     recipient_country_code,
