@@ -40,7 +40,7 @@ def report_data(warehouse: Path) -> dict:
                        paiement_rate, budget_version
                 FROM marts.fct_budget_execution
                 WHERE nutrition_category <> 'none' AND budget_level = 'national'
-                ORDER BY fiscal_year DESC, dotation_xof DESC"""),
+                ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version"""),
             "commitments": _rows(con, """
                 SELECT * FROM marts.fct_commitments
                 ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
@@ -51,10 +51,11 @@ def report_data(warehouse: Path) -> dict:
             "execution": _rows(con, """
                 SELECT * FROM marts.rpt_execution_by_institution
                 WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)
-                ORDER BY dotation_xof DESC"""),
+                ORDER BY dotation_xof DESC, institution"""),
             "who_funds": _rows(con, """
                 SELECT * FROM marts.rpt_who_funds_what_where
-                ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST"""),
+                ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST, donor_org_name, partner_org_name,
+                         region_name, cercle_name, sector_name"""),
             "sources": _rows(con, """
                 SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error
                 FROM ops.files ORDER BY path, file_id"""),
