@@ -94,7 +94,7 @@ def _redact(expr: str) -> str:
 
 
 def _value(f: Field, raw: str, scale: float) -> str:
-    """Typed value of one cell; numbers use the <raw>_unsigned and <raw>_negative columns of the split stage."""
+    """Typed value of one cell; numbers use the <raw>_unsigned and <raw>_negative columns of the clean stage."""
     blank = f"{raw}_blank"
     if f.kind == "text":
         return f"CASE WHEN {blank} THEN NULL ELSE {_redact(f'trim({raw})')} END"
