@@ -99,3 +99,15 @@ def test_organisations_resolve_through_acronyms_aliases_and_iati_refs(built_samp
     unmatched = dict(query(built_sample, """SELECT org_name_as_written, sum(flows) FROM marts.dq_unmatched_organisations
                                              GROUP BY 1"""))
     assert unmatched == {"Bailleur exemple": 8, "ONG internationale exemple": 2}
+
+
+def test_sectors_from_every_source_map_to_one_list_with_a_nutrition_category(built_sample, real_flows):
+    mapped = dict(query(built_sample, """SELECT DISTINCT dimension_value, sector_id FROM marts.fct_funding_allocations
+                                          WHERE dimension = 'sector'"""))
+    # A partner's French sector, a DAC 5-digit code and an FTS global cluster meet in one sector list.
+    assert mapped["Nutrition"] == mapped["12240"] == "nutrition"
+    assert mapped["Food Security"] == mapped["Sécurité alimentaire"] == mapped["72040"] == "securite_alimentaire"
+    assert query(built_sample, "SELECT nutrition_category FROM marts.dim_sectors WHERE dac_code = '12240'") == [("specific",)]
+    # Real FTS clusters are recognised too.
+    assert query(real_flows, """SELECT DISTINCT sector_id FROM marts.fct_funding_allocations
+                                 WHERE dimension = 'sector' AND dimension_value = 'Water Sanitation Hygiene'""") == [("wash",)]

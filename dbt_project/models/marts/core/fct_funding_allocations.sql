@@ -99,6 +99,8 @@ select
         when declared_values = values_in_flow and declared_total > 0 then 'normalised'
         else 'equal_split'
     end as share_rule,
+    sector_names.sector_id,
+    sectors.nutrition_category,
     cast(round(flows.amount_usd_reported * case
         when dimension_value is null or values_in_flow = 1 then 1.0
         when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
@@ -106,3 +108,6 @@ select
     end, 2) as decimal(20, 2)) as amount_usd_allocated
 from shared
 inner join flows using (funding_flow_id)
+left join {{ ref('int_sector_names') }} as sector_names
+    on shared.dimension = 'sector' and sector_names.name_key = {{ place_key('shared.dimension_value') }}
+left join {{ ref('sectors') }} as sectors on sectors.sector_id = sector_names.sector_id
