@@ -63,6 +63,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(OPS_DDL)
     for schema in TABULAR_SCHEMAS:
         con.execute(raw_table_ddl(schema))
+        # A warehouse made before a field was added gets the new column (NULL for rows loaded before).
+        for name, sql_type in output_columns(schema):
+            con.execute(f"ALTER TABLE {schema.table} ADD COLUMN IF NOT EXISTS {name} {sql_type}")
     iati.ensure_tables(con)
     fts.ensure_tables(con)
 

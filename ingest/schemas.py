@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | amount | date | integer | share | currency
+    kind: str  # text | amount | amount_usd | date | integer | share | currency | deadline
     synonyms: tuple[str, ...]
     hxl: tuple[str, ...] = ()
     required: bool = False
@@ -153,6 +153,10 @@ PARTNER_REPORTS = Schema(
                                          "disbursed", "amount disbursed"), ("#value+spent", "#value+disbursed"),
               label_fr="Montant dépensé"),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
+        Field("stated_usd", "amount_usd", ("équivalent usd", "équivalent en dollars", "équivalent dollars",
+                                           "montant équivalent usd", "usd equivalent", "equivalent usd",
+                                           "stated usd"), ("#value+usd",),
+              label_fr="Équivalent USD déclaré"),
         Field("beneficiaries_targeted", "integer", ("bénéficiaires ciblés", "cible", "ciblés", "personnes ciblées",
                                                     "beneficiaries targeted", "targeted", "target"),
               ("#targeted", "#beneficiary+targeted"), label_fr="Bénéficiaires ciblés"),

@@ -21,6 +21,7 @@ PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
 SQL_TYPES = {
     "text": "VARCHAR",
     "amount": "DECIMAL(20, 2)",
+    "amount_usd": "DECIMAL(20, 2)",  # a US dollar equivalent the source states beside its amount
     "date": "DATE",
     "integer": "BIGINT",
     "share": "DOUBLE",
@@ -33,6 +34,7 @@ TOTAL_LABELS = ("total", "total general", "total général", "sous-total", "sous
 
 REASONS = {
     "amount": ("montant illisible", "amount is not a number"),
+    "amount_usd": ("équivalent USD illisible", "USD equivalent is not a number"),
     "date": ("date illisible (attendu jj/mm/aaaa)", "date cannot be read (expected dd/mm/yyyy)"),
     "deadline": ("date illisible (attendu jj/mm/aaaa)", "date cannot be read (expected dd/mm/yyyy)"),
     "integer": ("nombre entier illisible", "whole number cannot be read"),
@@ -98,7 +100,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
     blank = f"{raw}_blank"
     if f.kind == "text":
         return f"CASE WHEN {blank} THEN NULL ELSE {_redact(f'trim({raw})')} END"
-    if f.kind == "amount":
+    if f.kind in {"amount", "amount_usd"}:
         zero = ", ".join(_q(t) for t in ZERO_TOKENS)
         return (
             f"CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 WHEN {blank} THEN NULL "
@@ -140,7 +142,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     for c in layout.columns:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
-        if c.field.kind in {"amount", "integer", "share"}:
+        if c.field.kind in {"amount", "amount_usd", "integer", "share"}:
             cleaned += [f"amount_strip_sign(amount_digits({raw})) AS {raw}_unsigned",
                         f"amount_is_negative(amount_nospace({raw})) AS {raw}_negative"]
 

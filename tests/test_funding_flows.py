@@ -111,3 +111,23 @@ def test_sectors_from_every_source_map_to_one_list_with_a_nutrition_category(bui
     # Real FTS clusters are recognised too.
     assert query(real_flows, """SELECT DISTINCT sector_id FROM marts.fct_funding_allocations
                                  WHERE dimension = 'sector' AND dimension_value = 'Water Sanitation Hygiene'""") == [("wash",)]
+
+
+def test_an_amount_and_its_stated_usd_equivalent_that_disagree_are_flagged_and_counted(tmp_path):
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    # Seed 001: "une contribution de 1,2 million de francs CFA (plus de 2 millions USD) en 2021".
+    (folder / "contributions.csv").write_text(
+        "Partenaire;Secteur;Montant dépensé;Équivalent USD;Date de fin\n"
+        "Alliance SUN Mali;Nutrition;1,2 million de francs CFA;2 000 000;31/12/2021\n"
+        "OMAES;Nutrition;600 000 000 FCFA;1 070 000;31/12/2020\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "inbox", warehouse, "b")
+    assert dbt_build(warehouse, "2026-11-22", select="+dq_stated_amount_mismatches").ok
+    flags = dict(query(warehouse, """SELECT recipient_org_name, stated_amount_mismatch FROM marts.fct_funding_flows
+                                      WHERE flow_stage = 'expenditure'"""))
+    assert flags == {"Alliance SUN Mali": True, "OMAES": False}  # 600 million FCFA is about 1.07 million USD in 2020
+    [(name, ratio)] = query(warehouse, "SELECT recipient_org_name, stated_to_converted_ratio FROM marts.dq_stated_amount_mismatches")
+    assert name == "Alliance SUN Mali" and ratio > 900

@@ -22,6 +22,9 @@ partner_flows as (
         'ML' as recipient_country_code,
         cast(null as double) as amount_usd_source,
         cast(null as double) as exchange_rate_source,
+        -- A stated USD equivalent refers to the amount spent, or to the plan when nothing is spent yet.
+        case when stage.flow_stage = 'expenditure' or amount_spent is null then cast(stated_usd as double) end
+            as amount_usd_stated,
         cast(null as varchar) as iati_identifier,
         cast(null as varchar) as provider_activity_id,
         cast(null as varchar) as fts_flow_type,

@@ -62,6 +62,10 @@ select
     cast(amount_usd_source as double) as amount_usd_source,
     cast(exchange_rate_source as double) as exchange_rate_source,
     cast(round(coalesce(amount_usd_source, amount_usd), 2) as decimal(20, 2)) as amount_usd_reported,
+    amount_usd_stated,
+    -- "1,2 million de FCFA (plus de 2 millions USD)": an amount and its stated equivalent disagreeing by more than
+    -- 10 % is flagged here and counted in dq_stated_amount_mismatches, never silently trusted.
+    coalesce(abs(amount_usd - amount_usd_stated) > 0.10 * abs(amount_usd_stated), false) as stated_amount_mismatch,
     fx_rate_missing,
     donor_org_id,
     donor_org_name,

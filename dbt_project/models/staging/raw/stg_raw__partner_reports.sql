@@ -32,6 +32,7 @@ renamed as (
         amount_spent,
         currency,
         currency_assumed,
+        stated_usd,
         beneficiaries_targeted,
         beneficiaries_reached,
         status as status_reported
