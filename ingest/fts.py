@@ -13,13 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pycountry
 
 from ingest.errors import InputError
+from ingest.records import insert_records, insert_rejects
+from ingest.schemas import EMAIL_PATTERN, EMAIL_REPLACEMENT, PHONE_PATTERN, PHONE_REPLACEMENT
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-PHONE = re.compile(r"\+\d{1,3}[ .]?\d{2}([ .]?\d{2}){3}\b|\b\d{2}([ .]\d{2}){3}\b")
+EMAIL = re.compile(EMAIL_PATTERN)
+PHONE = re.compile(PHONE_PATTERN)
 
 FLOW_COLUMNS = {
     "flow_id": "VARCHAR", "version_id": "INTEGER", "status": "VARCHAR", "flow_type": "VARCHAR",
@@ -47,7 +48,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _scrub(value):
     """E-mail addresses and phone numbers in text values (never in numbers) are replaced."""
     if isinstance(value, str):
-        return PHONE.sub("[téléphone retiré]", EMAIL.sub("[courriel retiré]", value))
+        return PHONE.sub(PHONE_REPLACEMENT, EMAIL.sub(EMAIL_REPLACEMENT, value))
     if isinstance(value, dict):
         return {k: _scrub(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -139,14 +140,8 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: st
                     obj.get("code"), country_code(obj.get("name")) if obj.get("type") == "Location" else None,
                     _redacted(obj),
                 ))
-    for table, rows, columns in (("raw.fts_flows", flow_rows, FLOW_COLUMNS), ("raw.fts_flow_objects", object_rows, OBJECT_COLUMNS)):
-        if rows:
-            frame = pd.DataFrame.from_records(rows, columns=["flow_index", *columns])
-            con.register("_fts", frame)
-            casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns.items())
-            con.execute(f"INSERT INTO {table} SELECT ?, flow_index, ?, {casts} FROM _fts", [file_id, load_batch])
-            con.unregister("_fts")
-    for index, column, raw, fr, en in rejects:
-        con.execute("INSERT INTO ops.rejects VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-                    [file_id, file_name, index, column, raw, fr, en, load_batch])
+    insert_records(con, "raw.fts_flows", {"flow_index": "INTEGER", **FLOW_COLUMNS}, flow_rows, file_id, load_batch)
+    insert_records(con, "raw.fts_flow_objects", {"flow_index": "INTEGER", **OBJECT_COLUMNS}, object_rows, file_id,
+                   load_batch)
+    insert_rejects(con, file_id, file_name, rejects, load_batch)
     return len(flows), len(flow_rows), len(rejects)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ingest.errors import InputError
+from ingest.records import insert_records, insert_rejects
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED_LANGS = ("fr", "en")
@@ -196,17 +196,8 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: st
     """Insert a parsed file; returns (activities read, loaded, rejected)."""
     rows = parse(path)
     for table, records in rows.tables.items():
-        if not records:
-            continue
-        columns = ["activity_index", "iati_identifier", *TABLES[table]]
-        frame = pd.DataFrame.from_records(records, columns=columns)
-        con.register("_iati", frame)
-        casts = ", ".join(f"CAST({c} AS {TABLES[table].get(c, 'VARCHAR')}) AS {c}" for c in columns[2:])
-        con.execute(f"INSERT INTO {table} SELECT ?, activity_index, iati_identifier, ?, {casts} FROM _iati",
-                    [file_id, load_batch])
-        con.unregister("_iati")
-    for activity_index, column, raw, fr, en in rows.rejects:
-        con.execute("INSERT INTO ops.rejects VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-                    [file_id, file_name, activity_index, column, raw, fr, en, load_batch])
+        insert_records(con, table, {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
+                       records, file_id, load_batch)
+    insert_rejects(con, file_id, file_name, rows.rejects, load_batch)
     rejected = len({r[0] for r in rows.rejects})
     return rows.activities + rejected, rows.activities, rejected

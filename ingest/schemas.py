@@ -101,6 +101,12 @@ def is_personal_header(header: str) -> bool:
         {"nom"}, {"noms"}, {"name"})
 
 
+# E-mail addresses and phone numbers (Malian "76 12 43 40", international "+223 66 79 36 13") in free text: the
+# same patterns serve DuckDB's RE2 (ingest/values.py) and Python's re (ingest/fts.py).
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+PHONE_PATTERN = r"\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\b|\b[0-9]{2}([ .][0-9]{2}){3}\b"
+EMAIL_REPLACEMENT = "[courriel retiré]"
+PHONE_REPLACEMENT = "[téléphone retiré]"
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pycountry
 
-from ingest.schemas import Field, Schema
+from ingest.schemas import EMAIL_PATTERN, EMAIL_REPLACEMENT, PHONE_PATTERN, PHONE_REPLACEMENT, Field, Schema
 from ingest.tabular import SheetLayout
 
 PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
@@ -87,10 +87,8 @@ def _redact(expr: str) -> str:
 
     The replacing regexes only run on cells where a cheap one finds an '@' or three pairs of digits.
     """
-    email = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"
-    phone = "\\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\\b|\\b[0-9]{2}([ .][0-9]{2}){3}\\b"
-    scrubbed = (f"regexp_replace(regexp_replace({expr}, '{email}', '[courriel retiré]', 'g'), "
-                f"'{phone}', '[téléphone retiré]', 'g')")
+    scrubbed = (f"regexp_replace(regexp_replace({expr}, {_q(EMAIL_PATTERN)}, {_q(EMAIL_REPLACEMENT)}, 'g'), "
+                f"{_q(PHONE_PATTERN)}, {_q(PHONE_REPLACEMENT)}, 'g')")
     suspicious = f"regexp_matches({expr}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
     return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {expr} END"
 

@@ -9,10 +9,11 @@ import os
 import shutil
 from pathlib import Path
 
+from warehouse.settings import file_safe
+
 
 def staging_dir(reports: Path, run_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id)
-    return reports / ".staging" / safe
+    return reports / ".staging" / file_safe(run_id)
 
 
 def publish_report(built: Path, reports: Path, run_date: str) -> Path:

@@ -10,12 +10,11 @@ import os
 import shutil
 from pathlib import Path
 
-from warehouse.settings import Paths
+from warehouse.settings import Paths, file_safe
 
 
 def candidate_path(paths: Paths, run_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id)
-    return paths.candidates / f"{safe}.duckdb"
+    return paths.candidates / f"{file_safe(run_id)}.duckdb"
 
 
 def open_candidate(paths: Paths, run_id: str) -> Path:

@@ -30,3 +30,8 @@ def paths() -> Paths:
         warehouse=Path(os.environ.get("WAREHOUSE_PATH", var / "warehouse" / "budget.duckdb")),
         reports=Path(os.environ.get("REPORTS_DIR", var / "reports")),
     )
+
+
+def file_safe(run_id: str) -> str:
+    """An Airflow run id ('manual__2026-11-22T02:30:00+00:00') as a file or folder name."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id)
