@@ -1,4 +1,4 @@
--- Nutrition tagging: the first keyword rule (by priority) matching the line's labels classifies it;
+-- Nutrition tagging (and the transfer-to-local-government flag): the first keyword rule (by priority) matching the line's labels classifies it;
 -- the weight of its category comes from the newest weights version.
 with lines as (
     select
@@ -34,6 +34,9 @@ first_match as (
 
 select
     lines.* exclude (searchable_label),
+    -- Transfers to the collectivités territoriales: what the 30 % pledge is measured on.
+    lines.economic_nature = 'transferts' and lines.searchable_label like '%collectivites territoriales%'
+        as is_transfer_to_local_government,
     coalesce(first_match.nutrition_category, 'none') as nutrition_category,
     first_match.rule_id as tagging_rule_id,
     first_match.rules_version as tagging_rules_version,

@@ -16,8 +16,8 @@ select
     coalesce(upper(reports.cercle_pcode), cercle.pcode) as cercle_pcode_2021
 from reports
 left join names as region
-    on region.admin_level = 1 and region.name_key = {{ place_key('reports.region_name') }}
+    on region.admin_level = 1 and region.name_key = {{ name_key('reports.region_name') }}
 left join names as cercle
-    on cercle.admin_level = 2 and cercle.name_key = {{ place_key('reports.cercle_name') }}
+    on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
     and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
          or coalesce(upper(reports.region_pcode), region.pcode) is null)

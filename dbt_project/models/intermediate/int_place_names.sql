@@ -1,10 +1,10 @@
 -- Every spelling a place is recognised by (its P-code name and the seeded variants), keyed without case,
 -- accents or punctuation. A key names one place per level.
 with names as (
-    select {{ place_key('place_name') }} as name_key, pcode, admin_level, parent_pcode
+    select {{ name_key('place_name') }} as name_key, pcode, admin_level, parent_pcode
     from {{ ref('dim_places') }}
     union
-    select {{ place_key('v.variant') }}, p.pcode, p.admin_level, p.parent_pcode
+    select {{ name_key('v.variant') }}, p.pcode, p.admin_level, p.parent_pcode
     from {{ ref('place_name_variants') }} as v
     inner join {{ ref('dim_places') }} as p on p.pcode = v.pcode
 )

@@ -34,8 +34,7 @@ select
     lines.tagging_rule_id,
     lines.tagging_rules_version,
     lines.nutrition_weights_version,
-    lines.economic_nature = 'transferts'
-        and strip_accents(lower(lines.line_label)) like '%collectivites territoriales%' as is_transfer_to_local_government,
+    lines.is_transfer_to_local_government,
     lines.currency as currency_code,
     lines.source_file_id,
     lines.source_sheet,

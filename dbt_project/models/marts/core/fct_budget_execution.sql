@@ -21,6 +21,7 @@ select
     economic_nature,
     nutrition_category,
     nutrition_weight,
+    is_transfer_to_local_government,
     cast(dotation as decimal(20, 2)) as dotation_xof,
     cast(engagement as decimal(20, 2)) as engagement_xof,
     cast(liquidation as decimal(20, 2)) as liquidation_xof,

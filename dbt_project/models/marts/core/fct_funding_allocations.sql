@@ -109,5 +109,5 @@ select
 from shared
 inner join flows using (funding_flow_id)
 left join {{ ref('int_sector_names') }} as sector_names
-    on shared.dimension = 'sector' and sector_names.name_key = {{ place_key('shared.dimension_value') }}
+    on shared.dimension = 'sector' and sector_names.name_key = {{ name_key('shared.dimension_value') }}
 left join {{ ref('sectors') }} as sectors on sectors.sector_id = sector_names.sector_id

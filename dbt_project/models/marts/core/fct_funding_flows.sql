@@ -42,10 +42,10 @@ ruled as (
     from flows
     left join fts_parents_with_children as p on p.source_record_id = flows.source_record_id
     left join iati_activities as a on a.iati_identifier = flows.provider_activity_id
-    left join org_names as donor_by_ref on donor_by_ref.name_key = {{ place_key('flows.donor_org_ref') }}
-    left join org_names as donor_by_name on donor_by_name.name_key = {{ place_key('flows.donor_org_name') }}
-    left join org_names as recipient_by_ref on recipient_by_ref.name_key = {{ place_key('flows.recipient_org_ref') }}
-    left join org_names as recipient_by_name on recipient_by_name.name_key = {{ place_key('flows.recipient_org_name') }}
+    left join org_names as donor_by_ref on donor_by_ref.name_key = {{ name_key('flows.donor_org_ref') }}
+    left join org_names as donor_by_name on donor_by_name.name_key = {{ name_key('flows.donor_org_name') }}
+    left join org_names as recipient_by_ref on recipient_by_ref.name_key = {{ name_key('flows.recipient_org_ref') }}
+    left join org_names as recipient_by_name on recipient_by_name.name_key = {{ name_key('flows.recipient_org_name') }}
 )
 
 select

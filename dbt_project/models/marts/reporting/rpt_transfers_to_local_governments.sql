@@ -5,10 +5,8 @@ with national as (
     select
         fiscal_year,
         sum(dotation_xof) as national_dotation_xof,
-        sum(dotation_xof) filter (strip_accents(lower(line_label)) like '%collectivites territoriales%'
-                                  and economic_nature = 'transferts') as transfer_dotation_xof,
-        sum(paiement_xof) filter (strip_accents(lower(line_label)) like '%collectivites territoriales%'
-                                  and economic_nature = 'transferts') as transfer_paiement_xof
+        sum(dotation_xof) filter (is_transfer_to_local_government) as transfer_dotation_xof,
+        sum(paiement_xof) filter (is_transfer_to_local_government) as transfer_paiement_xof
     from {{ ref('fct_budget_execution') }}
     where budget_level = 'national'
     group by all
@@ -21,7 +19,7 @@ regional as (
         sum(dotation_xof) as transfer_dotation_xof,
         sum(paiement_xof) as transfer_paiement_xof
     from {{ ref('fct_budget_execution') }}
-    where budget_level <> 'national' and economic_nature = 'transferts'
+    where budget_level <> 'national' and is_transfer_to_local_government
     group by all
 )
 

@@ -1,0 +1,20 @@
+{#- 'Ségou', 'SEGOU', 'segou ' -> 'segou': the key place, organisation and sector names are matched on. -#}
+{% macro name_key(name) -%}
+    regexp_replace(lower(strip_accents(trim({{ name }}))), '[^a-z0-9]+', '', 'g')
+{%- endmacro %}
+
+{#- Every name a reference seed's entity is recognised by: some columns, plus aliases separated by '|'. -#}
+{% macro names_by_key(seed, id_column, name_columns, aliases_column) -%}
+with names as (
+    {%- for column in name_columns %}
+    select {{ id_column }}, {{ column }} as name from {{ ref(seed) }}
+    union
+    {%- endfor %}
+    select {{ id_column }}, unnest(string_split({{ aliases_column }}, '|')) from {{ ref(seed) }}
+    where {{ aliases_column }} is not null
+)
+
+select distinct {{ name_key('name') }} as name_key, {{ id_column }}
+from names
+where name is not null and trim(name) <> ''
+{%- endmacro %}
