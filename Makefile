@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test setup sample-inbox docs clean benchmark
+.PHONY: run test setup sample-inbox clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
@@ -41,9 +41,6 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 # The bundled sample files go into the default inbox only, never into an inbox you point INBOX_DIR at.
 sample-inbox:
 	@if [ "$(INBOX_DIR)" = "$(DEFAULT_INBOX)" ]; then mkdir -p $(INBOX_DIR) && cp -rn sample_data/inbox/. $(INBOX_DIR)/; fi
-
-docs: setup
-	cd dbt_project && DBT_DUCKDB_PATH=$(WAREHOUSE_PATH) $(BIN)/dbt docs generate --profiles-dir . --target-path target
 
 clean:
 	rm -rf var dbt_project/target dbt_project/logs expectations/gx/uncommitted

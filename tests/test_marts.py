@@ -167,3 +167,57 @@ def test_doubling_pledge_trajectory(built_sample):
     assert rows[2021][0] == pytest.approx(float(baseline) * 1.5)  # halfway from 2019 to the 2023 deadline
     assert rows[2023][0] == pytest.approx(float(baseline) * 2)
     assert rows[2019][2] == "on_track" and rows[2024][2] == "off_track"
+
+
+def test_calendar_with_fiscal_year(built_sample):
+    [(days, first, last)] = query(built_sample, "SELECT count(*), min(date_day), max(date_day) FROM marts.dim_dates")
+    assert (first, last) == (datetime.date(1990, 1, 1), datetime.date(2040, 12, 31))
+    assert days == (last - first).days + 1
+    assert query(built_sample, """SELECT fiscal_year, fiscal_quarter, month_name_fr FROM marts.dim_dates
+                                   WHERE date_day = DATE '2024-08-15'""") == [(2024, 3, "août")]
+    # Every dated funding flow finds its day in the calendar.
+    assert query(built_sample, """SELECT count(*) FROM marts.fct_funding_flows f
+                                   LEFT JOIN marts.dim_dates d ON d.date_day = f.value_date
+                                   WHERE f.value_date IS NOT NULL AND d.date_day IS NULL""") == [(0,)]
+
+
+def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
+    import shutil
+
+    import yaml
+
+    from warehouse.dbt import write_model_docs
+    from warehouse.settings import DBT_PROJECT_DIR
+
+    described = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            described[model["name"]] = {c["name"] for c in model.get("columns", []) if c.get("description")}
+    columns = query(built_sample, """SELECT table_name, column_name FROM information_schema.columns
+                                      WHERE table_schema = 'marts'""")
+    assert {t for t, _ in columns} == set(described) and len(described) == 19
+    assert [(t, c) for t, c in columns if c not in described.get(t, set())] == []
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built_sample, warehouse)
+    page = write_model_docs(warehouse, tmp_path / "documentation")
+    html = page.read_text(encoding="utf-8")
+    assert "rpt_who_funds_what_where" in html and "the gap still to spend" in html
+
+
+def test_source_freshness_warns_after_40_days_without_a_file(built_sample, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from warehouse.dbt import source_freshness
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built_sample, warehouse)
+    [fresh] = source_freshness(warehouse)
+    assert (fresh.source, fresh.status) == ("ops.files", "pass")
+    con = duckdb.connect(str(warehouse))
+    con.execute("UPDATE ops.files SET loaded_at = loaded_at - INTERVAL 50 DAY")
+    con.close()
+    [stale] = source_freshness(warehouse)
+    assert stale.status == "warn" and 49.9 <= stale.age_days <= 50.1

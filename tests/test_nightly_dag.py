@@ -52,6 +52,8 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert "600 000 000 FCFA" in html
     assert "Données au 22 novembre 2026" in html
     assert (paths.reports / "latest").resolve() == paths.reports / "2026-11-22"
+    assert 'href="documentation/index.html"' in html
+    assert "fct_budget_execution" in (paths.reports / "latest" / "documentation" / "index.html").read_text(encoding="utf-8")
     assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(8,)]
     assert not list(paths.candidates.glob("*.duckdb"))  # the candidate became the published warehouse
 

@@ -68,13 +68,18 @@ def ingest(paths: Paths, run_id: str) -> dict:
 
 
 def build(candidate: str, run_date: dt.date) -> dict:
-    from warehouse.dbt import dbt_build
+    from warehouse.dbt import dbt_build, source_freshness
 
     result = dbt_build(Path(candidate), run_date.isoformat())
     log.info("dbt build: %s", result.summary())
     if not result.ok:
         raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
-    return result.counts
+    # A source nobody has sent anything to for weeks is worth a warning, not a failed night.
+    freshness = source_freshness(Path(candidate))
+    for stale in (f for f in freshness if f.status != "pass"):
+        log.warning("Source %s : dernier chargement il y a %s jours / last loaded %s days ago (%s)",
+                    stale.source, stale.age_days, stale.age_days, stale.status)
+    return result.counts | {"stale_sources": [f.source for f in freshness if f.status != "pass"]}
 
 
 def gate(candidate: str) -> dict:
@@ -91,10 +96,12 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     from ingest.templates import write_templates
     from report.build import build_report as render
     from report.publish import staging_dir
+    from warehouse.dbt import write_model_docs
 
     out = staging_dir(paths.reports, run_id)
     shutil.rmtree(out, ignore_errors=True)  # a retried task starts from an empty folder
     write_templates(out / "modeles")
+    write_model_docs(Path(candidate), out / "documentation")
     return str(render(Path(candidate), out, run_date).parent)
 
 

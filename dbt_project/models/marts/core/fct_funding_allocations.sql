@@ -80,34 +80,38 @@ shared as (
         sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
         count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
     from deduplicated
+),
+
+split as (
+    select
+        *,
+        case
+            when dimension_value is null or values_in_flow = 1 then 1.0
+            when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
+            else 1.0 / values_in_flow
+        end as share,
+        case
+            when dimension_value is null then 'unspecified'
+            when basis = 'single' or values_in_flow = 1 then 'single'
+            when declared_values = values_in_flow and abs(declared_total - 1) < 0.001 then 'declared'
+            when declared_values = values_in_flow and declared_total > 0 then 'normalised'
+            else 'equal_split'
+        end as share_rule
+    from shared
 )
 
 select
-    {{ surrogate_key(['shared.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
-    shared.funding_flow_id,
+    {{ surrogate_key(['split.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
+    split.funding_flow_id,
     dimension,
     dimension_value,
-    cast(case
-        when dimension_value is null or values_in_flow = 1 then 1.0
-        when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
-        else 1.0 / values_in_flow
-    end as double) as share,
-    case
-        when dimension_value is null then 'unspecified'
-        when basis = 'single' or values_in_flow = 1 then 'single'
-        when declared_values = values_in_flow and abs(declared_total - 1) < 0.001 then 'declared'
-        when declared_values = values_in_flow and declared_total > 0 then 'normalised'
-        else 'equal_split'
-    end as share_rule,
+    cast(share as double) as share,
+    share_rule,
     sector_names.sector_id,
     sectors.nutrition_category,
-    cast(round(flows.amount_usd_reported * case
-        when dimension_value is null or values_in_flow = 1 then 1.0
-        when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
-        else 1.0 / values_in_flow
-    end, 2) as decimal(20, 2)) as amount_usd_allocated
-from shared
+    cast(round(flows.amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated
+from split
 inner join flows using (funding_flow_id)
 left join {{ ref('int_sector_names') }} as sector_names
-    on shared.dimension = 'sector' and sector_names.name_key = {{ name_key('shared.dimension_value') }}
+    on split.dimension = 'sector' and sector_names.name_key = {{ name_key('split.dimension_value') }}
 left join {{ ref('sectors') }} as sectors on sectors.sector_id = sector_names.sector_id
