@@ -17,19 +17,21 @@ weights as (
     qualify weights_version = max(weights_version) over ()
 ),
 
+labels as (
+    select distinct searchable_label from lines
+),
+
+-- Rules are matched once per distinct label (a regex with a pattern from a table is compiled per row, and
+-- budgets repeat the same labels across years, versions and places).
 first_match as (
     select
-        lines.budget_line_id,
-        lines.fiscal_year,
-        lines.budget_version,
+        labels.searchable_label,
         rules.rule_id,
         rules.rules_version,
         rules.nutrition_category
-    from lines
-    inner join rules on regexp_matches(lines.searchable_label, rules.label_pattern)
-    qualify row_number() over (
-        partition by lines.budget_line_id, lines.fiscal_year, lines.budget_version order by rules.priority
-    ) = 1
+    from labels
+    inner join rules on regexp_matches(labels.searchable_label, rules.label_pattern)
+    qualify row_number() over (partition by labels.searchable_label order by rules.priority) = 1
 )
 
 select
@@ -43,8 +45,5 @@ select
     weights.weight as nutrition_weight,
     weights.weights_version as nutrition_weights_version
 from lines
-left join first_match
-    on lines.budget_line_id = first_match.budget_line_id
-    and lines.fiscal_year = first_match.fiscal_year
-    and lines.budget_version = first_match.budget_version
+left join first_match on first_match.searchable_label is not distinct from lines.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')

@@ -1,6 +1,7 @@
 -- Amounts converted at the value date: original -> EUR by the ECB rate of that day (or the last published
 -- before it, at most 10 days earlier), EUR -> XOF by the peg, EUR -> USD by the ECB rate of the same day.
 -- An amount with no rate (XDR, or no date) keeps NULL conversions and fx_rate_missing = true.
+-- Rates are looked up once per (currency, value date), not once per flow: millions of flows share few dates.
 with flows as (
     select * from {{ ref('int_funding_flows_unioned') }}
 ),
@@ -13,11 +14,15 @@ usd as (
     select rate_date, units_per_eur as usd_per_eur from rates where currency = 'USD'
 ),
 
+value_dates as (
+    select distinct currency_original, value_date from flows
+),
+
 with_rate as (
-    select flows.*, r.units_per_eur, r.rate_date as fx_rate_date
-    from flows
+    select value_dates.*, r.units_per_eur, r.rate_date as fx_rate_date
+    from value_dates
     asof left join rates as r
-        on r.currency = flows.currency_original and r.rate_date <= flows.value_date
+        on r.currency = value_dates.currency_original and r.rate_date <= value_dates.value_date
 ),
 
 with_usd as (
@@ -26,7 +31,7 @@ with_usd as (
     asof left join usd as u on u.rate_date <= with_rate.value_date
 ),
 
-checked as (
+rate_at_value_date as (
     select
         *,
         units_per_eur is null or value_date - fx_rate_date > 10
@@ -35,8 +40,13 @@ checked as (
 )
 
 select
-    * exclude (units_per_eur, usd_per_eur, usd_rate_date),
-    case when not fx_rate_missing then amount_original / units_per_eur end as amount_eur,
-    case when not fx_rate_missing then amount_original / units_per_eur * {{ var('xof_per_eur') }} end as amount_xof,
-    case when not fx_rate_missing then amount_original / units_per_eur * usd_per_eur end as amount_usd
-from checked
+    flows.*,
+    r.fx_rate_date,
+    r.fx_rate_missing,
+    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur end as amount_eur,
+    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur * {{ var('xof_per_eur') }} end as amount_xof,
+    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur * r.usd_per_eur end as amount_usd
+from flows
+inner join rate_at_value_date as r
+    on r.currency_original is not distinct from flows.currency_original
+    and r.value_date is not distinct from flows.value_date

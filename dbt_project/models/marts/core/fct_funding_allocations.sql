@@ -31,24 +31,29 @@ fts_objects as (
     qualify version_id = max(version_id) over (partition by flow_id)
 ),
 
+-- Partner reports name one sector and one country per row: share 1, no split to compute (most of the rows).
+partner_allocations as (
+    select funding_flow_id, 'sector' as dimension, sector_name as dimension_value, 1.0 as share,
+           case when sector_name is null then 'unspecified' else 'single' end as share_rule, amount_usd_reported
+    from flows where source_system = 'partner_report'
+    union all
+    select funding_flow_id, 'country', recipient_country_code, 1.0,
+           case when recipient_country_code is null then 'unspecified' else 'single' end, amount_usd_reported
+    from flows where source_system = 'partner_report'
+),
+
 candidates as (
-    -- partner reports: their own sector, and Mali
-    select f.funding_flow_id, 'sector' as dimension, f.sector_name as dimension_value, cast(null as double) as declared_share, 'single' as basis
-    from flows f where f.source_system = 'partner_report'
-    union all
-    select f.funding_flow_id, 'country', f.recipient_country_code, null, 'single'
-    from flows f where f.source_system = 'partner_report'
     -- IATI sectors: the transaction's own, else the activity's
-    union all
-    select f.funding_flow_id, 'sector', coalesce(t.sector_code, s.sector_code), s.declared_share,
-           case when t.sector_code is not null then 'single' else 'activity' end
+    select f.funding_flow_id, f.amount_usd_reported, 'sector' as dimension, coalesce(t.sector_code, s.sector_code) as dimension_value,
+           s.declared_share,
+           case when t.sector_code is not null then 'single' else 'activity' end as basis
     from flows f
     join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
     left join iati_sectors s on t.sector_code is null
         and s.source_file_id = t.source_file_id and s.source_activity_index = t.source_activity_index
     where f.source_system = 'iati'
     union all
-    select f.funding_flow_id, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
+    select f.funding_flow_id, f.amount_usd_reported, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
            case when t.recipient_country_code is not null then 'single' else 'activity' end
     from flows f
     join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
@@ -57,18 +62,19 @@ candidates as (
     where f.source_system = 'iati'
     -- FTS: global clusters and locations of the destination, without percentages
     union all
-    select f.funding_flow_id, 'sector', o.object_name, null, 'activity'
+    select f.funding_flow_id, f.amount_usd_reported, 'sector', o.object_name, null, 'activity'
     from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'GlobalCluster'
     where f.source_system = 'fts'
     union all
-    select f.funding_flow_id, 'country', o.country_code, null, 'activity'
+    select f.funding_flow_id, f.amount_usd_reported, 'country', o.country_code, null, 'activity'
     from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'Location'
         and o.country_code is not null
     where f.source_system = 'fts'
 ),
 
 deduplicated as (
-    select funding_flow_id, dimension, dimension_value, sum(declared_share) as declared_share, any_value(basis) as basis
+    select funding_flow_id, amount_usd_reported, dimension, dimension_value, sum(declared_share) as declared_share,
+           any_value(basis) as basis
     from candidates
     group by all
 ),
@@ -98,20 +104,25 @@ split as (
             else 'equal_split'
         end as share_rule
     from shared
+),
+
+allocations as (
+    select funding_flow_id, dimension, dimension_value, share, share_rule, amount_usd_reported from split
+    union all
+    select * from partner_allocations
 )
 
 select
-    {{ surrogate_key(['split.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
-    split.funding_flow_id,
+    {{ surrogate_key(['allocations.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
+    allocations.funding_flow_id,
     dimension,
     dimension_value,
     cast(share as double) as share,
     share_rule,
     sector_names.sector_id,
     sectors.nutrition_category,
-    cast(round(flows.amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated
-from split
-inner join flows using (funding_flow_id)
+    cast(round(amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated
+from allocations
 left join {{ ref('int_sector_names') }} as sector_names
-    on split.dimension = 'sector' and sector_names.name_key = {{ name_key('split.dimension_value') }}
+    on allocations.dimension = 'sector' and sector_names.name_key = {{ name_key('allocations.dimension_value') }}
 left join {{ ref('sectors') }} as sectors on sectors.sector_id = sector_names.sector_id

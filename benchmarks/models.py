@@ -1,0 +1,129 @@
+"""Model benchmark: a full `dbt build` on 10 million funding transactions and 1 million budget lines, then
+the build of a night that brings 1 % new rows. Prints both times, their ratio and dbt's peak memory.
+
+    python -m benchmarks.models [--transactions 10000000] [--budget-lines 1000000]
+
+The warehouse is the sample inbox ingested for real, whose raw rows are then copied (new files, new partners,
+new identifiers) up to the sizes asked: dbt sees what ingestion lands, only more of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+SAMPLE_INBOX = Path(__file__).resolve().parents[1] / "sample_data" / "inbox"
+RUN_DATE = "2026-11-22"
+
+# Share of the funding transactions each source gives (a partner-report row gives two: planned and spent).
+PARTNER_SHARE, IATI_SHARE, FTS_SHARE = 0.80, 0.15, 0.05
+ROWS_PER_FILE = 10_000
+
+
+def _sample_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    [(n,)] = con.execute(f"SELECT count(*) FROM {table} WHERE load_batch = 'sample'").fetchall()
+    return n
+
+
+def add_rows(con: duckdb.DuckDBPyConnection, batch: str, partner_rows: int, iati_transactions: int,
+             fts_flows: int, budget_lines: int) -> None:
+    """Copy the sample's raw rows into new files of `batch`, each copy with its own partners and identifiers.
+
+    Tables that join (IATI activities and their transactions, FTS flows and their objects) are copied the same
+    number of times, copy k of each going to the same file.
+    """
+    suffix = f"'{batch}-' || k"
+
+    def copy(tables: dict[str, str], copies: int, per_file: int) -> None:
+        [(first_file,)] = con.execute("SELECT max(file_id) + 1 FROM ops.files").fetchall()
+        for table, replace in tables.items():
+            con.execute(f"""
+                INSERT INTO {table}
+                SELECT sample.* REPLACE ({first_file} + k // {per_file} AS file_id, '{batch}' AS load_batch, {replace})
+                FROM (SELECT * FROM {table} WHERE load_batch = 'sample') AS sample, range({copies}) AS copies (k)""")
+        con.execute(f"""
+            INSERT INTO ops.files (file_id, path, file_name, sha256, source_kind, size_bytes, received_at, loaded_at,
+                                   load_batch, status)
+            SELECT {first_file} + i, 'synthetic/{batch}/' || ({first_file} + i), 'synthetic.csv', md5('{batch}' || i),
+                   'synthetic', 0, now()::TIMESTAMP, now()::TIMESTAMP, '{batch}', 'loaded'
+            FROM range({-(-copies // per_file)}) AS f (i)""")
+
+    def times(rows: int, table: str) -> tuple[int, int]:
+        """(copies of the sample of `table` giving about `rows` rows, copies per file of ROWS_PER_FILE rows)."""
+        sample = _sample_rows(con, table)
+        return max(1, round(rows / sample)), max(1, ROWS_PER_FILE // sample)
+
+    # Positions in a file (line, activity, flow) stay unique: copy k is the (k % per_file)-th block of its file.
+    copies, per_file = times(budget_lines, "raw.budget_lines")
+    copy({"raw.budget_lines": f"coalesce(line_code, 'ligne') || '-' || {suffix} AS line_code, "
+                              f"line_number + k % {per_file} * 1000 AS line_number"}, copies, per_file)
+    copies, per_file = times(partner_rows, "raw.partner_reports")
+    copy({"raw.partner_reports": f"partner || ' ' || {suffix} AS partner, "
+                                 f"line_number + k % {per_file} * 1000 AS line_number"}, copies, per_file)
+    copies, per_file = times(iati_transactions, "raw.iati_transactions")
+    iati = (f"iati_identifier || '-' || {suffix} AS iati_identifier, "
+            f"activity_index + k % {per_file} * 1000 AS activity_index")
+    copy({t: iati for t in ("raw.iati_activities", "raw.iati_transactions", "raw.iati_sectors",
+                            "raw.iati_recipient_countries", "raw.iati_participating_orgs")}, copies, per_file)
+    copies, per_file = times(fts_flows, "raw.fts_flows")
+    flow = f"flow_id || '-' || {suffix} AS flow_id, flow_index + k % {per_file} * 1000 AS flow_index"
+    copy({"raw.fts_flows": f"{flow}, parent_flow_id || '-' || {suffix} AS parent_flow_id, "
+                           f"list_transform(child_flow_ids, lambda c: c || '-' || {suffix}) AS child_flow_ids",
+          "raw.fts_flow_objects": flow}, copies, per_file)
+
+
+def build(warehouse: Path) -> tuple[float, bool]:
+    from warehouse.dbt import dbt_build
+
+    started = time.perf_counter()
+    result = dbt_build(warehouse, RUN_DATE)
+    if not result.ok:
+        raise SystemExit("dbt build failed:\n" + result.summary())
+    return time.perf_counter() - started, result.ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--transactions", type=int, default=10_000_000)
+    parser.add_argument("--budget-lines", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    from ingest.inbox import ingest_inbox
+
+    with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
+        warehouse = Path(tmp) / "budget.duckdb"
+        ingest_inbox(SAMPLE_INBOX, warehouse, "sample")
+        sizes = {
+            "partner_rows": int(args.transactions * PARTNER_SHARE / 2),
+            "iati_transactions": int(args.transactions * IATI_SHARE),
+            "fts_flows": int(args.transactions * FTS_SHARE),
+            "budget_lines": args.budget_lines,
+        }
+        print(f"Génération : {sizes}", flush=True)
+        con = duckdb.connect(str(warehouse))
+        add_rows(con, "night-1", **sizes)
+        con.close()
+
+        full, _ = build(warehouse)
+        con = duckdb.connect(str(warehouse), read_only=True)
+        [(flows, lines)] = con.execute("SELECT (SELECT count(*) FROM marts.fct_funding_flows), "
+                                       "(SELECT count(*) FROM marts.fct_budget_allocations)").fetchall()
+        con.close()
+        print(f"dbt build complet      : {full:.1f} s ({flows:,} transactions, {lines:,} lignes budgétaires)", flush=True)
+
+        con = duckdb.connect(str(warehouse))
+        add_rows(con, "night-2", **{k: v // 100 for k, v in sizes.items()})
+        con.close()
+        nightly, _ = build(warehouse)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"nuit suivante (+1 %)   : {nightly:.1f} s, soit {nightly / full:.0%} du build complet (objectif < 15 %)")
+        print(f"mémoire max de dbt     : {peak_mb:.0f} Mo")
+
+
+if __name__ == "__main__":
+    main()
