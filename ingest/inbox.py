@@ -168,7 +168,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
             try:
                 tabular.land_csv(con, text, layout, "landed")
                 counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
-            except duckdb.InvalidInputException as exc:  # the CSV reader's errors (the view reads lazily)
+            except duckdb.InvalidInputException as exc:  # the CSV reader's errors
                 raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
         finally:
             text.cleanup()
@@ -229,8 +229,8 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
         [file_id, file_name, sheet, load_batch],
     )
     [(read, rejected)] = con.execute("SELECT count(*), count(*) FILTER (len(problems) > 0) FROM typed").fetchall()
-    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [cells]).fetchall()
-    con.execute(f"DROP TABLE typed; DROP {'VIEW' if kind == [('VIEW',)] else 'TABLE'} {cells}")
+    con.execute("DROP TABLE typed")
+    tabular.drop_landed(con, cells)
     return read, read - rejected, rejected
 
 

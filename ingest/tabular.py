@@ -212,32 +212,44 @@ def csv_preview(text: CsvText) -> list[list[str]]:
 
 
 def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str) -> None:
-    """Create `table` (line_number, c<index>... as VARCHAR) from the data rows under the header."""
+    """Create `table` (line_number, c<index>... as VARCHAR) from the data rows under the header.
+
+    The cells are read into `<table>_cells` in file order, so rowids count the data rows (a window function
+    would number them at half the reading speed). Rowids start at 0, or at a large offset for a table made
+    inside a transaction: hence the minimum subtracted.
+    """
     width = max(c.index for c in layout.columns) + 1
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
-    read = (f"read_csv('{_sql_text(text.path)}', header = false, skip = {layout.header_row + 1}, "
-            f"delim = '{_sql_text(text.delimiter)}', quote = '\"', escape = '\"', null_padding = true, "
-            f"strict_mode = false, auto_detect = false, columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
+        f"header = false, skip = {layout.header_row + 1}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
+        f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
+        f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
+    [(first_rowid,)] = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}_cells").fetchall()
+    row_index = f"(c.rowid - {first_rowid})"
     data_blanks = text.blank_lines[text.blank_lines >= first_line]
     if data_blanks.size == 0:
-        # No blank line among the data: the n-th row is on line first_line + n, read straight from the file.
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                    f"SELECT row_number() OVER () + {first_line - 1} AS line_number, * FROM {read}")
+        # No blank line among the data: the n-th row is on line first_line + n.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {row_index} + {first_line} AS line_number, c.* "
+                    f"FROM {table}_cells c")
         return
     # DuckDB skips whitespace-only lines: give each row the physical line it came from.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT row_number() OVER () - 1 AS row_index, * FROM {read}")
     physical = np.setdiff1d(np.arange(first_line, text.line_count + 1, dtype=np.int64), data_blanks)
-    lines = pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64), "line_number": physical})
-    con.register("_physical_lines", lines)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT l.line_number, c.* EXCLUDE (row_index)
-            FROM {table}_cells c JOIN _physical_lines l USING (row_index)
-            ORDER BY l.line_number"""
-    )
+    con.register("_physical_lines", pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64),
+                                                  "line_number": physical}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS SELECT * FROM _physical_lines")
     con.unregister("_physical_lines")
-    con.execute(f"DROP TABLE {table}_cells")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {table} AS
+                    SELECT l.line_number, c.* FROM {table}_cells c JOIN {table}_lines l ON l.row_index = {row_index}""")
+
+
+def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop what land_csv or land_grid made for `table`."""
+    made = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
+                       "ORDER BY table_type DESC", [table, f"{table}_cells", f"{table}_lines"]).fetchall()
+    for name, kind in made:  # the view first: it reads the tables
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
 
 def _sql_text(value: object) -> str:

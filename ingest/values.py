@@ -7,6 +7,7 @@ and English; a row with at least one problem is rejected whole, the others are l
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -29,8 +30,9 @@ SQL_TYPES = {
     "deadline": "DATE",  # plus <name>_text: "à communiquer ultérieurement" is a deadline with no date
 }
 NULL_TOKENS = ("", "-", "--", "n/a", "na", "nd", "n.d.", "?", "null", "none", "neant", "néant", "nc")
-ZERO_TOKENS = ("-", "--", "neant", "néant")  # accounting "nothing" in an amount cell
+ZERO_TOKENS = ("-", "--", "neant", "néant")  # accounting "nothing" in an amount cell (all of them NULL_TOKENS)
 TOTAL_LABELS = ("total", "total general", "total général", "sous-total", "sous total", "grand total", "totaux")
+TOTAL_PATTERN = " *(" + "|".join(re.escape(t) for t in TOTAL_LABELS) + ") *"  # any case, spaces around
 
 REASONS = {
     "amount": ("montant illisible", "amount is not a number"),
@@ -77,38 +79,39 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# One anchored regex: on a cell with text in it, it fails at the first letter that no token starts with.
+BLANK_PATTERN = " *(" + "|".join(re.escape(t) for t in NULL_TOKENS) + ") *"
+
+
 def _blank(raw: str) -> str:
-    tokens = ", ".join(_q(t) for t in NULL_TOKENS)
-    return f"(nullif(trim({raw}), '') IS NULL OR lower(trim({raw})) IN ({tokens}))"
+    return f"({raw} IS NULL OR regexp_full_match({raw}, {_q(BLANK_PATTERN)}, 'i'))"
 
 
-def _redact(expr: str) -> str:
+def _redact(raw: str) -> str:
     """Names cannot be recognised in free text, but e-mail addresses and phone numbers can.
 
     The replacing regexes only run on cells where a cheap one finds an '@' or three pairs of digits.
     """
-    scrubbed = (f"regexp_replace(regexp_replace({expr}, {_q(EMAIL_PATTERN)}, {_q(EMAIL_REPLACEMENT)}, 'g'), "
+    scrubbed = (f"regexp_replace(regexp_replace(trim({raw}), {_q(EMAIL_PATTERN)}, {_q(EMAIL_REPLACEMENT)}, 'g'), "
                 f"{_q(PHONE_PATTERN)}, {_q(PHONE_REPLACEMENT)}, 'g')")
-    suspicious = f"regexp_matches({expr}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
-    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {expr} END"
+    suspicious = f"regexp_matches({raw}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
+    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE trim({raw}) END"
 
 
 def _value(f: Field, raw: str, scale: float) -> str:
-    """Typed value of one cell; numbers use the <raw>_unsigned and <raw>_negative columns of the clean stage."""
+    """Typed value of one cell; numbers read the <raw>_nospace column of the clean stage."""
     blank = f"{raw}_blank"
     if f.kind == "text":
-        return f"CASE WHEN {blank} THEN NULL ELSE {_redact(f'trim({raw})')} END"
+        return f"CASE WHEN {blank} THEN NULL ELSE {_redact(raw)} END"
     if f.kind in {"amount", "amount_usd"}:
         zero = ", ".join(_q(t) for t in ZERO_TOKENS)
-        return (
-            f"CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 WHEN {blank} THEN NULL "
-            f"ELSE amount_value({raw}_unsigned, {raw}_negative) * CASE WHEN cell_scale({raw}) = 1 THEN {scale!r} "
-            f"ELSE cell_scale({raw}) END END"
-        )
+        # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
+        return (f"CASE WHEN {blank} THEN CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 END "
+                f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END")
     if f.kind == "integer":
-        return f"CASE WHEN {blank} THEN NULL ELSE integer_value({raw}_unsigned, {raw}_negative) END"
+        return f"CASE WHEN {blank} THEN NULL ELSE integer_from_nospace({raw}_nospace) END"
     if f.kind == "share":
-        return f"CASE WHEN {blank} THEN NULL ELSE share_value({raw}, {raw}_unsigned, {raw}_negative) END"
+        return f"CASE WHEN {blank} THEN NULL ELSE share_from_nospace({raw}_nospace) END"
     parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
     return f"CASE WHEN {blank} THEN NULL ELSE {parser}({raw}) END"
 
@@ -131,8 +134,9 @@ def _problem(column: str, raw: str, reason: str) -> str:
 def typed_select(layout: SheetLayout, cells: str) -> str:
     """SELECT over the landed cells giving every schema field typed, the row's currency and its problems.
 
-    In materialised stages (clean, type, check) so that each cell is cleaned once: DuckDB inlines
-    macros and their arguments, so nested macros over expressions recompute them many times per cell.
+    In stages (clean, type, check): the clean stage names each cell's blank flag and space-free text, which the
+    parser macros take as columns. It is not materialised: writing millions of those out cost more than what
+    DuckDB computes twice (measured with benchmarks/ingest.py).
     """
     schema: Schema = layout.schema
     by_name = {c.field.name: c for c in layout.columns}
@@ -141,8 +145,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
         if c.field.kind in {"amount", "amount_usd", "integer", "share"}:
-            cleaned += [f"amount_strip_sign(amount_digits({raw})) AS {raw}_unsigned",
-                        f"amount_is_negative(amount_nospace({raw})) AS {raw}_negative"]
+            cleaned.append(f"amount_nospace({raw}) AS {raw}_nospace")
 
     values, checks = {}, []
     for f in schema.fields:
@@ -174,9 +177,8 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     for c in amount_cols:
         checks.append((f"coalesce(c{c.index}_currency <> {currency}, false)",
                        _problem(c.header, f"c{c.index}", "currency_conflict")))
-    totals = ", ".join(_q(t) for t in TOTAL_LABELS)
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
-        checks.append((f"coalesce(strip_accents(lower(trim(c{c.index}))) IN ({totals}), false)",
+        checks.append((f"coalesce(regexp_full_match(c{c.index}, {_q(TOTAL_PATTERN)}, 'i'), false)",
                        _problem(c.header, f"c{c.index}", "total")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
@@ -188,7 +190,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     any_problem = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
     problems = ",\n            ".join(f"CASE WHEN {cond} THEN {problem} END" for cond, problem in checks) or "NULL"
     return f"""
-WITH cleaned AS MATERIALIZED (
+WITH cleaned AS NOT MATERIALIZED (
     SELECT *, {', '.join(cleaned)} FROM {cells}
 ),
 typed AS (

@@ -194,3 +194,21 @@ def test_readme_documents_the_accepted_headers_of_the_code():
     from tests.conftest import REPO
 
     assert accepted_headers_markdown() in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("blank_line", [None, 500_001])
+def test_line_numbers_hold_on_a_file_read_in_parallel(tmp_path, blank_line):
+    """A million rows (about 50 MB) are read by several threads: each row must still get its own physical line."""
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    lines = ["Partenaire;Secteur;Activité;Montant dépensé"]
+    while len(lines) < 1_000_001:
+        line = len(lines) + 1
+        lines.append("" if line == blank_line else f"ONG {line % 97};Nutrition;ligne {line};{line} 000,50 FCFA")
+    (folder / "grand.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
+    expected = 1_000_000 - (blank_line is not None)
+    assert summary.as_dict()["rows_loaded"] == expected
+    assert query(warehouse, """SELECT count(*), count(*) FILTER (activity = 'ligne ' || line_number
+                                                             AND amount_spent = line_number * 1000 + 0.5)
+                               FROM raw.partner_reports""") == [(expected, expected)]

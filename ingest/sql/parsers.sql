@@ -3,8 +3,10 @@
 
 -- "1 200 000 FCFA", "1.200.000", "1 200 000,50", "(1 500)", "$2,000,000.00" -> DOUBLE (NULL if not a number).
 -- One comma alone is a decimal comma (French); one dot followed by exactly three digits is a thousands dot.
--- Written for speed (millions of cells): spaces are removed without regex, and the unit-word regex only
--- runs on cells that hold something else than digits, separators and signs.
+-- Written for speed (millions of cells): the ingest SQL removes a cell's spaces once (amount_nospace) and passes
+-- that column to the *_from_nospace macros; plain French numbers ("1234567,50", "1200000FCFA", most cells) are
+-- cast at once, anything else goes through the general rules. A macro's argument is inlined wherever the macro
+-- uses it, so the ingest SQL gives these macros columns, never expressions that would be recomputed.
 CREATE OR REPLACE TEMP MACRO amount_nospace(txt) AS
     replace(replace(replace(replace(trim(txt), ' ', ''), chr(160), ''), chr(8239), ''), '''', '');
 
@@ -13,8 +15,6 @@ CREATE OR REPLACE TEMP MACRO amount_digits_of(s) AS
         WHEN regexp_full_match(s, '[0-9.,()+\-−]*') THEN s
         ELSE regexp_replace(upper(s), '(MILLIONS?|MILLIARDS?|FRANCS?|DE|D''|FCFA|CFA|XOF|EUROS?|EUR|€|US\$|USD|\$|F)', '', 'g')
     END;
-
-CREATE OR REPLACE TEMP MACRO amount_digits(txt) AS amount_digits_of(amount_nospace(txt));
 
 CREATE OR REPLACE TEMP MACRO separator_count(d, sep) AS length(d) - length(replace(d, sep, ''));
 
@@ -42,21 +42,39 @@ CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
         ELSE 1
     END;
 
--- From the cleaned digits of a cell (see amount_digits): sign by leading minus or accounting parentheses.
--- Sign and unsigned digits of cleaned digits. The ingest SQL materialises these as columns first: a macro's
--- argument is inlined wherever the macro uses it, so passing expressions would recompute them many times.
-CREATE OR REPLACE TEMP MACRO amount_is_negative(d) AS
-    starts_with(d, '(') OR starts_with(d, '-') OR starts_with(d, '−');
+-- From cleaned digits (see amount_digits_of): sign by a leading minus or accounting parentheses.
+CREATE OR REPLACE TEMP MACRO amount_from_digits(digits) AS list_transform([digits], lambda d:
+    CASE WHEN starts_with(d, '(') OR starts_with(d, '-') OR starts_with(d, '−') THEN -1 ELSE 1 END
+    * TRY_CAST(amount_unsigned(replace(replace(replace(replace(replace(d, '(', ''), ')', ''), '-', ''), '−', ''), '+', ''))
+               AS DOUBLE))[1];
 
-CREATE OR REPLACE TEMP MACRO amount_strip_sign(d) AS
-    replace(replace(replace(replace(replace(d, '(', ''), ')', ''), '-', ''), '−', ''), '+', '');
+-- A cell's amount from its text and its space-free text s; header_scale applies unless the cell writes its own unit
+-- ("3,5 millions"). Plain numbers ("1234567,50", "1200000FCFA": most cells) are cast at once.
+CREATE OR REPLACE TEMP MACRO amount_cell(txt, s, header_scale) AS
+    CASE
+        WHEN regexp_full_match(s, '[0-9]+(,[0-9]+)?(FCFA|XOF)?')
+            THEN TRY_CAST(replace(regexp_extract(s, '^[0-9,]+'), ',', '.') AS DOUBLE) * header_scale
+        ELSE amount_from_digits(amount_digits_of(s)) * CASE WHEN cell_scale(txt) = 1 THEN header_scale ELSE cell_scale(txt) END
+    END;
 
-CREATE OR REPLACE TEMP MACRO amount_value(unsigned, negative) AS
-    CASE WHEN negative THEN -1 ELSE 1 END * TRY_CAST(amount_unsigned(unsigned) AS DOUBLE);
+CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS amount_cell(txt, amount_nospace(txt), 1);
 
-CREATE OR REPLACE TEMP MACRO amount_from_digits(d) AS amount_value(amount_strip_sign(d), amount_is_negative(d));
+-- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0").
+CREATE OR REPLACE TEMP MACRO integer_from_nospace(s) AS
+    CASE
+        WHEN regexp_full_match(s, '[0-9]{1,18}') THEN CAST(s AS BIGINT)
+        ELSE list_transform([amount_from_digits(amount_digits_of(s))],
+                            lambda v: CASE WHEN v = floor(v) THEN CAST(v AS BIGINT) END)[1]
+    END;
 
-CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS cell_scale(txt) * amount_from_digits(amount_digits(txt));
+CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS integer_from_nospace(amount_nospace(txt));
+
+-- Percentages ("30%", "30 %", "0,3", "25") -> share between 0 and 1.
+CREATE OR REPLACE TEMP MACRO share_from_nospace(s) AS
+    list_transform([amount_from_digits(amount_digits_of(replace(s, '%', '')))],
+                   lambda v: CASE WHEN contains(s, '%') OR v > 1 THEN v / 100 ELSE v END)[1];
+
+CREATE OR REPLACE TEMP MACRO parse_share(txt) AS share_from_nospace(amount_nospace(txt));
 
 -- Currency written in an amount cell, as an ISO code (NULL when none is written).
 CREATE OR REPLACE TEMP MACRO cell_currency(txt) AS
@@ -84,8 +102,10 @@ CREATE OR REPLACE TEMP MACRO month_number(name) AS
         strip_accents(lower(name))) - 1) % 12 + 1;
 
 -- dd/mm/yyyy, dd-mm-yyyy, yyyy-mm-dd[ time], Excel serial numbers, "22 novembre 2016", "1er décembre 2014" -> DATE.
+-- The first branch is the common case, checked with one anchored regex before the general ones.
 CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
     CASE
+        WHEN regexp_full_match(txt, '[0-9]{2}/[0-9]{2}/[0-9]{4}') THEN TRY_CAST(TRY_STRPTIME(txt, '%d/%m/%Y') AS DATE)
         WHEN trim(txt) SIMILAR TO '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}( .*)?' THEN TRY_CAST(TRY_STRPTIME(regexp_replace(split_part(trim(txt), ' ', 1), '[.-]', '/', 'g'), '%d/%m/%Y') AS DATE)
         WHEN trim(txt) SIMILAR TO '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?' THEN TRY_CAST(TRY_STRPTIME(left(trim(txt), 10), '%Y-%m-%d') AS DATE)
         WHEN trim(txt) SIMILAR TO '[0-9]{5}(\.[0-9]+)?' AND TRY_CAST(trim(txt) AS DOUBLE) BETWEEN 20000 AND 80000
@@ -97,21 +117,3 @@ CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
                 CAST(regexp_extract(trim(txt), '^([0-9]{1,2})', 1) AS INTEGER)) AS DATE)
         ELSE NULL
     END;
-
--- Whole numbers such as beneficiary counts or years ("1 250", "2 020,0").
-CREATE OR REPLACE TEMP MACRO integer_value(unsigned, negative) AS
-    list_transform([amount_value(unsigned, negative)], lambda v: CASE WHEN v = floor(v) THEN CAST(v AS BIGINT) END)[1];
-
-CREATE OR REPLACE TEMP MACRO parse_integer(txt) AS
-    integer_value(amount_strip_sign(amount_digits(txt)), amount_is_negative(amount_digits(txt)));
-
--- Percentages ("30%", "30 %", "0,3", "25") -> share between 0 and 1.
-CREATE OR REPLACE TEMP MACRO share_value(txt, unsigned, negative) AS
-    CASE
-        WHEN contains(txt, '%') THEN amount_value(replace(unsigned, '%', ''), negative) / 100
-        WHEN amount_value(unsigned, negative) > 1 THEN amount_value(unsigned, negative) / 100
-        ELSE amount_value(unsigned, negative)
-    END;
-
-CREATE OR REPLACE TEMP MACRO parse_share(txt) AS
-    share_value(txt, amount_strip_sign(amount_digits(txt)), amount_is_negative(amount_digits(txt)));
