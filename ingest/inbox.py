@@ -117,23 +117,28 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
                                "error": "fichier déjà reçu sous un autre nom / same file already received"})
         return FileResult(str(relative), "duplicate")
 
-    con.execute("BEGIN TRANSACTION")
-    try:
-        file_id = _next_file_id(con)
-        result = _load(con, path, relative, file_id, load_batch)
-        _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
-                               "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
-                               "rows_rejected": result.rows_rejected, **result.extra})
-        con.execute("COMMIT")
-        return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
-                          result.rows_rejected)
-    except InputError as exc:
-        con.execute("ROLLBACK")
-        _record(con, record | {"status": "rejected", "error": str(exc)})
-        return FileResult(str(relative), "rejected", error=str(exc))
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    # The encoding of a CSV is decided from its head; if DuckDB finds cp1252 further down, the file is read again.
+    for encoding in (None, "cp1252"):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            file_id = _next_file_id(con)
+            result = _load(con, path, relative, file_id, load_batch, encoding)
+            _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
+                                   "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
+                                   "rows_rejected": result.rows_rejected, **result.extra})
+            con.execute("COMMIT")
+            return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
+                              result.rows_rejected)
+        except tabular.NotUtf8:
+            con.execute("ROLLBACK")
+        except InputError as exc:
+            con.execute("ROLLBACK")
+            _record(con, record | {"status": "rejected", "error": str(exc)})
+            return FileResult(str(relative), "rejected", error=str(exc))
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    raise AssertionError("unreachable: a file read as cp1252 is never NotUtf8")
 
 
 @dataclass
@@ -145,7 +150,7 @@ class _Loaded:
     extra: dict = field(default_factory=dict)
 
 
-def _load(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Loaded:
+def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
     suffix = path.suffix.lower()
     if suffix == ".xml":
         return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
@@ -153,14 +158,14 @@ def _load(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Lo
         return _Loaded("fts", *fts.load(con, path, file_id, path.name, load_batch))
     if suffix not in tabular.TABULAR_SUFFIXES:
         raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
-    return _load_tabular(con, path, relative, file_id, load_batch)
+    return _load_tabular(con, path, relative, file_id, load_batch, encoding)
 
 
-def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str) -> _Loaded:
+def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
     suffix = path.suffix.lower()
     schemas = _schemas_for(relative)
     if suffix in {".csv", ".txt", ".tsv"}:
-        text = tabular.prepare_csv(path)
+        text = tabular.prepare_csv(path, encoding)
         try:
             grids = {None: tabular.csv_preview(text)}
             layouts = _layouts(grids, schemas)

@@ -148,10 +148,10 @@ def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, head
 
 @dataclass
 class CsvText:
-    """A CSV file made ready for DuckDB: UTF-8 path, delimiter, and where its blank lines are."""
+    """A CSV file made ready for DuckDB: a UTF-8 path, delimiter, and where its blank lines are."""
 
     path: Path
-    encoding: str
+    encoding: str  # of the original file: utf-8, utf-8-sig (with BOM) or cp1252
     delimiter: str
     blank_lines: np.ndarray  # 1-based physical line numbers of whitespace-only lines
     line_count: int
@@ -162,22 +162,34 @@ class CsvText:
             self.path.unlink(missing_ok=True)
 
 
-def prepare_csv(path: Path) -> CsvText:
-    """One pass over the bytes at C speed: encoding (UTF-8 with or without BOM, else cp1252), blank lines."""
+def _utf8_copy_of_cp1252(path: Path) -> Path:
+    """DuckDB reads UTF-8 only: a temporary UTF-8 copy of a cp1252 file."""
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
+    with open(path, encoding="cp1252", newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 22):
+            dst.write(chunk)
+    return Path(name)
+
+
+HEAD_BYTES = 1 << 20  # where the encoding is decided; DuckDB checks the rest of the file as it reads it
+
+
+class NotUtf8(Exception):
+    """A CSV file UTF-8 at its head holds other bytes further down: it is to be read again as cp1252."""
+
+
+def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
+    """One pass over the bytes at C speed: blank lines and line count; the encoding, unless given, from the head
+    of the file (decoding hundreds of megabytes in Python would cost more than reading them into DuckDB)."""
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8, newlines = True, 0
-        for start in range(0, len(data), 1 << 24):
-            chunk = data[start:start + (1 << 24)]
-            newlines += chunk.count(b"\n")
-            if utf8:
-                try:
-                    decoder.decode(chunk, final=start + len(chunk) == len(data))
-                except UnicodeDecodeError:
-                    utf8 = False
-        head = data[:3]
+        if encoding is None:
+            try:
+                codecs.getincrementaldecoder("utf-8")().decode(data[:HEAD_BYTES], final=len(data) <= HEAD_BYTES)
+                encoding = "utf-8-sig" if data[:3] == codecs.BOM_UTF8 else "utf-8"
+            except UnicodeDecodeError:
+                encoding = "cp1252"
         # Whitespace-only lines, as 1-based line numbers (counting newlines between successive matches);
         # the pattern starts with a literal newline so the regex engine skips ahead at C speed.
         blanks = [1] if re.match(rb"[ \t\r]*(\n|$)", data[:4096]) else []
@@ -188,25 +200,19 @@ def prepare_csv(path: Path) -> CsvText:
             line += data[previous:match.start() + 1].count(b"\n")
             previous = match.start() + 1
             blanks.append(line)
-        lines = newlines + (0 if data[-1:] == b"\n" else 1)
-    encoding = ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8") if utf8 else "cp1252"
-    target, temp = path, False
-    if encoding != "utf-8":
-        # DuckDB reads UTF-8 only: transcode cp1252 (and strip the BOM) into a temporary copy.
-        fd, name = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
-        with open(path, encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(1 << 22):
-                dst.write(chunk)
-        target, temp = Path(name), True
-    with open(target, encoding="utf-8", newline="") as fh:
+        lines = line - 1 + data[previous:].count(b"\n") + (0 if data[-1:] == b"\n" else 1)
+    text = CsvText(path, encoding, ";", np.asarray(blanks, dtype=np.int64), lines)
+    if encoding == "cp1252":
+        text.path, text.temp = _utf8_copy_of_cp1252(path), True
+    with open(text.path, encoding="utf-8-sig", newline="") as fh:
         sample = "".join(fh.readline() for _ in range(PREVIEW_ROWS))
-    delimiter = max([";", ",", "\t", "|"], key=sample.count)
-    return CsvText(target, encoding, delimiter, np.asarray(blanks, dtype=np.int64), lines, temp)
+    text.delimiter = max([";", ",", "\t", "|"], key=sample.count)
+    return text
 
 
 def csv_preview(text: CsvText) -> list[list[str]]:
     """The first lines as a grid, blank lines included so that indexes are physical lines - 1."""
-    with open(text.path, encoding="utf-8", newline="") as fh:
+    with open(text.path, encoding="utf-8-sig", newline="") as fh:
         lines = [fh.readline() for _ in range(PREVIEW_ROWS)]
     return [next(csv.reader([ln], delimiter=text.delimiter), []) if ln.strip() else [] for ln in lines]
 
@@ -221,11 +227,20 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     width = max(c.index for c in layout.columns) + 1
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
-        f"header = false, skip = {layout.header_row + 1}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
-        f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
-        f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
+    def read() -> None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
+            f"header = false, skip = {layout.header_row + 1}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
+            f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
+            f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
+
+    try:
+        read()
+    except duckdb.InvalidInputException as exc:
+        # UTF-8 at the head of the file but not further down: cp1252 whose first accent comes late.
+        if text.encoding != "cp1252" and "unicode" in str(exc).lower():
+            raise NotUtf8(str(text.path)) from exc
+        raise
     [(first_rowid,)] = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}_cells").fetchall()
     row_index = f"(c.rowid - {first_rowid})"
     data_blanks = text.blank_lines[text.blank_lines >= first_line]

@@ -212,3 +212,17 @@ def test_line_numbers_hold_on_a_file_read_in_parallel(tmp_path, blank_line):
     assert query(warehouse, """SELECT count(*), count(*) FILTER (activity = 'ligne ' || line_number
                                                              AND amount_spent = line_number * 1000 + 0.5)
                                FROM raw.partner_reports""") == [(expected, expected)]
+
+
+def test_cp1252_file_whose_first_accent_comes_after_the_first_megabyte(tmp_path):
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    rows = ["Partenaire;Secteur;Region;Montant depense"] + [f"ONG {i};Nutrition;Kayes;{i} 000" for i in range(60_000)]
+    rows.append("Société malienne;Santé;Ségou;1 500 000 FCFA")
+    data = ("\r\n".join(rows) + "\r\n").encode("cp1252")
+    assert data.index("é".encode("cp1252")) > 1 << 20
+    (folder / "long.csv").write_bytes(data)
+    summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
+    assert summary.as_dict()["rows_loaded"] == 60_001
+    assert query(warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports WHERE line_number = 60002") == [
+        ("Société malienne", "Santé", "Ségou", 1_500_000)]
