@@ -219,24 +219,37 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
 
 def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int, file_name: str,
                      sheet: str | None, load_batch: str) -> tuple[int, int, int]:
+    """Good rows go straight into the raw table, typed once; only the rows left behind are typed again, for
+    their problems. Returns rows read, loaded and rejected."""
     schema = layout.schema
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {typed_select(layout, cells)}")
-    names = [name for name, _ in output_columns(schema)]
-    con.execute(
-        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {', '.join(names)}, currency_assumed)
-            SELECT ?, ?, line_number, ?, {', '.join(names)}, currency_assumed FROM typed WHERE len(problems) = 0""",
+    names = ", ".join(name for name, _ in output_columns(schema))
+    [(loaded,)] = con.execute(
+        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
+            SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM ({typed_select(layout, cells)})
+            WHERE len(problems) = 0""",
         [file_id, sheet, load_batch],
-    )
+    ).fetchall()
+    [(landed,)] = con.execute(f"SELECT count(*) FROM {cells}").fetchall()
+    if loaded == landed:  # every landed row loaded: nothing left behind, no blank row
+        tabular.drop_landed(con, cells)
+        return loaded, loaded, 0
+    left_behind = (f"(SELECT c.* FROM {cells} AS c ANTI JOIN (SELECT line_number FROM {schema.table} "
+                   f"WHERE file_id = {int(file_id)} AND sheet IS NOT DISTINCT FROM {_sql_literal(sheet)}) USING (line_number))")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS SELECT line_number, problems FROM ({typed_select(layout, left_behind)})")
     con.execute(
         """INSERT INTO ops.rejects
            SELECT ?, ?, ?, line_number, p.column_name, p.raw_value, p.reason_fr, p.reason_en, ?
-           FROM (SELECT line_number, unnest(problems) AS p FROM typed WHERE len(problems) > 0)""",
+           FROM (SELECT line_number, unnest(problems) AS p FROM rejected)""",
         [file_id, file_name, sheet, load_batch],
     )
-    [(read, rejected)] = con.execute("SELECT count(*), count(*) FILTER (len(problems) > 0) FROM typed").fetchall()
-    con.execute("DROP TABLE typed")
+    [(rejected,)] = con.execute("SELECT count(*) FROM rejected").fetchall()
+    con.execute("DROP TABLE rejected")
     tabular.drop_landed(con, cells)
-    return read, read - rejected, rejected
+    return loaded + rejected, loaded, rejected
+
+
+def _sql_literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def _next_file_id(con) -> int:
