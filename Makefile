@@ -45,6 +45,7 @@ sample-inbox:
 clean:
 	rm -rf var dbt_project/target dbt_project/logs expectations/gx/uncommitted
 
-# Ingestion benchmark (prints rows/s, peak memory and the ratio to DuckDB's read_csv).
+# Benchmarks: ingestion (rows/s, peak memory, ratio to DuckDB's read_csv), then the dbt models at 10 M transactions.
 benchmark: setup
 	$(BIN)/python -m benchmarks.ingest --rows $(or $(ROWS),2000000)
+	$(BIN)/python -m benchmarks.models
