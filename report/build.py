@@ -56,6 +56,16 @@ def report_data(warehouse: Path) -> dict:
                 SELECT * FROM marts.rpt_who_funds_what_where
                 ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST, donor_org_name, partner_org_name,
                          region_name, cercle_name, sector_name"""),
+            "stated_mismatches": _rows(con, """
+                SELECT m.*, f.path FROM marts.dq_stated_amount_mismatches m
+                LEFT JOIN ops.files f ON f.file_id = m.source_file_id
+                ORDER BY f.path, m.source_position, m.funding_flow_id"""),
+            "unmatched_places": _rows(con, """
+                SELECT p.*, f.path FROM marts.dq_unmatched_places p LEFT JOIN ops.files f ON f.file_id = p.source_file_id
+                ORDER BY f.path, p.place_level, p.place_name_as_written"""),
+            "unmatched_organisations": _rows(con, """
+                SELECT * FROM marts.dq_unmatched_organisations
+                ORDER BY flows DESC, org_name_as_written, source_system, org_role"""),
             "sources": _rows(con, """
                 SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error
                 FROM ops.files ORDER BY path, file_id"""),
@@ -71,7 +81,7 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     """Write out_dir/index.html and return its path."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters.update(
-        fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
+        amount=formatting.amount, fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
         ratio=formatting.ratio, date=formatting.date, status_fr=STATUS_FR.get,
     )
     data = report_data(warehouse)

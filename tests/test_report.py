@@ -62,3 +62,34 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
     assert (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
             (paths.reports / "latest" / "index.html").read_bytes()) == before
     assert ingested["files_loaded"] == 1  # the candidate had the new file; the published warehouse does not
+
+
+def test_report_lists_what_data_quality_checks_flagged(tmp_path):
+    import re
+    import shutil
+
+    from ingest.inbox import ingest_inbox
+    from tests.conftest import SAMPLE_INBOX
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    # Seed 001: "une contribution de 1,2 million de francs CFA (plus de 2 millions USD) en 2021".
+    (inbox / "partner_reports" / "contributions.csv").write_text(
+        "Partenaire;Secteur;Région;Montant dépensé;Équivalent USD;Date de fin\n"
+        "Alliance SUN Mali;Nutrition;Tombouctou;1,2 million de francs CFA;2 000 000;31/12/2021\n"
+        "OMAES;Nutrition;Tomboctou;600 000 000 FCFA;1 070 000;31/12/2020\n",
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(inbox, warehouse, "b")
+    nightly.build(str(warehouse), dt.date(2026, 11, 22))
+    html = build_report(warehouse, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
+    quality = html[html.index("7. Qualité des données"):html.index("8. Sources")].replace("\u202f", " ").replace("\u00a0", " ")
+    quality = re.sub(r">\s+<", "><", quality)
+    # The inconsistent contribution, with its file and line; the consistent one (600 million FCFA ~ 1.07 million USD) is not.
+    assert "<td>partner_reports/contributions.csv</td><td class=\"num\">2</td><td>Alliance SUN Mali</td>" in quality
+    assert "<td class=\"num\">1 200 000 FCFA</td><td class=\"num\">2 000 000 $ US</td>" in quality
+    assert "OMAES" not in quality
+    # A misspelt region and the sample's unknown donor are listed, not dropped.
+    assert "<td>Tomboctou</td><td>région</td><td>partner_reports/contributions.csv</td><td class=\"num\">1</td>" in quality
+    assert "<td>Bailleur exemple</td><td>bailleur</td><td>fts</td><td class=\"num\">5</td>" in quality
