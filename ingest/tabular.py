@@ -154,7 +154,6 @@ class CsvText:
     encoding: str  # of the original file: utf-8, utf-8-sig (with BOM) or cp1252
     delimiter: str
     blank_lines: np.ndarray  # 1-based physical line numbers of whitespace-only lines
-    line_count: int
     temp: bool = False
 
     def cleanup(self) -> None:
@@ -179,8 +178,8 @@ class NotUtf8(Exception):
 
 
 def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
-    """One pass over the bytes at C speed: blank lines and line count; the encoding, unless given, from the head
-    of the file (decoding hundreds of megabytes in Python would cost more than reading them into DuckDB)."""
+    """One pass over the bytes at C speed for the blank lines; the encoding, unless given, from the head of the
+    file (decoding hundreds of megabytes in Python would cost more than reading them into DuckDB)."""
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -200,8 +199,7 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
             line += data[previous:match.start() + 1].count(b"\n")
             previous = match.start() + 1
             blanks.append(line)
-        lines = line - 1 + data[previous:].count(b"\n") + (0 if data[-1:] == b"\n" else 1)
-    text = CsvText(path, encoding, ";", np.asarray(blanks, dtype=np.int64), lines)
+    text = CsvText(path, encoding, ";", np.asarray(blanks, dtype=np.int64))
     if encoding == "cp1252":
         text.path, text.temp = _utf8_copy_of_cp1252(path), True
     with open(text.path, encoding="utf-8-sig", newline="") as fh:
@@ -250,7 +248,8 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
                     f"FROM {table}_cells c")
         return
     # DuckDB skips whitespace-only lines: give each row the physical line it came from.
-    physical = np.setdiff1d(np.arange(first_line, text.line_count + 1, dtype=np.int64), data_blanks)
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {table}_cells").fetchall()
+    physical = np.setdiff1d(np.arange(first_line, first_line + rows + data_blanks.size, dtype=np.int64), data_blanks)[:rows]
     con.register("_physical_lines", pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64),
                                                   "line_number": physical}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS SELECT * FROM _physical_lines")
