@@ -32,7 +32,10 @@ SQL_TYPES = {
 NULL_TOKENS = ("", "-", "--", "n/a", "na", "nd", "n.d.", "?", "null", "none", "neant", "néant", "nc")
 ZERO_TOKENS = ("-", "--", "neant", "néant")  # accounting "nothing" in an amount cell (all of them NULL_TOKENS)
 TOTAL_LABELS = ("total", "total general", "total général", "sous-total", "sous total", "grand total", "totaux")
-TOTAL_PATTERN = " *(" + "|".join(re.escape(t) for t in TOTAL_LABELS) + ") *"  # any case, spaces around
+# Anchored regexes, any case, with the spaces DuckDB's trim() removes (Unicode Zs: also non-breaking ones) around;
+# on a cell with text in it they fail at its first letter.
+BLANK_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in NULL_TOKENS) + r")\p{Zs}*"
+TOTAL_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in TOTAL_LABELS) + r")\p{Zs}*"
 
 REASONS = {
     "amount": ("montant illisible", "amount is not a number"),
@@ -77,10 +80,6 @@ def output_type(schema: Schema, name: str) -> str:
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-# One anchored regex: on a cell with text in it, it fails at the first letter that no token starts with.
-BLANK_PATTERN = " *(" + "|".join(re.escape(t) for t in NULL_TOKENS) + ") *"
 
 
 def _blank(raw: str) -> str:

@@ -65,3 +65,22 @@ def test_parse_date(con, text, expected):
 @pytest.mark.parametrize("text, expected", [("30%", 0.3), ("30 %", 0.3), ("0,3", 0.3), ("25", 0.25)])
 def test_parse_share(con, text, expected):
     assert con.execute("SELECT parse_share(?)", [text]).fetchall()[0][0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cell, blank", [
+    (None, True), ("", True), ("   ", True), ("\u00a0", True), (" - ", True), ("\u202fn/a\u00a0", True), ("NÉANT", True),
+    ("N.D.", True), ("0", False), ("Kayes", False), ("nda", False), ("néant de néant", False),
+])
+def test_blank_cells(con, cell, blank):
+    from ingest.values import NULL_TOKENS, ZERO_TOKENS, _blank
+
+    assert set(ZERO_TOKENS) <= set(NULL_TOKENS)  # amounts look for accounting zeros among blank cells only
+    assert con.execute(f"SELECT {_blank('cell')} FROM (SELECT ?::VARCHAR AS cell)", [cell]).fetchall() == [(blank,)]
+
+
+@pytest.mark.parametrize("cell, total", [("TOTAL", True), ("\u00a0Total général ", True), ("Sous-total", True),
+                                         ("Totaux", True), ("Total Nutrition", False), ("Le total", False)])
+def test_total_rows(con, cell, total):
+    from ingest.values import TOTAL_PATTERN
+
+    assert con.execute("SELECT regexp_full_match(?, ?, 'i')", [cell, TOTAL_PATTERN]).fetchall() == [(total,)]
