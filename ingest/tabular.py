@@ -199,13 +199,11 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
             line += data[previous:match.start() + 1].count(b"\n")
             previous = match.start() + 1
             blanks.append(line)
-    text = CsvText(path, encoding, ";", np.asarray(blanks, dtype=np.int64))
-    if encoding == "cp1252":
-        text.path, text.temp = _utf8_copy_of_cp1252(path), True
-    with open(text.path, encoding="utf-8-sig", newline="") as fh:
+    utf8_path, temp = (_utf8_copy_of_cp1252(path), True) if encoding == "cp1252" else (path, False)
+    with open(utf8_path, encoding="utf-8-sig", newline="") as fh:
         sample = "".join(fh.readline() for _ in range(PREVIEW_ROWS))
-    text.delimiter = max([";", ",", "\t", "|"], key=sample.count)
-    return text
+    delimiter = max([";", ",", "\t", "|"], key=sample.count)
+    return CsvText(utf8_path, encoding, delimiter, np.asarray(blanks, dtype=np.int64), temp)
 
 
 def csv_preview(text: CsvText) -> list[list[str]]:
