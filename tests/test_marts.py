@@ -221,3 +221,16 @@ def test_source_freshness_warns_after_40_days_without_a_file(built_sample, tmp_p
     con.close()
     [stale] = source_freshness(warehouse)
     assert stale.status == "warn" and 49.9 <= stale.age_days <= 50.1
+
+
+def test_communes_named_by_partner_reports_join_the_places_dimension(built_sample):
+    communes = query(built_sample, """SELECT place_id, place_name, parent_pcode, admin_level FROM marts.dim_places
+                                       WHERE place_level = 'commune' ORDER BY place_id""")
+    assert len(communes) == 8
+    assert ("ML0406/pelengana@2021", "Pelengana", "ML0406", 3) in communes  # a commune of the cercle of Ségou
+    assert ("ML0901/communeiv@2021", "Commune IV", "ML0901", 3) in communes  # Bamako's Commune IV
+    # 63 regions and cercles of the 2021 list stay as they were.
+    assert query(built_sample, "SELECT count(*) FROM marts.dim_places WHERE place_level <> 'commune'") == [(63,)]
+    assert query(built_sample, """SELECT count(*), count(p.place_id) FROM marts.fct_funding_flows f
+                                   LEFT JOIN marts.dim_places p ON p.place_id = f.commune_place_id
+                                   WHERE f.commune_name IS NOT NULL""") == [(16, 16)]

@@ -35,6 +35,7 @@ partner_flows as (
         cercle_name,
         cercle_pcode_2021 as cercle_pcode,
         commune_name,
+        commune_place_id,
         activity as description
     from partner
     cross join (values ('planned'), ('expenditure')) as stage (flow_stage)
@@ -83,6 +84,7 @@ iati_flows as (
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,
         cast(null as varchar) as commune_name,
+        cast(null as varchar) as commune_place_id,
         coalesce(t.description, a.title) as description
     from {{ ref('stg_raw__iati_transactions') }} as t
     inner join activities as a using (source_file_id, source_activity_index)
@@ -131,6 +133,7 @@ fts_flows as (
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,
         cast(null as varchar) as commune_name,
+        cast(null as varchar) as commune_place_id,
         f.description
     from fts_latest as f
     left join fts_objects as o using (flow_id, version_id)

@@ -8,16 +8,27 @@ with reports as (
 
 names as (
     select * from {{ ref('int_place_names') }}
+),
+
+placed as (
+    select
+        reports.*,
+        coalesce(upper(reports.region_pcode), region.pcode) as region_pcode_2021,
+        coalesce(upper(reports.cercle_pcode), cercle.pcode) as cercle_pcode_2021
+    from reports
+    left join names as region
+        on region.admin_level = 1 and region.name_key = {{ name_key('reports.region_name') }}
+    left join names as cercle
+        on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
+        and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
+             or coalesce(upper(reports.region_pcode), region.pcode) is null)
 )
 
 select
-    reports.*,
-    coalesce(upper(reports.region_pcode), region.pcode) as region_pcode_2021,
-    coalesce(upper(reports.cercle_pcode), cercle.pcode) as cercle_pcode_2021
-from reports
-left join names as region
-    on region.admin_level = 1 and region.name_key = {{ name_key('reports.region_name') }}
-left join names as cercle
-    on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
-    and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
-         or coalesce(upper(reports.region_pcode), region.pcode) is null)
+    *,
+    -- No commune P-code list is available here: a commune is known by its cercle and its name (or the P-code
+    -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
+    case when commune_name is not null and cercle_pcode_2021 is not null then
+        concat(cercle_pcode_2021, '/', coalesce(upper(commune_pcode), {{ name_key('commune_name') }}), '@2021')
+    end as commune_place_id
+from placed

@@ -2,11 +2,11 @@
 -- accents or punctuation. A key names one place per level.
 with names as (
     select {{ name_key('place_name') }} as name_key, pcode, admin_level, parent_pcode
-    from {{ ref('dim_places') }}
+    from {{ ref('stg_reference__admin_pcodes') }}
     union
     select {{ name_key('v.variant') }}, p.pcode, p.admin_level, p.parent_pcode
     from {{ ref('place_name_variants') }} as v
-    inner join {{ ref('dim_places') }} as p on p.pcode = v.pcode
+    inner join {{ ref('stg_reference__admin_pcodes') }} as p on p.pcode = v.pcode
 )
 
 select * from names

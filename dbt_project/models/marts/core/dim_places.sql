@@ -1,11 +1,25 @@
--- Grain: one row per place (region or cercle) per P-code version.
-select
-    concat("P-Code", '@2021') as place_id,
-    "P-Code" as pcode,
-    '2021' as pcode_version,
-    "Valid from date" as valid_from,
-    "Admin Level" as admin_level,
-    case "Admin Level" when 1 then 'region' when 2 then 'cercle' end as place_level,
-    "Name" as place_name,
-    nullif("Parent P-Code", 'MLI') as parent_pcode
-from {{ ref('mali_pcodes_adm1_adm2_2021') }}
+-- Grain: one row per place (region, cercle, or a commune that an input names) per P-code version.
+with pcodes as (
+    select * from {{ ref('stg_reference__admin_pcodes') }}
+),
+
+-- Communes as partner reports name them, within a known cercle (see int_partner_reports_placed).
+communes as (
+    select
+        reports.commune_place_id as place_id,
+        max(upper(reports.commune_pcode)) as pcode,
+        '2021' as pcode_version,
+        any_value(cercle.valid_from) as valid_from,
+        3 as admin_level,
+        'commune' as place_level,
+        min(reports.commune_name) as place_name,
+        reports.cercle_pcode_2021 as parent_pcode
+    from {{ ref('int_partner_reports_placed') }} as reports
+    inner join pcodes as cercle on cercle.pcode = reports.cercle_pcode_2021
+    where reports.commune_place_id is not null
+    group by reports.commune_place_id, reports.cercle_pcode_2021
+)
+
+select * from pcodes
+union all
+select * from communes

@@ -80,6 +80,7 @@ select
     cercle_name,
     cercle_pcode,
     commune_name,
+    commune_place_id,
     description,
     iati_identifier,
     fts_flow_type,

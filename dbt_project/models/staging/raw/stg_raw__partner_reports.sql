@@ -14,6 +14,7 @@ renamed as (
         cercle as cercle_name,
         cercle_pcode,
         commune as commune_name,
+        commune_pcode,
         sector as sector_name,
         activity,
         coalesce(
