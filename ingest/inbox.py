@@ -18,7 +18,7 @@ import duckdb
 from ingest import fts, iati, ledger, reference, tabular
 from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.values import connect, output_columns, typed_select
+from ingest.values import connect, output_columns, sql_string, typed_select
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,8 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
         tabular.drop_landed(con, cells)
         return loaded, loaded, 0
     left_behind = (f"(SELECT c.* FROM {cells} AS c ANTI JOIN (SELECT line_number FROM {schema.table} "
-                   f"WHERE file_id = {int(file_id)} AND sheet IS NOT DISTINCT FROM {_sql_literal(sheet)}) USING (line_number))")
+                   f"WHERE file_id = {int(file_id)} AND sheet IS NOT DISTINCT FROM {'NULL' if sheet is None else sql_string(sheet)}) "
+                   f"USING (line_number))")
     con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS SELECT line_number, problems FROM ({typed_select(layout, left_behind)})")
     con.execute(
         """INSERT INTO ops.rejects
@@ -246,10 +247,6 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
     con.execute("DROP TABLE rejected")
     tabular.drop_landed(con, cells)
     return loaded + rejected, loaded, rejected
-
-
-def _sql_literal(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def _next_file_id(con) -> int:

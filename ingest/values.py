@@ -78,12 +78,13 @@ def output_type(schema: Schema, name: str) -> str:
     return dict(output_columns(schema))[name]
 
 
-def _q(text: str) -> str:
+def sql_string(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
 def _blank(raw: str) -> str:
-    return f"({raw} IS NULL OR regexp_full_match({raw}, {_q(BLANK_PATTERN)}, 'i'))"
+    return f"({raw} IS NULL OR regexp_full_match({raw}, {sql_string(BLANK_PATTERN)}, 'i'))"
 
 
 def _redact(raw: str) -> str:
@@ -91,8 +92,8 @@ def _redact(raw: str) -> str:
 
     The replacing regexes only run on cells where a cheap one finds an '@' or three pairs of digits.
     """
-    scrubbed = (f"regexp_replace(regexp_replace(trim({raw}), {_q(EMAIL_PATTERN)}, {_q(EMAIL_REPLACEMENT)}, 'g'), "
-                f"{_q(PHONE_PATTERN)}, {_q(PHONE_REPLACEMENT)}, 'g')")
+    scrubbed = (f"regexp_replace(regexp_replace(trim({raw}), {sql_string(EMAIL_PATTERN)}, {sql_string(EMAIL_REPLACEMENT)}, 'g'), "
+                f"{sql_string(PHONE_PATTERN)}, {sql_string(PHONE_REPLACEMENT)}, 'g')")
     suspicious = f"regexp_matches({raw}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
     return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE trim({raw}) END"
 
@@ -103,7 +104,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
     if f.kind == "text":
         return f"CASE WHEN {blank} THEN NULL ELSE {_redact(raw)} END"
     if f.kind in {"amount", "amount_usd"}:
-        zero = ", ".join(_q(t) for t in ZERO_TOKENS)
+        zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
         # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
         return (f"CASE WHEN {blank} THEN CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 END "
                 f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END")
@@ -126,8 +127,8 @@ def _invalid(f: Field, raw: str, value: str) -> str:
 
 def _problem(column: str, raw: str, reason: str) -> str:
     fr, en = REASONS[reason]
-    return (f"{{'column_name': {_q(column)}, 'raw_value': CAST({raw} AS VARCHAR), "
-            f"'reason_fr': {_q(fr)}, 'reason_en': {_q(en)}}}")
+    return (f"{{'column_name': {sql_string(column)}, 'raw_value': CAST({raw} AS VARCHAR), "
+            f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}}}")
 
 
 def typed_select(layout: SheetLayout, cells: str) -> str:
@@ -170,14 +171,14 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     written = [f"c{c.index}_currency" for c in amount_cols]
     if "currency" in by_name:
         written.append("v_currency")
-    written += [_q(h) for h in sorted({c.currency for c in amount_cols if c.currency})[:1]]
-    currency = f"coalesce({', '.join(written + [_q('XOF')])})"
+    written += [sql_string(h) for h in sorted({c.currency for c in amount_cols if c.currency})[:1]]
+    currency = f"coalesce({', '.join(written + [sql_string('XOF')])})"
     assumed = " AND ".join(w + " IS NULL" for w in written) or "true"
     for c in amount_cols:
         checks.append((f"coalesce(c{c.index}_currency <> {currency}, false)",
                        _problem(c.header, f"c{c.index}", "currency_conflict")))
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
-        checks.append((f"coalesce(regexp_full_match(c{c.index}, {_q(TOTAL_PATTERN)}, 'i'), false)",
+        checks.append((f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
                        _problem(c.header, f"c{c.index}", "total")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)

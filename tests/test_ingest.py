@@ -226,3 +226,21 @@ def test_cp1252_file_whose_first_accent_comes_after_the_first_megabyte(tmp_path)
     assert summary.as_dict()["rows_loaded"] == 60_001
     assert query(warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports WHERE line_number = 60002") == [
         ("Société malienne", "Santé", "Ségou", 1_500_000)]
+
+
+def test_rejected_rows_of_a_workbook_keep_their_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Rapport d'avril"
+    ws.append(["Partenaire", "Secteur", "Montant dépensé"])
+    ws.append(["ACF", "Nutrition", "1 000 000"])
+    ws.append(["HKI", "Nutrition", "beaucoup"])
+    wb.save(folder / "avril.xlsx")
+    _, warehouse = _ingest(tmp_path / "inbox", tmp_path)
+    assert query(warehouse, "SELECT sheet, line_number, partner FROM raw.partner_reports") == [("Rapport d'avril", 2, "ACF")]
+    assert query(warehouse, "SELECT sheet, line_number, column_name, raw_value FROM ops.rejects") == [
+        ("Rapport d'avril", 3, "Montant dépensé", "beaucoup")]
