@@ -72,10 +72,11 @@ def main() -> None:
         write(csv, args.rows)
         size_mb = csv.stat().st_size / 1e6
         # Alternate the two, several times: the machine's speed drifts, and one pair of runs can mislead.
-        runs = [(measure("duckdb_read_csv", csv, tmp), measure("partner_reports", tmp / "inbox", tmp))
-                for _ in range(args.repeat)]
-        ratios = sorted(ours["seconds"] / baseline["seconds"] for baseline, ours in runs)
-        baseline, ours = sorted(runs, key=lambda r: r[1]["seconds"] / r[0]["seconds"])[len(runs) // 2]
+        runs = sorted(((b, o, o["seconds"] / b["seconds"]) for b, o in
+                       ((measure("duckdb_read_csv", csv, tmp), measure("partner_reports", tmp / "inbox", tmp))
+                        for _ in range(args.repeat))), key=lambda run: run[2])
+        ratios = [ratio for _, _, ratio in runs]
+        baseline, ours, _ = runs[len(runs) // 2]
         print(f"Rapports de partenaires : {ours['rows']} lignes, {size_mb:.0f} Mo (run médian sur {len(runs)})")
         print(f"  ingestion             : {ours['seconds']:.1f} s, {ours['rows'] / ours['seconds']:,.0f} lignes/s, "
               f"mémoire max {ours['peak_mb']:.0f} Mo")

@@ -223,15 +223,12 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     width = max(c.index for c in layout.columns) + 1
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
-    def read() -> None:
+    try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
             f"header = false, skip = {layout.header_row + 1}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
             f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
             f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
-
-    try:
-        read()
     except duckdb.InvalidInputException as exc:
         # UTF-8 at the head of the file but not further down: cp1252 whose first accent comes late.
         if text.encoding != "cp1252" and "unicode" in str(exc).lower():

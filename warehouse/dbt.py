@@ -35,7 +35,6 @@ class DbtResult:
 class Freshness:
     source: str
     status: str  # pass | warn | error | runtime error
-    max_loaded_at: str | None
     age_days: float | None
 
 
@@ -78,7 +77,6 @@ def source_freshness(warehouse: Path) -> list[Freshness]:
         Freshness(
             source=r["unique_id"].removeprefix("source.mali_budget."),
             status=r["status"],
-            max_loaded_at=r.get("max_loaded_at"),
             age_days=round(r["max_loaded_at_time_ago_in_s"] / 86400, 1) if r.get("max_loaded_at_time_ago_in_s") is not None else None,
         )
         for r in artifact["results"]

@@ -75,11 +75,11 @@ def build(candidate: str, run_date: dt.date) -> dict:
     if not result.ok:
         raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
     # A source nobody has sent anything to for weeks is worth a warning, not a failed night.
-    freshness = source_freshness(Path(candidate))
-    for stale in (f for f in freshness if f.status != "pass"):
+    stale = [f for f in source_freshness(Path(candidate)) if f.status != "pass"]
+    for f in stale:
         log.warning("Source %s : dernier chargement il y a %s jours / last loaded %s days ago (%s)",
-                    stale.source, stale.age_days, stale.age_days, stale.status)
-    return result.counts | {"stale_sources": [f.source for f in freshness if f.status != "pass"]}
+                    f.source, f.age_days, f.age_days, f.status)
+    return result.counts | {"stale_sources": [f.source for f in stale]}
 
 
 def gate(candidate: str) -> dict:
