@@ -79,15 +79,20 @@ def add_rows(con: duckdb.DuckDBPyConnection, batch: str, partner_rows: int, iati
           "raw.fts_flow_objects": flow}, copies, per_file)
 
 
-def build(warehouse: Path) -> float:
-    """Seconds of one `dbt build`, as the night runs it; prints the slowest nodes (what to make incremental next)."""
+def build(warehouse: Path, run_id: str) -> float:
+    """Seconds of one `dbt build`, planned and recorded as the night does (full the first time, then incremental);
+    prints the slowest nodes."""
+    from warehouse import builds
     from warehouse.dbt import TARGET, dbt_build
 
+    build_plan = builds.plan(warehouse)
     started = time.perf_counter()
-    result = dbt_build(warehouse, RUN_DATE)
+    result = dbt_build(warehouse, RUN_DATE, full_refresh=build_plan.mode == "full")
     if not result.ok:
         raise SystemExit("dbt build failed:\n" + result.summary())
     seconds = time.perf_counter() - started
+    builds.record(warehouse, run_id, build_plan)
+    print(f"  build {build_plan.mode} : {result.summary()}")
     nodes = json.loads((TARGET / "run_results.json").read_text())["results"]
     slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]
     print("  les plus lents : " + ", ".join(f"{n['unique_id'].split('.')[-1][:40]} {n['execution_time']:.1f} s"
@@ -117,7 +122,7 @@ def main() -> None:
         add_rows(con, "night-1", **sizes)
         con.close()
 
-        full = build(warehouse)
+        full = build(warehouse, "night-1")
         con = duckdb.connect(str(warehouse), read_only=True)
         [(flows, lines)] = con.execute("SELECT (SELECT count(*) FROM marts.fct_funding_flows), "
                                        "(SELECT count(*) FROM marts.fct_budget_allocations)").fetchall()
@@ -127,7 +132,7 @@ def main() -> None:
         con = duckdb.connect(str(warehouse))
         add_rows(con, "night-2", **{k: v // 100 for k, v in sizes.items()})
         con.close()
-        nightly = build(warehouse)
+        nightly = build(warehouse, "night-2")
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"nuit suivante (+1 %)   : {nightly:.1f} s, soit {nightly / full:.0%} du build complet (objectif < 15 %)")
         print(f"mémoire max de dbt     : {peak_mb:.0f} Mo", flush=True)

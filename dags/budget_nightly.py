@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, TriggerRule, dag, get_current_context, task
+from airflow.sdk import Asset, CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from warehouse import nightly
@@ -45,6 +45,9 @@ def _run() -> tuple[str, dt.date]:
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True},
     tags=["budget", "nutrition", "nightly"],
     doc_md=__doc__,
+    # A night rebuilds what its new files touch; the models rebuild everything by themselves when they change.
+    params={"full_refresh": Param(False, type="boolean",
+                                  description="Tout reconstruire / rebuild every model from all the raw rows")},
 )
 def budget_nightly():
     @task(outlets=[INBOX_FEEDS])
@@ -60,9 +63,9 @@ def budget_nightly():
 
     @task
     def dbt_build(ingested: dict) -> str:
-        _, run_date = _run()
+        run_id, run_date = _run()
         try:
-            nightly.build(ingested["candidate"], run_date)
+            nightly.build(ingested["candidate"], run_date, run_id, get_current_context()["params"]["full_refresh"])
         except nightly.QualityGateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
         return ingested["candidate"]

@@ -64,7 +64,8 @@ def report_data(warehouse: Path) -> dict:
                 SELECT p.*, f.path FROM marts.dq_unmatched_places p LEFT JOIN ops.files f ON f.file_id = p.source_file_id
                 ORDER BY f.path, p.place_level, p.place_name_as_written"""),
             "unmatched_organisations": _rows(con, """
-                SELECT * FROM marts.dq_unmatched_organisations
+                SELECT source_system, org_role, org_name_as_written, sum(flows) AS flows
+                FROM marts.dq_unmatched_organisations GROUP BY ALL
                 ORDER BY flows DESC, org_name_as_written, source_system, org_role"""),
             "sources": _rows(con, """
                 SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error

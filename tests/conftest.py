@@ -64,7 +64,7 @@ def built_sample(tmp_path_factory) -> Path:
 
     warehouse = tmp_path_factory.mktemp("built") / "budget.duckdb"
     ingest_inbox(SAMPLE_INBOX, warehouse, "test-batch")
-    nightly.build(str(warehouse), dt.date(2026, 11, 22))
+    nightly.build(str(warehouse), dt.date(2026, 11, 22), "test-night")
     return warehouse
 
 

@@ -56,7 +56,7 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
     (paths.inbox / "partner_reports" / "nouveau.csv").write_text(
         "Partenaire;Secteur;Montant dépensé\nGAD;Nutrition;1 000 000\n", encoding="utf-8")
     ingested = nightly.ingest(paths, "night-2")
-    nightly.build(ingested["candidate"], dt.date(2026, 11, 23))
+    nightly.build(ingested["candidate"], dt.date(2026, 11, 23), "test-night")
     # ... the process dies here, before nightly.publish.
 
     assert (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
@@ -82,7 +82,7 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
     )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(inbox, warehouse, "b")
-    nightly.build(str(warehouse), dt.date(2026, 11, 22))
+    nightly.build(str(warehouse), dt.date(2026, 11, 22), "test-night")
     html = build_report(warehouse, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
     quality = html[html.index("7. Qualité des données"):html.index("8. Sources")].replace("\u202f", " ").replace("\u00a0", " ")
     quality = re.sub(r">\s+<", "><", quality)

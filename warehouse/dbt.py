@@ -54,9 +54,14 @@ def _dbt(command: list[str], warehouse: Path, artifact: str, target: Path = TARG
     return proc, json.loads(artifact_file.read_text())
 
 
-def dbt_build(warehouse: Path, run_date: str, select: str | None = None) -> DbtResult:
-    """`dbt build` against `warehouse`, with the run date as the 'as of' date of computed statuses."""
+def dbt_build(warehouse: Path, run_date: str, select: str | None = None, full_refresh: bool = True) -> DbtResult:
+    """`dbt build` against `warehouse`, with the run date as the 'as of' date of computed statuses.
+
+    full_refresh=False rebuilds only the groups of rows new files touch (see warehouse/builds.py), and leaves out
+    the seeds and unit tests: their files are those the last full build loaded and passed (same fingerprint).
+    """
     command = ["build"] + (["--select", select, "--indirect-selection", "buildable"] if select else [])
+    command += ["--full-refresh"] if full_refresh else ["--exclude-resource-type", "seed", "unit_test"]
     proc, artifact = _dbt(command, warehouse, "run_results.json", run_date=run_date)
     counts: dict[str, int] = {}
     failures = []

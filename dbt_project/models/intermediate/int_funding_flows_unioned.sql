@@ -1,13 +1,16 @@
--- Every money movement the sources report, one row per source transaction, in one shape.
--- Partner reports give two per row (planned budget and amount spent); IATI one per transaction; FTS one per
--- flow (its latest version). An IATI activity published in several files is taken from the file received last.
+-- Every money movement the sources report, one row per source transaction, in one shape, with the group it is
+-- rebuilt in (see macros/rebuild_groups.sql; on an incremental night, only the groups to rebuild).
+-- Partner reports give two per row (planned budget and amount spent); IATI one per transaction of the activity's
+-- latest file; FTS one per flow (its latest version).
 with partner as (
     select * from {{ ref('int_partner_reports_placed') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
 ),
 
 partner_flows as (
     select
         'partner_report' as source_system,
+        flow_group_key,
         concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage) as source_record_id,
         source_file_id,
         source_line_number as source_position,
@@ -43,9 +46,9 @@ partner_flows as (
 ),
 
 activities as (
-    select * from {{ ref('stg_raw__iati_activities') }}
-    qualify source_file_id = max(source_file_id) over (partition by iati_identifier)
-        and source_activity_index = max(source_activity_index) over (partition by iati_identifier, source_file_id)
+    select *, concat('iati:', iati_identifier) as flow_group_key
+    from {{ ref('int_iati_activities_current') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('iati:', iati_identifier)") }}
 ),
 
 single_country as (
@@ -58,6 +61,7 @@ single_country as (
 iati_flows as (
     select
         'iati' as source_system,
+        a.flow_group_key,
         concat(t.iati_identifier, '#', t.transaction_index) as source_record_id,
         t.source_file_id,
         t.source_activity_index as source_position,
@@ -92,7 +96,9 @@ iati_flows as (
 ),
 
 fts_latest as (
-    select * from {{ ref('stg_raw__fts_flows') }}
+    select *, concat('fts:', flow_id) as flow_group_key
+    from {{ ref('stg_raw__fts_flows') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
     qualify row_number() over (partition by flow_id order by version_id desc, source_file_id desc) = 1
 ),
 
@@ -105,12 +111,14 @@ fts_objects as (
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
              then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
     from {{ ref('stg_raw__fts_flow_objects') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
     group by all
 ),
 
 fts_flows as (
     select
         'fts' as source_system,
+        f.flow_group_key,
         f.flow_id as source_record_id,
         f.source_file_id,
         f.source_flow_index as source_position,

@@ -1,10 +1,10 @@
 -- What the models see of partner reports: for each partner and reporting period, only the rows of the most
 -- recently received file. A corrected file thus replaces the earlier one; the earlier rows stay in raw.
+-- On an incremental night, only the partners to rebuild (the rule works within a partner).
 with reports as (
-    select
-        *,
-        lower(strip_accents(trim(partner_name))) as partner_key
+    select *
     from {{ ref('stg_raw__partner_reports') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('partner_report:', partner_key)") }}
 ),
 
 current_file as (
@@ -13,7 +13,7 @@ current_file as (
     group by all
 )
 
-select reports.* exclude (partner_key)
+select reports.*
 from reports
 inner join current_file
     on reports.partner_key = current_file.partner_key

@@ -2,6 +2,7 @@
 -- name is matched (case, accents and punctuation ignored; seeded variants); a cercle is matched within its
 -- region when the region is known. Rows are never dropped: an unmatched place keeps a NULL P-code and is
 -- listed in dq_unmatched_places.
+-- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 with reports as (
     select * from {{ ref('int_partner_reports_current') }}
 ),
@@ -26,6 +27,7 @@ placed as (
 
 select
     *,
+    concat('partner_report:', partner_key) as flow_group_key,
     -- No commune P-code list is available here: a commune is known by its cercle and its name (or the P-code
     -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
     case when commune_name is not null and cercle_pcode_2021 is not null then

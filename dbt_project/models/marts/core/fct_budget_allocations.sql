@@ -1,6 +1,8 @@
 -- Grain: one row per budget line x fiscal year x budget version (initiale / rectificative).
+-- Rebuilt by budget line (see macros/rebuild_groups.sql).
 with lines as (
     select * from {{ ref('int_budget_lines_tagged') }}
+    where {{ in_groups_to_rebuild('budget_line_id', 'int_budget_lines_to_rebuild') }}
 ),
 
 fx as (

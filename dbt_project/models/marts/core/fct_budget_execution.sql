@@ -1,7 +1,9 @@
 -- Grain: one row per budget line x fiscal year, on the latest budget version voted that year
 -- (the revised law when there is one): execution is reported against the dotation in force.
+-- Rebuilt by budget line (see macros/rebuild_groups.sql).
 with allocations as (
     select * from {{ ref('int_budget_lines_tagged') }}
+    where {{ in_groups_to_rebuild('budget_line_id', 'int_budget_lines_to_rebuild') }}
     qualify row_number() over (
         partition by budget_line_id, fiscal_year
         order by case budget_version when 'rectificative' then 1 else 2 end

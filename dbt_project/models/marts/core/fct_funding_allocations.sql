@@ -5,46 +5,56 @@
 --   normalised  the activity's percentages, rescaled because they do not sum to 100 %
 --   equal_split several values without percentages (FTS clusters and locations, IATI without percentages)
 --   unspecified the source names no value: one row with a NULL value and share 1
+-- Rebuilt with the flows, by group (flow_group_key, see macros/rebuild_groups.sql).
 with flows as (
-    select funding_flow_id, source_system, source_record_id, iati_identifier, source_file_id, sector_name,
-           recipient_country_code, amount_usd_reported
+    select funding_flow_id, flow_group_key, source_system, source_record_id, iati_identifier, source_file_id,
+           sector_name, recipient_country_code, amount_usd_reported
     from {{ ref('fct_funding_flows') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
 ),
 
 iati_tx as (
     select concat(iati_identifier, '#', transaction_index) as source_record_id, source_file_id,
            source_activity_index, sector_code, recipient_country_code
     from {{ ref('stg_raw__iati_transactions') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('iati:', iati_identifier)") }}
 ),
 
 iati_sectors as (
     -- DAC 5-digit codes (vocabulary 1) when the activity gives them, else whatever vocabulary it uses.
     select * from {{ ref('stg_raw__iati_sectors') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('iati:', iati_identifier)") }}
     qualify sector_vocabulary = min(case when sector_vocabulary = '1' then '0' else sector_vocabulary end)
                                 over (partition by source_file_id, source_activity_index)
         or (sector_vocabulary = '1')
 ),
 
+iati_countries as (
+    select * from {{ ref('stg_raw__iati_recipient_countries') }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('iati:', iati_identifier)") }}
+),
+
 fts_objects as (
     select * from {{ ref('stg_raw__fts_flow_objects') }}
     where direction = 'destination'
+        and {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
     qualify version_id = max(version_id) over (partition by flow_id)
 ),
 
 -- Partner reports name one sector and one country per row: share 1, no split to compute (most of the rows).
 partner_allocations as (
-    select funding_flow_id, 'sector' as dimension, sector_name as dimension_value, 1.0 as share,
+    select funding_flow_id, flow_group_key, 'sector' as dimension, sector_name as dimension_value, 1.0 as share,
            case when sector_name is null then 'unspecified' else 'single' end as share_rule, amount_usd_reported
     from flows where source_system = 'partner_report'
     union all
-    select funding_flow_id, 'country', recipient_country_code, 1.0,
+    select funding_flow_id, flow_group_key, 'country', recipient_country_code, 1.0,
            case when recipient_country_code is null then 'unspecified' else 'single' end, amount_usd_reported
     from flows where source_system = 'partner_report'
 ),
 
 candidates as (
     -- IATI sectors: the transaction's own, else the activity's
-    select f.funding_flow_id, f.amount_usd_reported, 'sector' as dimension, coalesce(t.sector_code, s.sector_code) as dimension_value,
+    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'sector' as dimension, coalesce(t.sector_code, s.sector_code) as dimension_value,
            s.declared_share,
            case when t.sector_code is not null then 'single' else 'activity' end as basis
     from flows f
@@ -53,27 +63,27 @@ candidates as (
         and s.source_file_id = t.source_file_id and s.source_activity_index = t.source_activity_index
     where f.source_system = 'iati'
     union all
-    select f.funding_flow_id, f.amount_usd_reported, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
+    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
            case when t.recipient_country_code is not null then 'single' else 'activity' end
     from flows f
     join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
-    left join {{ ref('stg_raw__iati_recipient_countries') }} c on t.recipient_country_code is null
+    left join iati_countries c on t.recipient_country_code is null
         and c.source_file_id = t.source_file_id and c.source_activity_index = t.source_activity_index
     where f.source_system = 'iati'
     -- FTS: global clusters and locations of the destination, without percentages
     union all
-    select f.funding_flow_id, f.amount_usd_reported, 'sector', o.object_name, null, 'activity'
+    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'sector', o.object_name, null, 'activity'
     from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'GlobalCluster'
     where f.source_system = 'fts'
     union all
-    select f.funding_flow_id, f.amount_usd_reported, 'country', o.country_code, null, 'activity'
+    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'country', o.country_code, null, 'activity'
     from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'Location'
         and o.country_code is not null
     where f.source_system = 'fts'
 ),
 
 deduplicated as (
-    select funding_flow_id, amount_usd_reported, dimension, dimension_value, sum(declared_share) as declared_share,
+    select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value, sum(declared_share) as declared_share,
            any_value(basis) as basis
     from candidates
     group by all
@@ -107,7 +117,7 @@ split as (
 ),
 
 allocations as (
-    select funding_flow_id, dimension, dimension_value, share, share_rule, amount_usd_reported from split
+    select funding_flow_id, flow_group_key, dimension, dimension_value, share, share_rule, amount_usd_reported from split
     union all
     select * from partner_allocations
 )
@@ -115,6 +125,7 @@ allocations as (
 select
     {{ surrogate_key(['allocations.funding_flow_id', 'dimension', 'dimension_value']) }} as funding_allocation_id,
     allocations.funding_flow_id,
+    allocations.flow_group_key,
     dimension,
     dimension_value,
     cast(share as double) as share,

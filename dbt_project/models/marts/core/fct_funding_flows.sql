@@ -5,12 +5,15 @@
 --   fts_pass_through           an FTS "Pass through" flow: the money was counted when it first came in
 --   iati_incoming_reported_by_provider  an IATI incoming transaction whose provider activity is loaded too
 --                              (the provider's disbursement already counts it)
+-- Rebuilt by group (flow_group_key, see macros/rebuild_groups.sql): the flows read are those of the groups to
+-- rebuild, the rules look at every loaded flow and activity.
+-- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 with flows as (
     select * from {{ ref('int_funding_flows_converted') }}
 ),
 
 fts_ids as (
-    select source_record_id as flow_id from flows where source_system = 'fts'
+    select distinct flow_id from {{ ref('stg_raw__fts_flows') }}
 ),
 
 fts_parents_with_children as (
@@ -24,8 +27,11 @@ org_names as (
     select * from {{ ref('int_organisation_names') }}
 ),
 
+-- Activities whose latest file reports transactions: their disbursements are in the flows.
 iati_activities as (
-    select distinct iati_identifier from flows where source_system = 'iati'
+    select distinct a.iati_identifier
+    from {{ ref('int_iati_activities_current') }} as a
+    inner join {{ ref('stg_raw__iati_transactions') }} as t using (source_file_id, source_activity_index)
 ),
 
 ruled as (
@@ -50,6 +56,7 @@ ruled as (
 
 select
     {{ surrogate_key(['source_system', 'source_record_id']) }} as funding_flow_id,
+    flow_group_key,
     source_system,
     source_record_id,
     flow_stage,

@@ -1,5 +1,6 @@
 -- Grain: one row per donor x partner x region x cercle x sector x reporting year (partner reports in force):
--- planned vs spent, in FCFA and US dollars, with the gap.
+-- planned vs spent, in FCFA and US dollars, with the gap. Rebuilt by partner (flow_group_key, see
+-- macros/rebuild_groups.sql): a partner's name, as written, belongs to one group.
 select
     coalesce(donor_org_name, 'Non précisé') as donor_org_name,
     recipient_org_name as partner_org_name,
@@ -14,7 +15,9 @@ select
     sum(amount_usd) filter (flow_stage = 'planned') as planned_usd,
     sum(amount_usd) filter (flow_stage = 'expenditure') as spent_usd,
     coalesce(sum(amount_xof) filter (flow_stage = 'planned'), 0)
-        - coalesce(sum(amount_xof) filter (flow_stage = 'expenditure'), 0) as unspent_xof
+        - coalesce(sum(amount_xof) filter (flow_stage = 'expenditure'), 0) as unspent_xof,
+    flow_group_key
 from {{ ref('fct_funding_flows') }}
 where source_system = 'partner_report' and counted_in_totals
+    and {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
 group by all

@@ -53,4 +53,9 @@ renamed as (
     from source
 )
 
-select * from renamed
+select
+    *,
+    -- A budget line is the same line across years, versions and corrected files.
+    {{ surrogate_key(['institution', 'line_code', 'line_label', 'budget_level', 'region_name', 'cercle_name', 'commune_name']) }}
+        as budget_line_id
+from renamed

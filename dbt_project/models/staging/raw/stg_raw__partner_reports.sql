@@ -8,6 +8,8 @@ renamed as (
         sheet as source_sheet,
         line_number as source_line_number,
         partner as partner_name,
+        -- One partner however its name is typed ('ONG Tagne', 'ong tagné '): supersession and rebuilds go by it.
+        lower(strip_accents(trim(partner))) as partner_key,
         donor as donor_name,
         region as region_name,
         region_pcode,

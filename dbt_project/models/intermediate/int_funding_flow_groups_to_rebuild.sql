@@ -1,0 +1,31 @@
+-- Grain: one row per group of funding flows this build rebuilds (see macros/rebuild_groups.sql): a partner
+-- (its files supersede each other per period), an IATI activity (its latest file wins), an FTS flow (its latest
+-- version wins). Besides the groups a new file touches, the groups whose double-counting rule depends on them.
+{% set since = built_through_file_id() %}
+with new_partners as (
+    select distinct partner_key from {{ ref('stg_raw__partner_reports') }} where source_file_id > {{ since }}
+),
+
+new_activities as (
+    select distinct iati_identifier from {{ ref('stg_raw__iati_activities') }} where source_file_id > {{ since }}
+),
+
+new_fts_flows as (
+    select distinct flow_id from {{ ref('stg_raw__fts_flows') }} where source_file_id > {{ since }}
+)
+
+select concat('partner_report:', partner_key) as flow_group_key from new_partners
+union
+select concat('iati:', iati_identifier) from new_activities
+union
+-- iati_incoming_reported_by_provider: activities whose incoming funds name a new activity as their provider
+select concat('iati:', t.iati_identifier)
+from {{ ref('stg_raw__iati_transactions') }} as t
+where t.provider_activity_id in (select iati_identifier from new_activities)
+union
+select concat('fts:', flow_id) from new_fts_flows
+union
+-- fts_parent_with_children: parent flows of a new flow
+select concat('fts:', f.flow_id)
+from {{ ref('stg_raw__fts_flows') }} as f, unnest(f.child_flow_ids) as child (child_flow_id)
+where child.child_flow_id in (select flow_id from new_fts_flows)

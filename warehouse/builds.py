@@ -1,0 +1,92 @@
+"""Which dbt build a night needs, and the record of every build (ops.model_builds).
+
+A night rebuilds only the groups of rows that its new files touch (dbt_project/macros/rebuild_groups.sql). That is
+right only while the models, seeds and exchange rates are those the warehouse was built with; when their fingerprint
+changes (a new release, a corrected seed, new ECB rates), on the first build, or when asked, everything is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from warehouse.settings import DBT_PROJECT_DIR
+
+# What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
+PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
+
+CREATE_TABLE = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.model_builds (
+    run_id VARCHAR,
+    built_at TIMESTAMP,
+    build_mode VARCHAR,            -- full | incremental
+    full_refresh_reason VARCHAR,
+    fingerprint VARCHAR,           -- models, seeds, dbt version and exchange rates it was built with
+    built_through_file_id BIGINT   -- the newest ops.files row it saw: later files are the next night's news
+)"""
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    fingerprint: str
+    full_refresh_reason: str | None  # None: rebuild only what new files touch
+
+    @property
+    def mode(self) -> str:
+        return "incremental" if self.full_refresh_reason is None else "full"
+
+
+def project_fingerprint() -> str:
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}".encode())
+    for part in PROJECT_PARTS:
+        root = DBT_PROJECT_DIR / part
+        for file in sorted([root] if root.is_file() else root.rglob("*")):
+            if file.is_file():
+                digest.update(str(file.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The reference data ingestion loads whole (the ECB rates), by the hash it was loaded with."""
+    if not con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'reference_files'").fetchall():
+        return ""
+    return ";".join(f"{name}={sha}" for name, sha in
+                    con.execute("SELECT name, sha256 FROM ops.reference_files ORDER BY name").fetchall())
+
+
+def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
+    """Full or incremental build for `warehouse`, and why."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(CREATE_TABLE)
+        fingerprint = hashlib.sha256((project_fingerprint() + _reference_fingerprint(con)).encode()).hexdigest()
+        last = con.execute("SELECT fingerprint FROM ops.model_builds ORDER BY built_at DESC LIMIT 1").fetchall()
+    finally:
+        con.close()
+    if full_refresh:
+        reason = "demandée / asked for"
+    elif not last:
+        reason = "premier build / first build"
+    elif last[0][0] != fingerprint:
+        reason = "modèles, graines ou taux de change modifiés / models, seeds or exchange rates changed"
+    else:
+        reason = None
+    return BuildPlan(fingerprint, reason)
+
+
+def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
+    """Note a successful build: the next night rebuilds what files received after this one touch."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(CREATE_TABLE)
+        con.execute("""
+            INSERT INTO ops.model_builds
+            SELECT ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
+                    [run_id, build.mode, build.full_refresh_reason, build.fingerprint])
+    finally:
+        con.close()
