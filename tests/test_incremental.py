@@ -79,8 +79,8 @@ def two_nights(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(two_nights):
     incremental, full = two_nights
-    assert query(incremental, "SELECT run_id, build_mode FROM ops.model_builds ORDER BY built_at") == [
-        ("night-1", "full"), ("night-2", "incremental")]
+    assert query(incremental, "SELECT build_number, run_id, build_mode FROM ops.model_builds ORDER BY built_at") == [
+        (1, "night-1", "full"), (2, "night-2", "incremental")]
     assert query(full, "SELECT build_mode FROM ops.model_builds") == [("full",)]
     groups = {g for (g,) in query(incremental, "SELECT flow_group_key FROM intermediate.int_funding_flow_groups_to_rebuild")}
     # The corrected 3W file's partners, the new PAM activity and the ONG activity whose incoming funds it provides,
@@ -94,6 +94,14 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
                                           WHERE source_file_id = (SELECT max(file_id) FROM ops.files
                                                                   WHERE path LIKE '%execution_budget_etat_2019_2024_corrige.csv')""")
     assert lines == in_file > 0
+    # What night 2 wrote is what it rebuilt: the rows of those groups, and no other.
+    [(written, rebuilt, total)] = query(incremental, """
+        SELECT count(*) FILTER (build_number = 2),
+               count(*) FILTER (flow_group_key IN (SELECT flow_group_key
+                                                   FROM intermediate.int_funding_flow_groups_to_rebuild)),
+               count(*)
+        FROM marts.fct_funding_flows""")
+    assert 0 < written == rebuilt < total
 
 
 def test_rules_reaching_back_to_earlier_nights_apply(two_nights):
@@ -124,10 +132,15 @@ def test_incremental_nights_leave_the_marts_a_full_rebuild_gives(two_nights):
         differences, compared = {}, {}
         for table in set(tables) - MARTS_REBUILT_EACH_NIGHT:
             [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{table}").fetchall()
-            [(only_here,)] = con.execute(f"""SELECT count(*) FROM (SELECT * FROM marts.{table}
-                                              EXCEPT ALL SELECT * FROM full_build.marts.{table})""").fetchall()
-            [(only_there,)] = con.execute(f"""SELECT count(*) FROM (SELECT * FROM full_build.marts.{table}
-                                               EXCEPT ALL SELECT * FROM marts.{table})""").fetchall()
+            # Every column but the number of the build that wrote the row (1 or 2 here, 1 there).
+            columns = ", ".join(c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = 'marts' AND table_name = ? AND column_name <> 'build_number' ORDER BY column_index",
+                [table]).fetchall())
+            [(only_here,)] = con.execute(f"""SELECT count(*) FROM (SELECT {columns} FROM marts.{table}
+                                              EXCEPT ALL SELECT {columns} FROM full_build.marts.{table})""").fetchall()
+            [(only_there,)] = con.execute(f"""SELECT count(*) FROM (SELECT {columns} FROM full_build.marts.{table}
+                                               EXCEPT ALL SELECT {columns} FROM marts.{table})""").fetchall()
             if only_here or only_there:
                 differences[table] = (only_here, only_there)
             compared[table] = rows
@@ -136,3 +149,44 @@ def test_incremental_nights_leave_the_marts_a_full_rebuild_gives(two_nights):
                                          "rpt_who_funds_what_where", "dq_unmatched_organisations")) > 0
     finally:
         con.close()
+
+
+def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights):
+    from expectations.gate import validate_marts
+
+    incremental, _ = two_nights
+    result = validate_marts(incremental)
+    assert result.ok, result.summary()
+    [(rebuilt, total)] = query(incremental, """
+        SELECT count(*) FILTER (flow_group_key IN (SELECT flow_group_key
+                                                   FROM intermediate.int_funding_flow_groups_to_rebuild)),
+               count(*)
+        FROM marts.fct_funding_flows""")
+    assert result.rows_checked["fct_funding_flows"] == rebuilt < total
+    [(lines,)] = query(incremental, """SELECT count(*) FROM marts.fct_budget_allocations WHERE budget_line_id IN
+                                        (SELECT budget_line_id FROM intermediate.int_budget_lines_to_rebuild)""")
+    assert result.rows_checked["fct_budget_allocations"] == lines
+    [(commitments,)] = query(incremental, "SELECT count(*) FROM marts.fct_commitments")
+    assert result.rows_checked["fct_commitments"] == commitments == 18
+
+
+def test_a_change_of_models_seeds_or_exchange_rates_or_a_request_rebuilds_everything(two_nights, tmp_path, monkeypatch):
+    from warehouse import builds
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copyfile(two_nights[0], warehouse)
+    assert builds.plan(warehouse).mode == "incremental"
+    assert builds.plan(warehouse, full_refresh=True).full_refresh_reason == "demandée / asked for"
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("UPDATE ops.reference_files SET sha256 = 'new rates' WHERE name = 'ecb_euro_rates'")
+    con.close()
+    assert builds.plan(warehouse).mode == "full"
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(builds.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(builds, "DBT_PROJECT_DIR", project)
+    before = builds.project_fingerprint()
+    weights = project / "seeds" / "nutrition_weights.csv"
+    weights.write_text(weights.read_text(encoding="utf-8") + "2027.1,sensitive,0.3\n", encoding="utf-8")
+    assert builds.project_fingerprint() != before

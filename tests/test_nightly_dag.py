@@ -41,6 +41,7 @@ def test_dag_declares_the_nightly_flow(dag):
     assert all(t.retries == 2 for t in dag.tasks)
     assert [o.uri for o in dag.get_task("ingest_inbox").outlets] == ["duckdb://warehouse/raw"]
     assert dag.get_task("ingest_inbox").trigger_rule == "all_done"
+    assert dag.params["full_refresh"] is False  # a night is incremental unless asked (or the models changed)
 
 
 @pytest.mark.airflow
@@ -64,6 +65,8 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert page.read_bytes() == first_page
     assert _marts(paths.warehouse) == first_marts
     assert query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL") == first_files
+    assert [m for (m,) in query(paths.warehouse, "SELECT build_mode FROM ops.model_builds ORDER BY built_at")] == [
+        "full", "incremental"]
 
 
 @pytest.mark.airflow

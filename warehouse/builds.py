@@ -22,6 +22,7 @@ PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "t
 CREATE_TABLE = """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.model_builds (
+    build_number INTEGER,          -- 1, 2, ...: the rows a build writes carry it (see macros/rebuild_groups.sql)
     run_id VARCHAR,
     built_at TIMESTAMP,
     build_mode VARCHAR,            -- full | incremental
@@ -65,7 +66,7 @@ def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
     try:
         con.execute(CREATE_TABLE)
         fingerprint = hashlib.sha256((project_fingerprint() + _reference_fingerprint(con)).encode()).hexdigest()
-        last = con.execute("SELECT fingerprint FROM ops.model_builds ORDER BY built_at DESC LIMIT 1").fetchall()
+        last = con.execute("SELECT fingerprint FROM ops.model_builds ORDER BY build_number DESC LIMIT 1").fetchall()
     finally:
         con.close()
     if full_refresh:
@@ -86,7 +87,8 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
         con.execute(CREATE_TABLE)
         con.execute("""
             INSERT INTO ops.model_builds
-            SELECT ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
+            SELECT (SELECT count(*) + 1 FROM ops.model_builds), ?, now()::TIMESTAMP, ?, ?, ?,
+                   (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
                     [run_id, build.mode, build.full_refresh_reason, build.fingerprint])
     finally:
         con.close()

@@ -7,9 +7,10 @@ or a first build rebuilds everything. warehouse/builds.py records each build in 
 refresh whenever the models, seeds or exchange rates change.
 -#}
 
-{#- The newest file the last recorded build saw: rows of later files are new. -1 (all rows) on a full refresh. -#}
+{#- The newest file the last recorded build saw: rows of later files are new. -1 (all rows) on a full refresh, and
+    in unit tests (their given rows are the whole input). -#}
 {% macro built_through_file_id() -%}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if not execute or flags.FULL_REFRESH or (model is defined and model.resource_type == 'unit_test') -%}
         {{ return(-1) }}
     {%- endif -%}
     {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='model_builds') -%}
@@ -18,6 +19,28 @@ refresh whenever the models, seeds or exchange rates change.
     {%- endif -%}
     {%- set result = run_query('select coalesce(max(built_through_file_id), -1) from ops.model_builds') -%}
     {{ return(result.columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+{#- This build's number: one more than the builds recorded in ops.model_builds. Every row a group-rebuilt model
+    writes carries it (column build_number), so what a build rebuilt is found without joining the groups again. -#}
+{% macro this_build_number() -%}
+    {%- if not execute -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='model_builds') -%}
+    {%- if builds is none -%}
+        {{ return(1) }}
+    {%- endif -%}
+    {{ return(run_query('select count(*) + 1 from ops.model_builds').columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+{#- A WHERE condition keeping the rows of a group-rebuilt model that this build rebuilt (all rows on a full build). -#}
+{% macro rebuilt_by_this_build() -%}
+    {%- if rebuilding_changed_groups() -%}
+        build_number = {{ this_build_number() }}
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}
 
 {#- True when this build rebuilds only the groups touched since the last one. -#}
@@ -44,27 +67,55 @@ refresh whenever the models, seeds or exchange rates change.
     {%- endif -%}
 {%- endmacro %}
 
-{#- What a data test reads on an incremental night: only the rows rebuilt (models with meta.rebuild_key) or the rows
-    of new files (staging models, meta.new_rows_only), since the rest passed the same tests when it was built. -#}
-{% macro get_where_subquery(relation) -%}
-    {%- set where = config.get('where') -%}
-    {%- set found = namespace(scope=none) -%}
+{#- The condition selecting what an incremental night rebuilt of `relation`: the rows of this build of a model with
+    meta.rebuilt_by_group, the rows of new files of a model with meta.new_rows_only; none for everything. -#}
+{% macro rebuilt_rows_condition(relation) -%}
+    {%- set found = namespace(condition=none) -%}
     {%- if execute and rebuilding_changed_groups() -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.alias == relation.identifier
                                                  and node.schema == relation.schema -%}
             {%- set meta = node.config.meta -%}
-            {%- if meta.rebuild_key -%}
-                {%- set groups = graph.nodes['model.' ~ project_name ~ '.' ~ meta.rebuild_groups] -%}
-                {%- set found.scope = meta.rebuild_key ~ ' in (select ' ~ meta.rebuild_key ~ ' from ' ~ groups.relation_name ~ ')' -%}
+            {%- if meta.rebuilt_by_group -%}
+                {%- set found.condition = rebuilt_by_this_build() -%}
             {%- elif meta.new_rows_only -%}
-                {%- set found.scope = 'source_file_id > ' ~ built_through_file_id() -%}
+                {%- set found.condition = 'source_file_id > ' ~ built_through_file_id() -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set conditions = [where, found.scope] | select | list -%}
+    {{ return(found.condition) }}
+{%- endmacro %}
+
+{#- What a data test reads: on an incremental night only what the night rebuilt (the rest passed the same tests when
+    it was built), with the test's own `where` if it has one. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [config.get('where'), rebuilt_rows_condition(relation)] | select | list -%}
     {%- if conditions -%}
         (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
     {%- else -%}
         {{ relation }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- dbt's relationships test, with a group-rebuilt parent read on the groups rebuilt too: a child's parent is in the
+    child's own group, so this can only report more orphans, never fewer. -#}
+{% macro default__test_relationships(model, column_name, to, field) -%}
+    {%- set parent_condition = rebuilt_rows_condition(to) -%}
+with child as (
+    select {{ column_name }} as from_field
+    from {{ model }}
+    where {{ column_name }} is not null
+),
+
+parent as (
+    select {{ field }} as to_field
+    from {{ to }}
+    {%- if parent_condition %}
+    where {{ parent_condition }}
+    {%- endif %}
+)
+
+select from_field
+from child
+left join parent on child.from_field = parent.to_field
+where parent.to_field is null
 {%- endmacro %}

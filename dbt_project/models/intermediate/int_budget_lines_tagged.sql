@@ -45,7 +45,8 @@ select
     first_match.rule_id as tagging_rule_id,
     first_match.rules_version as tagging_rules_version,
     weights.weight as nutrition_weight,
-    weights.weights_version as nutrition_weights_version
+    weights.weights_version as nutrition_weights_version,
+    {{ this_build_number() }} as build_number
 from lines
 left join first_match on first_match.searchable_label is not distinct from lines.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')

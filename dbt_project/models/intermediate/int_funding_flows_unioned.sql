@@ -4,7 +4,7 @@
 -- latest file; FTS one per flow (its latest version).
 with partner as (
     select * from {{ ref('int_partner_reports_placed') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 partner_flows as (
@@ -31,7 +31,6 @@ partner_flows as (
         cast(null as varchar) as iati_identifier,
         cast(null as varchar) as provider_activity_id,
         cast(null as varchar) as fts_flow_type,
-        cast(null as varchar[]) as fts_child_flow_ids,
         sector_name,
         region_name,
         region_pcode_2021 as region_pcode,
@@ -83,7 +82,6 @@ iati_flows as (
         t.iati_identifier,
         t.provider_activity_id,
         cast(null as varchar) as fts_flow_type,
-        cast(null as varchar[]) as fts_child_flow_ids,
         cast(null as varchar) as sector_name,
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,
@@ -97,9 +95,8 @@ iati_flows as (
 
 fts_latest as (
     select *, concat('fts:', flow_id) as flow_group_key
-    from {{ ref('stg_raw__fts_flows') }}
+    from {{ ref('int_fts_flows_current') }}
     where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
-    qualify row_number() over (partition by flow_id order by version_id desc, source_file_id desc) = 1
 ),
 
 fts_objects as (
@@ -136,7 +133,6 @@ fts_flows as (
         cast(null as varchar) as iati_identifier,
         cast(null as varchar) as provider_activity_id,
         f.flow_type as fts_flow_type,
-        f.child_flow_ids as fts_child_flow_ids,
         cast(null as varchar) as sector_name,
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,

@@ -1,8 +1,9 @@
 -- Grain: one row per budget line x fiscal year x budget version (initiale / rectificative).
 -- Rebuilt by budget line (see macros/rebuild_groups.sql).
+-- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with lines as (
     select * from {{ ref('int_budget_lines_tagged') }}
-    where {{ in_groups_to_rebuild('budget_line_id', 'int_budget_lines_to_rebuild') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 fx as (
@@ -40,6 +41,7 @@ select
     lines.currency as currency_code,
     lines.source_file_id,
     lines.source_sheet,
-    lines.source_line_number
+    lines.source_line_number,
+    {{ this_build_number() }} as build_number
 from lines
 left join fx on fx.fiscal_year = lines.fiscal_year

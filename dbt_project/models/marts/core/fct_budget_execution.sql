@@ -1,9 +1,10 @@
 -- Grain: one row per budget line x fiscal year, on the latest budget version voted that year
 -- (the revised law when there is one): execution is reported against the dotation in force.
 -- Rebuilt by budget line (see macros/rebuild_groups.sql).
+-- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with allocations as (
     select * from {{ ref('int_budget_lines_tagged') }}
-    where {{ in_groups_to_rebuild('budget_line_id', 'int_budget_lines_to_rebuild') }}
+    where {{ rebuilt_by_this_build() }}
     qualify row_number() over (
         partition by budget_line_id, fiscal_year
         order by case budget_version when 'rectificative' then 1 else 2 end
@@ -35,5 +36,6 @@ select
     cast(ordonnancement / nullif(dotation, 0) as double) as ordonnancement_rate,
     cast(paiement / nullif(dotation, 0) as double) as paiement_rate,
     source_file_id,
-    source_line_number
+    source_line_number,
+    {{ this_build_number() }} as build_number
 from allocations

@@ -10,7 +10,7 @@ with flows as (
     select funding_flow_id, flow_group_key, source_system, source_record_id, iati_identifier, source_file_id,
            sector_name, recipient_country_code, amount_usd_reported
     from {{ ref('fct_funding_flows') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 iati_tx as (
@@ -132,7 +132,8 @@ select
     share_rule,
     sector_names.sector_id,
     sectors.nutrition_category,
-    cast(round(amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated
+    cast(round(amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated,
+    {{ this_build_number() }} as build_number
 from allocations
 left join {{ ref('int_sector_names') }} as sector_names
     on allocations.dimension = 'sector' and sector_names.name_key = {{ name_key('allocations.dimension_value') }}

@@ -12,15 +12,14 @@ with flows as (
     select * from {{ ref('int_funding_flows_converted') }}
 ),
 
-fts_ids as (
-    select distinct flow_id from {{ ref('stg_raw__fts_flows') }}
+fts_flows as (
+    select * from {{ ref('int_fts_flows_current') }}
 ),
 
 fts_parents_with_children as (
-    select distinct f.source_record_id
-    from flows as f, unnest(f.fts_child_flow_ids) as child(child_flow_id)
-    inner join fts_ids on fts_ids.flow_id = child.child_flow_id
-    where f.source_system = 'fts'
+    select distinct f.flow_id as source_record_id
+    from fts_flows as f, unnest(f.child_flow_ids) as child (child_flow_id)
+    where child.child_flow_id in (select flow_id from fts_flows)
 ),
 
 org_names as (
@@ -94,5 +93,6 @@ select
     double_count_rule,
     double_count_rule is null as counted_in_totals,
     source_file_id,
-    source_position
+    source_position,
+    {{ this_build_number() }} as build_number
 from ruled

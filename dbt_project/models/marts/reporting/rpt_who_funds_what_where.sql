@@ -1,6 +1,7 @@
 -- Grain: one row per donor x partner x region x cercle x sector x reporting year (partner reports in force):
 -- planned vs spent, in FCFA and US dollars, with the gap. Rebuilt by partner (flow_group_key, see
 -- macros/rebuild_groups.sql): a partner's name, as written, belongs to one group.
+-- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 select
     coalesce(donor_org_name, 'Non précisé') as donor_org_name,
     recipient_org_name as partner_org_name,
@@ -16,8 +17,9 @@ select
     sum(amount_usd) filter (flow_stage = 'expenditure') as spent_usd,
     coalesce(sum(amount_xof) filter (flow_stage = 'planned'), 0)
         - coalesce(sum(amount_xof) filter (flow_stage = 'expenditure'), 0) as unspent_xof,
-    flow_group_key
+    flow_group_key,
+    {{ this_build_number() }} as build_number
 from {{ ref('fct_funding_flows') }}
 where source_system = 'partner_report' and counted_in_totals
-    and {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+    and {{ rebuilt_by_this_build() }}
 group by all
