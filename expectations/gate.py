@@ -117,6 +117,15 @@ def validate_marts(warehouse: Path) -> GateResult:
                 continue
             scope = rebuilt.get(mart, "true")
             [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{mart} WHERE {scope}").fetchall()
+            if rows == 0 and mart in rebuilt:
+                # Nothing rebuilt: the rows left passed the gate when they were built (deleting rows cannot make the
+                # others wrong), only an emptied table can be.
+                [(kept,)] = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()
+                if not kept:
+                    outcome.failures.append(f"marts.{mart} est vide / is empty")
+                outcome.rows_checked[mart] = 0
+                log.info("%s: rien de reconstruit cette nuit / nothing rebuilt tonight (%s lignes)", mart, kept)
+                continue
             chunks = max(1, math.ceil(rows / CHUNK_ROWS))
             for i in range(chunks):
                 frame = con.execute(f"{select} WHERE {scope} AND hash({key}) % {chunks} = {i}").df()

@@ -43,9 +43,11 @@ def _dbt(command: list[str], warehouse: Path, artifact: str, target: Path = TARG
     """Run `dbt <command>` on `warehouse` and return the process and the JSON artifact it wrote."""
     args = [str(Path(sys.executable).with_name("dbt")), *command,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
-    if run_date:
-        args += ["--vars", json.dumps({"run_date": run_date})]
+    # The run date goes in an environment variable, not --vars: a new var re-parses the whole project, a new
+    # environment value only the model that reads it (fct_commitments).
     env = os.environ | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if run_date:
+        env["DBT_RUN_DATE"] = run_date
     artifact_file = target / artifact
     artifact_file.unlink(missing_ok=True)
     proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)

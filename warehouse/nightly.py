@@ -60,7 +60,7 @@ class QualityGateFailed(Exception):
 def ingest(paths: Paths, run_id: str) -> dict:
     from ingest.inbox import ingest_inbox
 
-    warehouse = candidates.open_candidate(paths, run_id)
+    warehouse = candidates.open_candidate(paths)
     summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id).as_dict()
     for rejected in summary["rejected"]:
         log.warning("Fichier rejeté / rejected file %s: %s", rejected["path"], rejected["error"])

@@ -8,7 +8,8 @@ vocabulary as (
 ),
 
 as_of as (
-    select cast('{{ var("run_date") }}' as date) as as_of_date
+    -- The night's date in Bamako (DBT_RUN_DATE, set by warehouse/dbt.py), else today.
+    select coalesce(cast(nullif('{{ env_var("DBT_RUN_DATE", "") }}', '') as date), current_date) as as_of_date
 ),
 
 assessed as (
