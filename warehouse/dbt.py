@@ -60,13 +60,13 @@ def dbt_build(warehouse: Path, run_date: str, select: str | None = None, full_re
     """`dbt build` against `warehouse`, with the run date as the 'as of' date of computed statuses.
 
     full_refresh=False rebuilds only the groups of rows new files touch (see warehouse/builds.py), and leaves out
-    the seeds, the reference models made from them and the unit tests: they are those the last full build made and
-    passed (same fingerprint).
+    the seeds, the unit tests and what is tagged full_build_only (see dbt_project.yml): the last full build made and
+    passed them with the same fingerprint.
     """
     # buildable: a test runs when its model is built, even if another of its parents is not (a fact -> dim test).
     command = ["build", "--indirect-selection", "buildable"] + (["--select", select] if select else [])
     command += ["--full-refresh"] if full_refresh else [
-        "--exclude-resource-type", "seed", "unit_test", "--exclude", "tag:reference"]
+        "--exclude-resource-type", "seed", "unit_test", "--exclude", "tag:full_build_only"]
     proc, artifact = _dbt(command, warehouse, "run_results.json", run_date=run_date)
     counts: dict[str, int] = {}
     failures = []
