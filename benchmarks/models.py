@@ -84,15 +84,13 @@ def build(warehouse: Path, run_date: str) -> float:
     """Seconds of one `dbt build`, planned and recorded as the night does (full the first time, then incremental);
     prints the slowest nodes."""
     from warehouse import builds
-    from warehouse.dbt import TARGET, dbt_build
+    from warehouse.dbt import TARGET
 
-    build_plan = builds.plan(warehouse)
     started = time.perf_counter()
-    result = dbt_build(warehouse, run_date, full_refresh=build_plan.mode == "full")
+    build_plan, result = builds.build(warehouse, run_date, f"night-{run_date}")
     if not result.ok:
         raise SystemExit("dbt build failed:\n" + result.summary())
     seconds = time.perf_counter() - started
-    builds.record(warehouse, f"night-{run_date}", build_plan)
     print(f"  build {build_plan.mode} : {result.summary()}")
     nodes = json.loads((TARGET / "run_results.json").read_text())["results"]
     slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]

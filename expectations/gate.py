@@ -87,16 +87,15 @@ def _mart_select(con: duckdb.DuckDBPyConnection, mart: str) -> str:
 def _rebuilt_rows(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """After an incremental build, the condition that selects the rows it rebuilt in each mart rebuilt by group (meta
     rebuilt_by_group in dbt's manifest); the other rows passed this gate when they were built."""
+    from warehouse import builds
     from warehouse.dbt import TARGET
 
-    [(recorded,)] = con.execute("""SELECT count(*) FROM duckdb_tables()
-                                    WHERE schema_name = 'ops' AND table_name = 'model_builds'""").fetchall()
-    last = con.execute("SELECT build_mode FROM ops.model_builds ORDER BY build_number DESC LIMIT 1").fetchall() if recorded else []
-    if last != [("incremental",)]:
+    last = builds.latest(con)
+    if last is None or last["build_mode"] != "incremental":
         return {}
     nodes = json.loads((TARGET / "manifest.json").read_text())["nodes"].values()
     models = {n["name"]: n for n in nodes if n["resource_type"] == "model"}
-    return {mart: "build_number = (SELECT max(build_number) FROM ops.model_builds)"
+    return {mart: f"build_number = {last['build_number']}"
             for mart in GATED_MARTS if models[mart]["config"]["meta"].get("rebuilt_by_group")}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.dbt import DbtResult, dbt_build
 from warehouse.settings import DBT_PROJECT_DIR
 
 # What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
@@ -52,9 +53,23 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = ?",
+                            [table]).fetchall())
+
+
+def latest(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The last build recorded in the warehouse (build_number, build_mode, fingerprint), None before the first."""
+    if not _has_table(con, "model_builds"):
+        return None
+    rows = con.execute("""SELECT build_number, build_mode, fingerprint FROM ops.model_builds
+                          ORDER BY build_number DESC LIMIT 1""").fetchall()
+    return dict(zip(("build_number", "build_mode", "fingerprint"), rows[0])) if rows else None
+
+
 def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """The reference data ingestion loads whole (the ECB rates), by the hash it was loaded with."""
-    if not con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'reference_files'").fetchall():
+    if not _has_table(con, "reference_files"):
         return ""
     return ";".join(f"{name}={sha}" for name, sha in
                     con.execute("SELECT name, sha256 FROM ops.reference_files ORDER BY name").fetchall())
@@ -66,14 +81,14 @@ def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
     try:
         con.execute(CREATE_TABLE)
         fingerprint = hashlib.sha256((project_fingerprint() + _reference_fingerprint(con)).encode()).hexdigest()
-        last = con.execute("SELECT fingerprint FROM ops.model_builds ORDER BY build_number DESC LIMIT 1").fetchall()
+        last = latest(con)
     finally:
         con.close()
     if full_refresh:
         reason = "demandée / asked for"
-    elif not last:
+    elif last is None:
         reason = "premier build / first build"
-    elif last[0][0] != fingerprint:
+    elif last["fingerprint"] != fingerprint:
         reason = "modèles, graines ou taux de change modifiés / models, seeds or exchange rates changed"
     else:
         reason = None
@@ -92,3 +107,12 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
                     [run_id, build.mode, build.full_refresh_reason, build.fingerprint])
     finally:
         con.close()
+
+
+def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = False) -> tuple[BuildPlan, DbtResult]:
+    """Plan, run and (when it succeeds) record the dbt build of `warehouse` for the night of `run_date`."""
+    build_plan = plan(warehouse, full_refresh)
+    result = dbt_build(warehouse, run_date, full_refresh=build_plan.mode == "full")
+    if result.ok:
+        record(warehouse, run_id, build_plan)
+    return build_plan, result

@@ -70,16 +70,13 @@ def ingest(paths: Paths, run_id: str) -> dict:
 def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = False) -> dict:
     """dbt build of the candidate: the groups of rows new files touch, or everything when builds.plan says so."""
     from warehouse import builds
-    from warehouse.dbt import dbt_build, source_freshness
+    from warehouse.dbt import source_freshness
 
-    build_plan = builds.plan(Path(candidate), full_refresh)
-    log.info("dbt build %s%s", build_plan.mode,
-             f" ({build_plan.full_refresh_reason})" if build_plan.full_refresh_reason else "")
-    result = dbt_build(Path(candidate), run_date.isoformat(), full_refresh=build_plan.mode == "full")
-    log.info("dbt build: %s", result.summary())
+    build_plan, result = builds.build(Path(candidate), run_date.isoformat(), run_id, full_refresh)
+    log.info("dbt build %s%s: %s", build_plan.mode,
+             f" ({build_plan.full_refresh_reason})" if build_plan.full_refresh_reason else "", result.summary())
     if not result.ok:
         raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
-    builds.record(Path(candidate), run_id, build_plan)
     # A source nobody has sent anything to for weeks is worth a warning, not a failed night.
     stale = [f for f in source_freshness(Path(candidate)) if f.status != "pass"]
     for f in stale:

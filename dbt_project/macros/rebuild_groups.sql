@@ -13,12 +13,16 @@ refresh whenever the models, seeds or exchange rates change.
     {%- if not execute or flags.FULL_REFRESH or (model is defined and model.resource_type == 'unit_test') -%}
         {{ return(-1) }}
     {%- endif -%}
+    {{ return(model_builds_value('coalesce(max(built_through_file_id), -1)', -1)) }}
+{%- endmacro %}
+
+{#- One figure computed over ops.model_builds, or `default` while no build has created it. -#}
+{% macro model_builds_value(expression, default) -%}
     {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='model_builds') -%}
     {%- if builds is none -%}
-        {{ return(-1) }}
+        {{ return(default) }}
     {%- endif -%}
-    {%- set result = run_query('select coalesce(max(built_through_file_id), -1) from ops.model_builds') -%}
-    {{ return(result.columns[0].values()[0] | int) }}
+    {{ return(run_query('select ' ~ expression ~ ' from ops.model_builds').columns[0].values()[0] | int) }}
 {%- endmacro %}
 
 {#- This build's number: one more than the builds recorded in ops.model_builds. Every row a group-rebuilt model
@@ -27,11 +31,7 @@ refresh whenever the models, seeds or exchange rates change.
     {%- if not execute -%}
         {{ return(0) }}
     {%- endif -%}
-    {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='model_builds') -%}
-    {%- if builds is none -%}
-        {{ return(1) }}
-    {%- endif -%}
-    {{ return(run_query('select count(*) + 1 from ops.model_builds').columns[0].values()[0] | int) }}
+    {{ return(model_builds_value('count(*) + 1', 1)) }}
 {%- endmacro %}
 
 {#- A WHERE condition keeping the rows of a group-rebuilt model that this build rebuilt (all rows on a full build). -#}
@@ -41,6 +41,12 @@ refresh whenever the models, seeds or exchange rates change.
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- The group of funding flows a source record belongs to: 'partner_report:<partner key>', 'iati:<identifier>',
+    'fts:<flow id>' (the column flow_group_key). -#}
+{% macro flow_group_key(source_system, id_column) -%}
+    concat('{{ source_system }}:', {{ id_column }})
 {%- endmacro %}
 
 {#- True when this build rebuilds only the groups touched since the last one. -#}

@@ -14,18 +14,18 @@ new_fts_flows as (
     select distinct flow_id from {{ ref('stg_raw__fts_flows') }} where source_file_id > {{ since }}
 )
 
-select concat('partner_report:', partner_key) as flow_group_key from new_partners
+select {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key from new_partners
 union
-select concat('iati:', iati_identifier) from new_activities
+select {{ flow_group_key('iati', 'iati_identifier') }} from new_activities
 union
 -- iati_incoming_reported_by_provider: activities whose incoming funds name a new activity as their provider
-select concat('iati:', t.iati_identifier)
+select {{ flow_group_key('iati', 't.iati_identifier') }}
 from {{ ref('stg_raw__iati_transactions') }} as t
 where t.provider_activity_id in (select iati_identifier from new_activities)
 union
-select concat('fts:', flow_id) from new_fts_flows
+select {{ flow_group_key('fts', 'flow_id') }} from new_fts_flows
 union
 -- fts_parent_with_children: parent flows of a new flow
-select concat('fts:', f.flow_id)
+select {{ flow_group_key('fts', 'f.flow_id') }}
 from {{ ref('stg_raw__fts_flows') }} as f, unnest(f.child_flow_ids) as child (child_flow_id)
 where child.child_flow_id in (select flow_id from new_fts_flows)

@@ -45,9 +45,9 @@ partner_flows as (
 ),
 
 activities as (
-    select *, concat('iati:', iati_identifier) as flow_group_key
+    select *, {{ flow_group_key('iati', 'iati_identifier') }} as flow_group_key
     from {{ ref('int_iati_activities_current') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('iati:', iati_identifier)") }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
 ),
 
 single_country as (
@@ -94,9 +94,9 @@ iati_flows as (
 ),
 
 fts_latest as (
-    select *, concat('fts:', flow_id) as flow_group_key
+    select *, {{ flow_group_key('fts', 'flow_id') }} as flow_group_key
     from {{ ref('int_fts_flows_current') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
 ),
 
 fts_objects as (
@@ -108,7 +108,7 @@ fts_objects as (
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
              then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
     from {{ ref('stg_raw__fts_flow_objects') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('fts:', flow_id)") }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
     group by all
 ),
 

@@ -4,7 +4,7 @@
 with reports as (
     select *
     from {{ ref('stg_raw__partner_reports') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', "concat('partner_report:', partner_key)") }}
+    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('partner_report', 'partner_key')) }}
 ),
 
 current_file as (

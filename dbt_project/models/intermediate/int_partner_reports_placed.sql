@@ -27,7 +27,7 @@ placed as (
 
 select
     *,
-    concat('partner_report:', partner_key) as flow_group_key,
+    {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key,
     {{ this_build_number() }} as build_number,
     -- No commune P-code list is available here: a commune is known by its cercle and its name (or the P-code
     -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
