@@ -41,18 +41,30 @@ def _night_1_inbox(inbox: Path) -> None:
     (inbox / "fts" / "fts_mali_2024_page_1.json").write_text(json.dumps(page), encoding="utf-8")
 
 
+def _file_with_rows(source: Path, header_lines: int, keep: bytes, replace: tuple[str, str] | None = None) -> bytes:
+    """`source`'s title and header lines and its rows containing `keep`, with `replace` applied (cp1252 files)."""
+    lines = source.read_bytes().splitlines(keepends=True)
+    data = b"".join(lines[:header_lines] + [line for line in lines[header_lines:] if keep in line])
+    return data.replace(*(text.encode("cp1252") for text in replace)) if replace else data
+
+
 def _night_2_files(inbox: Path) -> None:
-    """Corrections and late arrivals, dropped next to the files already loaded."""
+    """Corrections and late arrivals, dropped next to the files already loaded. The corrected 3W file and budget file
+    send again only the rows they correct, so the rows in force from night 1 must be kept beside them."""
     page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
     page["data"]["flows"] = [f for f in page["data"]["flows"] if str(f["id"]) != "900001"]
     (inbox / "fts" / "fts_mali_2024_enfants.json").write_text(json.dumps(page), encoding="utf-8")
     (inbox / "iati" / "activites_pam_2024.xml").write_text(PROVIDER_ACTIVITY, encoding="utf-8")
-    report = (SAMPLE_INBOX / "partner_reports" / "3W_nutrition_T1_2024.csv").read_bytes()
+    report = SAMPLE_INBOX / "partner_reports" / "3W_nutrition_T1_2024.csv"
     (inbox / "partner_reports" / "3W_nutrition_T1_2024_corrige.csv").write_bytes(
-        report.replace("45\u00a0000\u00a0000 FCFA".encode("cp1252"), "47\u00a0000\u00a0000 FCFA".encode("cp1252")))
-    budget = (SAMPLE_INBOX / "budget_lines" / "execution_budget_etat_2019_2024.csv").read_bytes()
+        _file_with_rows(report, 4, b"HKI;", ("45\u00a0000\u00a0000 FCFA", "47\u00a0000\u00a0000 FCFA")))
+    # OMAES reports its second quarter: its first-quarter rows (night 1) stay in force.
+    (inbox / "partner_reports" / "3W_nutrition_T2_2024.csv").write_bytes(
+        _file_with_rows(report, 4, b"OMAES;", ("01/01/2024;31/03/2024;15 000 000", "01/04/2024;30/06/2024;16 000 000")))
+    budget = SAMPLE_INBOX / "budget_lines" / "execution_budget_etat_2019_2024.csv"
     (inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige.csv").write_bytes(
-        budget.replace(";250\u00a0000\u00a0000;230".encode("cp1252"), ";260\u00a0000\u00a0000;230".encode("cp1252"), 1))
+        _file_with_rows(budget, 3, b"2019;Loi de finances initiale;National;;Minist\xe8re de la Sant\xe9 et du D\xe9veloppement social;2.071.01;",
+                        (";250\u00a0000\u00a0000;230", ";260\u00a0000\u00a0000;230")))
 
 
 def _night(warehouse: Path, inbox: Path, run_id: str, build: bool = True) -> None:
@@ -88,7 +100,7 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
     assert {"partner_report:hki", "iati:XM-DAC-41140-ML-2024", "iati:XM-EXEMPLE-ONG-ML-PS-2024-02",
             "fts:900001", "fts:900002", "fts:900003"} <= groups
     assert not groups & {"iati:XM-EXEMPLE-DON-ML-NUT-2023-01", "fts:900004", "partner_report:ong tagne"}
-    assert len([g for g in groups if g.startswith("partner_report:")]) == 5  # the five partners of the 3W file
+    assert {g for g in groups if g.startswith("partner_report:")} == {"partner_report:hki", "partner_report:omaes"}
     [(lines,)] = query(incremental, "SELECT count(*) FROM intermediate.int_budget_lines_to_rebuild")
     [(in_file,)] = query(incremental, """SELECT count(DISTINCT budget_line_id) FROM staging.stg_raw__budget_lines
                                           WHERE source_file_id = (SELECT max(file_id) FROM ops.files
@@ -113,9 +125,18 @@ def test_rules_reaching_back_to_earlier_nights_apply(two_nights):
     # The corrected 3W file replaced the first: HKI's plan is 47 million, once.
     assert query(incremental, """SELECT amount_xof FROM marts.fct_funding_flows
                                   WHERE recipient_org_name = 'HKI' AND flow_stage = 'planned'""") == [(47_000_000,)]
-    assert query(incremental, """SELECT dotation_xof FROM marts.fct_budget_allocations WHERE fiscal_year = 2019
-                                  AND line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'""") == [
-        (260_000_000,)]
+    # OMAES's second quarter came beside its first, which stays in force.
+    assert query(incremental, """SELECT value_date, amount_xof FROM marts.fct_funding_flows
+                                  WHERE recipient_org_name = 'OMAES' AND flow_stage = 'planned' ORDER BY 1""") == [
+        (dt.date(2024, 3, 31), 15_000_000), (dt.date(2024, 6, 30), 16_000_000)]
+    # The corrected 2019 dotation of the CCN line; its other years and versions, sent on night 1 only, stay.
+    assert query(incremental, """SELECT fiscal_year, budget_version, dotation_xof FROM marts.fct_budget_allocations
+                                  WHERE line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'
+                                  AND fiscal_year IN (2019, 2023) ORDER BY 1, 2""") == [
+        (2019, "initiale", 260_000_000), (2023, "initiale", 304_000_000), (2023, "rectificative", 289_000_000)]
+    [(ccn_rows,)] = query(incremental, """SELECT count(*) FROM marts.fct_budget_allocations
+                                           WHERE line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'""")
+    assert ccn_rows == 8
 
 
 MARTS_REBUILT_EACH_NIGHT = {"fct_commitment_status_history"}  # from the snapshot: the times of each night differ

@@ -87,12 +87,12 @@ def test_a_corrected_partner_file_replaces_the_earlier_one_in_the_models(tmp_pat
     (inbox / "partner_reports" / "3W_nutrition_T1_2024_corrige.csv").write_bytes(corrected.encode("cp1252"))
     ingest_inbox(inbox, warehouse, "night-2")
 
-    assert dbt_build(warehouse, "2026-11-22", select="+int_partner_reports_current").ok
+    assert dbt_build(warehouse, "2026-11-22", select="+int_partner_reports_placed").ok
     assert query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE partner = 'HKI'") == [(2,)]
-    assert query(warehouse, """SELECT amount_spent FROM intermediate.int_partner_reports_current
+    assert query(warehouse, """SELECT amount_spent FROM intermediate.int_partner_reports_placed
                                 WHERE partner_name = 'HKI'""") == [(39_000_000,)]
     # Other partners of the same file: only the corrected file's rows, once each.
-    assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_current") == [(8,)]
+    assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_placed") == [(8,)]
 
 
 def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_path):

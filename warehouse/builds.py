@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS ops.model_builds (
 
 @dataclass(frozen=True)
 class BuildPlan:
+    build_number: int
     fingerprint: str
     full_refresh_reason: str | None  # None: rebuild only what new files touch
+    built_through_file_id: int | None  # the newest file the last build saw: later files are this night's news
 
     @property
     def mode(self) -> str:
@@ -59,12 +61,14 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The last build recorded in the warehouse (build_number, build_mode, fingerprint), None before the first."""
+    """The last build recorded in the warehouse (build_number, build_mode, fingerprint, built_through_file_id),
+    None before the first."""
     if not _has_table(con, "model_builds"):
         return None
-    rows = con.execute("""SELECT build_number, build_mode, fingerprint FROM ops.model_builds
-                          ORDER BY build_number DESC LIMIT 1""").fetchall()
-    return dict(zip(("build_number", "build_mode", "fingerprint"), rows[0])) if rows else None
+    columns = ("build_number", "build_mode", "fingerprint", "built_through_file_id")
+    rows = con.execute(f"""SELECT {', '.join(columns)} FROM ops.model_builds
+                           ORDER BY build_number DESC LIMIT 1""").fetchall()
+    return dict(zip(columns, rows[0])) if rows else None
 
 
 def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -92,7 +96,8 @@ def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
         reason = "modèles, graines ou taux de change modifiés / models, seeds or exchange rates changed"
     else:
         reason = None
-    return BuildPlan(fingerprint, reason)
+    return BuildPlan(build_number=(last["build_number"] if last else 0) + 1, fingerprint=fingerprint,
+                     full_refresh_reason=reason, built_through_file_id=None if reason else last["built_through_file_id"])
 
 
 def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
@@ -102,9 +107,8 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
         con.execute(CREATE_TABLE)
         con.execute("""
             INSERT INTO ops.model_builds
-            SELECT (SELECT count(*) + 1 FROM ops.model_builds), ?, now()::TIMESTAMP, ?, ?, ?,
-                   (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
-                    [run_id, build.mode, build.full_refresh_reason, build.fingerprint])
+            SELECT ?, ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
+                    [build.build_number, run_id, build.mode, build.full_refresh_reason, build.fingerprint])
     finally:
         con.close()
 
@@ -112,7 +116,7 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
 def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = False) -> tuple[BuildPlan, DbtResult]:
     """Plan, run and (when it succeeds) record the dbt build of `warehouse` for the night of `run_date`."""
     build_plan = plan(warehouse, full_refresh)
-    result = dbt_build(warehouse, run_date, full_refresh=build_plan.mode == "full")
+    result = dbt_build(warehouse, run_date, build_plan.build_number, build_plan.built_through_file_id)
     if result.ok:
         record(warehouse, run_id, build_plan)
     return build_plan, result

@@ -39,15 +39,11 @@ class Freshness:
 
 
 def _dbt(command: list[str], warehouse: Path, artifact: str, target: Path = TARGET,
-         run_date: str | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+         env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     """Run `dbt <command>` on `warehouse` and return the process and the JSON artifact it wrote."""
     args = [str(Path(sys.executable).with_name("dbt")), *command,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
-    # The run date goes in an environment variable, not --vars: a new var re-parses the whole project, a new
-    # environment value only the model that reads it (fct_commitments).
-    env = os.environ | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    if run_date:
-        env["DBT_RUN_DATE"] = run_date
+    env = os.environ | (env or {}) | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     artifact_file = target / artifact
     artifact_file.unlink(missing_ok=True)
     proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
@@ -56,18 +52,24 @@ def _dbt(command: list[str], warehouse: Path, artifact: str, target: Path = TARG
     return proc, json.loads(artifact_file.read_text())
 
 
-def dbt_build(warehouse: Path, run_date: str, select: str | None = None, full_refresh: bool = True) -> DbtResult:
-    """`dbt build` against `warehouse`, with the run date as the 'as of' date of computed statuses.
+def dbt_build(warehouse: Path, run_date: str, build_number: int = 1, built_through_file_id: int | None = None,
+              select: str | None = None) -> DbtResult:
+    """`dbt build` number `build_number` of `warehouse`, with the run date as the 'as of' date of computed statuses.
 
-    full_refresh=False rebuilds only the groups of rows new files touch (see warehouse/builds.py), and leaves out
-    the seeds, the unit tests and what is tagged full_build_only (see dbt_project.yml): the last full build made and
-    passed them with the same fingerprint.
+    With `built_through_file_id` (the newest file the last build saw), only the groups of rows later files touch are
+    rebuilt (see warehouse/builds.py), and the seeds, the unit tests and what is tagged full_build_only (see
+    dbt_project.yml) are left out: the last full build made and passed them with the same fingerprint. Without it,
+    everything is rebuilt (--full-refresh).
     """
     # buildable: a test runs when its model is built, even if another of its parents is not (a fact -> dim test).
     command = ["build", "--indirect-selection", "buildable"] + (["--select", select] if select else [])
-    command += ["--full-refresh"] if full_refresh else [
+    command += ["--full-refresh"] if built_through_file_id is None else [
         "--exclude-resource-type", "seed", "unit_test", "--exclude", "tag:full_build_only"]
-    proc, artifact = _dbt(command, warehouse, "run_results.json", run_date=run_date)
+    # Environment variables, not --vars: a new var re-parses the whole project, a new environment value only the
+    # model that reads it while parsing (fct_commitments; the build's figures are read when executing only).
+    env = {"DBT_RUN_DATE": run_date, "DBT_BUILD_NUMBER": str(build_number),
+           "DBT_BUILT_THROUGH_FILE_ID": str(-1 if built_through_file_id is None else built_through_file_id)}
+    proc, artifact = _dbt(command, warehouse, "run_results.json", env=env)
     counts: dict[str, int] = {}
     failures = []
     for r in artifact["results"]:

@@ -7,31 +7,24 @@ or a first build rebuilds everything. warehouse/builds.py records each build in 
 refresh whenever the models, seeds or exchange rates change.
 -#}
 
-{#- The newest file the last recorded build saw: rows of later files are new. -1 (all rows) on a full refresh, and
-    in unit tests (their given rows are the whole input). -#}
+{#- The newest file the last recorded build saw: rows of later files are new. -1 (all rows) on a full refresh, in
+    unit tests (their given rows are the whole input) and when dbt is run by hand. warehouse/builds.py passes it in the
+    environment, with the build number: read once per night there, not once per node here. They are read only when
+    executing (never while parsing), so a new value does not make dbt parse the project again. -#}
 {% macro built_through_file_id() -%}
     {%- if not execute or flags.FULL_REFRESH or (model is defined and model.resource_type == 'unit_test') -%}
         {{ return(-1) }}
     {%- endif -%}
-    {{ return(model_builds_value('coalesce(max(built_through_file_id), -1)', -1)) }}
+    {{ return(env_var('DBT_BUILT_THROUGH_FILE_ID', '-1') | int) }}
 {%- endmacro %}
 
-{#- One figure computed over ops.model_builds, or `default` while no build has created it. -#}
-{% macro model_builds_value(expression, default) -%}
-    {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='model_builds') -%}
-    {%- if builds is none -%}
-        {{ return(default) }}
-    {%- endif -%}
-    {{ return(run_query('select ' ~ expression ~ ' from ops.model_builds').columns[0].values()[0] | int) }}
-{%- endmacro %}
-
-{#- This build's number: one more than the builds recorded in ops.model_builds. Every row a group-rebuilt model
-    writes carries it (column build_number), so what a build rebuilt is found without joining the groups again. -#}
+{#- This build's number (1 when dbt is run by hand). Every row a group-rebuilt model writes carries it (column
+    build_number), so what a build rebuilt is found without joining the groups again. -#}
 {% macro this_build_number() -%}
     {%- if not execute -%}
         {{ return(0) }}
     {%- endif -%}
-    {{ return(model_builds_value('count(*) + 1', 1)) }}
+    {{ return(env_var('DBT_BUILD_NUMBER', '1') | int) }}
 {%- endmacro %}
 
 {#- A WHERE condition keeping the rows of a group-rebuilt model that this build rebuilt (all rows on a full build). -#}
@@ -65,30 +58,47 @@ refresh whenever the models, seeds or exchange rates change.
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of a group-rebuilt model: its rows of the groups to rebuild go, the model's query appends them anew.
-    Deleting first (rather than delete+insert on the new rows' keys) also clears a group that no longer has rows. -#}
-{% macro delete_groups_to_rebuild(key_column, groups_model) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ in_groups_to_rebuild(key_column, groups_model) }}
+{#- The rows a "latest file wins" rule needs, in a model rebuilt by group that keeps the rows in force: on an
+    incremental night, its own rows of the groups to rebuild (in force so far) and the rows of the new files of
+    `staged` (they come after every file already built, so nothing older can win); else every row of `staged`. -#}
+{% macro rows_in_force_and_new(staged, group_column, groups_model) -%}
+    {%- if is_incremental() and rebuilding_changed_groups() -%}
+    select {% for column in adapter.get_columns_in_relation(staged) %}{{ column.quoted }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ this }}
+    where {{ in_groups_to_rebuild(group_column, groups_model) }}
+    union all by name
+    select * from {{ staged }} where source_file_id > {{ built_through_file_id() }}
+    {%- else -%}
+    select * from {{ staged }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Incremental strategy of the group-rebuilt models (config: incremental_strategy group_rebuild, unique_key the
+    group column, meta.rebuilt_by_group the model listing the groups to rebuild). dbt has already staged the model's
+    query in a temporary table, so that query may read the model's own rows; then the groups' rows go and the staged
+    rows come in. Deleting every row of the groups (rather than the staged rows' keys) also clears a group left with
+    no rows. -#}
+{% macro get_incremental_group_rebuild_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ in_groups_to_rebuild(arg_dict['unique_key'], config.get('meta')['rebuilt_by_group']) }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
 {#- The condition selecting what an incremental night rebuilt of `relation`: the rows of this build of a model with
     meta.rebuilt_by_group, the rows of new files of a model with meta.new_rows_only; none for everything. -#}
 {% macro rebuilt_rows_condition(relation) -%}
-    {%- set found = namespace(condition=none) -%}
     {%- if execute and rebuilding_changed_groups() -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.alias == relation.identifier
-                                                 and node.schema == relation.schema -%}
-            {%- set meta = node.config.meta -%}
-            {%- if meta.rebuilt_by_group -%}
-                {%- set found.condition = rebuilt_by_this_build() -%}
-            {%- elif meta.new_rows_only -%}
-                {%- set found.condition = 'source_file_id > ' ~ built_through_file_id() -%}
-            {%- endif -%}
-        {%- endfor -%}
+        {#- Models here are not aliased: the relation's name is the model's name. -#}
+        {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) -%}
+        {%- if node and node.schema == relation.schema and node.config.meta.rebuilt_by_group -%}
+            {{ return(rebuilt_by_this_build()) }}
+        {%- elif node and node.schema == relation.schema and node.config.meta.new_rows_only -%}
+            {{ return('source_file_id > ' ~ built_through_file_id()) }}
+        {%- endif -%}
     {%- endif -%}
-    {{ return(found.condition) }}
+    {{ return(none) }}
 {%- endmacro %}
 
 {#- What a data test reads: on an incremental night only what the night rebuilt (the rest passed the same tests when

@@ -1,13 +1,14 @@
--- One row per budget line x fiscal year x budget version. When a corrected file sends the same line again,
+-- Grain: one row per budget line x fiscal year x budget version. When a corrected file sends the same line again,
 -- the most recently received file wins; the earlier rows stay in raw.budget_lines.
--- On an incremental night, only the lines to rebuild (the rule works within a line).
+-- Rebuilt by budget line (see macros/rebuild_groups.sql).
+-- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with lines as (
-    select *
-    from {{ ref('stg_raw__budget_lines') }}
-    where {{ in_groups_to_rebuild('budget_line_id', 'int_budget_lines_to_rebuild') }}
+    {{ rows_in_force_and_new(ref('stg_raw__budget_lines'), 'budget_line_id', 'int_budget_lines_to_rebuild') }}
 )
 
-select *
+select
+    *,
+    {{ this_build_number() }} as build_number
 from lines
 qualify row_number() over (
     partition by budget_line_id, fiscal_year, budget_version

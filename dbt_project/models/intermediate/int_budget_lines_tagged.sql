@@ -1,12 +1,13 @@
 -- Nutrition tagging (and the transfer-to-local-government flag): the first keyword rule (by priority) matching the line's labels classifies it;
 -- the weight of its category comes from the newest weights version.
--- Rebuilt by budget line (see macros/rebuild_groups.sql): the lines read are those to rebuild.
+-- Rebuilt by budget line (see macros/rebuild_groups.sql): the lines read are those the build rewrote.
 -- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with lines as (
     select
         *,
         strip_accents(lower(concat_ws(' ', line_label, action_label, programme_label))) as searchable_label
     from {{ ref('int_budget_lines_deduplicated') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 rules as (
@@ -37,7 +38,7 @@ first_match as (
 )
 
 select
-    lines.* exclude (searchable_label),
+    lines.* exclude (searchable_label, build_number),
     -- Transfers to the collectivités territoriales: what the 30 % pledge is measured on.
     lines.economic_nature = 'transferts' and lines.searchable_label like '%collectivites territoriales%'
         as is_transfer_to_local_government,

@@ -45,9 +45,8 @@ partner_flows as (
 ),
 
 activities as (
-    select *, {{ flow_group_key('iati', 'iati_identifier') }} as flow_group_key
-    from {{ ref('int_iati_activities_current') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
+    select * from {{ ref('int_iati_activities_current') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 single_country as (
@@ -94,9 +93,8 @@ iati_flows as (
 ),
 
 fts_latest as (
-    select *, {{ flow_group_key('fts', 'flow_id') }} as flow_group_key
-    from {{ ref('int_fts_flows_current') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
+    select * from {{ ref('int_fts_flows_current') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 fts_objects as (

@@ -1,10 +1,29 @@
--- Partner report rows with their region and cercle P-codes (2021): a P-code given in the file wins, else the
--- name is matched (case, accents and punctuation ignored; seeded variants); a cercle is matched within its
--- region when the region is known. Rows are never dropped: an unmatched place keeps a NULL P-code and is
--- listed in dq_unmatched_places.
+-- Partner report rows in force, with their region and cercle P-codes (2021).
+-- In force: for each partner (case and accents ignored) and reporting period, the rows of the most recently received
+-- file only; a corrected file thus replaces the earlier one (the earlier rows stay in raw).
+-- Places: a P-code given in the file wins, else the name is matched (case, accents and punctuation ignored; seeded
+-- variants); a cercle is matched within its region when the region is known. Rows are never dropped: an unmatched
+-- place keeps a NULL P-code and is listed in dq_unmatched_places.
+-- Rebuilt by partner (see macros/rebuild_groups.sql).
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
-with reports as (
-    select * from {{ ref('int_partner_reports_current') }}
+with candidates as (
+    {{ rows_in_force_and_new(ref('stg_raw__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+),
+
+current_file as (
+    select partner_key, period_start, period_end, max(source_file_id) as current_file_id
+    from candidates
+    group by all
+),
+
+reports as (
+    select candidates.*
+    from candidates
+    inner join current_file
+        on candidates.partner_key = current_file.partner_key
+        and candidates.period_start is not distinct from current_file.period_start
+        and candidates.period_end is not distinct from current_file.period_end
+    where candidates.source_file_id = current_file.current_file_id
 ),
 
 names as (

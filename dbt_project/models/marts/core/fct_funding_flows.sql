@@ -26,11 +26,12 @@ org_names as (
     select * from {{ ref('int_organisation_names') }}
 ),
 
--- Activities whose latest file reports transactions: their disbursements are in the flows.
+-- Provider activities whose latest file reports transactions: their disbursements are in the flows.
 iati_activities as (
     select distinct a.iati_identifier
     from {{ ref('int_iati_activities_current') }} as a
     inner join {{ ref('stg_raw__iati_transactions') }} as t using (source_file_id, source_activity_index)
+    where a.iati_identifier in (select provider_activity_id from flows)
 ),
 
 ruled as (
