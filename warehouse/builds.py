@@ -81,9 +81,8 @@ def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
     """Full or incremental build for `warehouse`, and why."""
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        con.execute(CREATE_TABLE)
         fingerprint = hashlib.sha256((project_fingerprint() + _reference_fingerprint(con)).encode()).hexdigest()
         last = latest(con)
     finally:

@@ -92,9 +92,10 @@ refresh whenever the models, seeds or exchange rates change.
     {%- if execute and rebuilding_changed_groups() -%}
         {#- Models here are not aliased: the relation's name is the model's name. -#}
         {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) -%}
-        {%- if node and node.schema == relation.schema and node.config.meta.rebuilt_by_group -%}
+        {%- set meta = node.config.meta if node and node.schema == relation.schema else {} -%}
+        {%- if meta.rebuilt_by_group -%}
             {{ return(rebuilt_by_this_build()) }}
-        {%- elif node and node.schema == relation.schema and node.config.meta.new_rows_only -%}
+        {%- elif meta.new_rows_only -%}
             {{ return('source_file_id > ' ~ built_through_file_id()) }}
         {%- endif -%}
     {%- endif -%}
