@@ -92,6 +92,7 @@ def _flag(text: str | None) -> bool | None:
 class _Rows:
     tables: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     rejects: list[tuple] = field(default_factory=list)  # (activity_index, column, raw value, reason fr, reason en)
+    transaction_rejects: list[tuple] = field(default_factory=list)  # the same, for one transaction of a loaded activity
     activities: int = 0
 
 
@@ -99,11 +100,6 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     ident = (el.findtext("iati-identifier") or "").strip() or None
     if ident is None:
         out.rejects.append((index, "iati-identifier", None, "identifiant IATI manquant", "missing IATI identifier"))
-        return
-    bad = [t.findtext("value") for t in el.findall("transaction") if _number(t.findtext("value")) is None]
-    if bad:
-        out.rejects.append((index, "transaction/value", bad[0], "montant de transaction illisible, activité rejetée",
-                            "transaction value is not a number, activity rejected"))
         return
     currency = el.get("default-currency")
     dates = {d.get("type"): _date(d.get("iso-date")) for d in el.findall("activity-date")}
@@ -129,7 +125,14 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
             _date(value.get("value-date") if value is not None else None)))
     for t_index, t in enumerate(el.findall("transaction")):
         value = t.find("value")
-        raw_value = value.text
+        raw_value = value.text if value is not None else None
+        if _number(raw_value) is None:
+            # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
+            out.transaction_rejects.append((
+                index, f"transaction[{t_index + 1}]/value", raw_value,
+                "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
+                "transaction value empty or not a number: transaction rejected, the activity is loaded"))
+            continue
         provider, receiver = t.find("provider-org"), t.find("receiver-org")
         sector, country, region = t.find("sector"), t.find("recipient-country"), t.find("recipient-region")
         out.tables["raw.iati_transactions"].append(key + (
@@ -199,5 +202,6 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: st
         insert_records(con, table, {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
                        records, file_id, load_batch)
     insert_rejects(con, file_id, file_name, rows.rejects, load_batch)
+    insert_rejects(con, file_id, file_name, rows.transaction_rejects, load_batch, action="part_rejected")
     rejected = len({r[0] for r in rows.rejects})
     return rows.activities + rejected, rows.activities, rejected

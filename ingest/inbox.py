@@ -8,6 +8,7 @@ with its reason and the others go on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ import duckdb
 from ingest import fts, iati, ledger, reference, tabular
 from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.values import connect, output_columns, sql_string, typed_select
+from ingest.values import connect, output_columns, typed_rows
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     error: str | None = None
+    rows_skipped: int = 0
 
 
 @dataclass
@@ -50,6 +52,7 @@ class IngestSummary:
             "files_already_known": self.count("known"),
             "rows_read": sum(f.rows_read for f in self.files),
             "rows_loaded": sum(f.rows_loaded for f in self.files),
+            "rows_skipped": sum(f.rows_skipped for f in self.files),
             "rows_rejected": sum(f.rows_rejected for f in self.files),
             "rejected": [asdict(f) for f in self.files if f.status == "rejected"],
         }
@@ -125,20 +128,43 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
             result = _load(con, path, relative, file_id, load_batch, encoding)
             _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
                                    "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
-                                   "rows_rejected": result.rows_rejected, **result.extra})
+                                   "rows_skipped": result.rows_skipped, "rows_rejected": result.rows_rejected,
+                                   **result.extra})
             con.execute("COMMIT")
             return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
-                              result.rows_rejected)
+                              result.rows_rejected, rows_skipped=result.rows_skipped)
         except tabular.NotUtf8:
             con.execute("ROLLBACK")
-        except InputError as exc:
+        except INFRASTRUCTURE_ERRORS:
             con.execute("ROLLBACK")
-            _record(con, record | {"status": "rejected", "error": str(exc)})
-            return FileResult(str(relative), "rejected", error=str(exc))
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever one file does to a reader, it is that file's fault
+            con.execute("ROLLBACK")
+            if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
+                raise
+            reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
+            log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
+            _record(con, record | {"status": "rejected", "error": reason})
+            return FileResult(str(relative), "rejected", error=reason)
         except BaseException:
             con.execute("ROLLBACK")
             raise
     raise AssertionError("unreachable: a file read as cp1252 is never NotUtf8")
+
+
+# What is the machine's fault (or our SQL's), not the file's: these fail the task.
+INFRASTRUCTURE_ERRORS = (MemoryError, duckdb.IOException, duckdb.OutOfMemoryException, duckdb.TransactionException,
+                         duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.ENOMEM}
+
+
+def _unreadable(exc: Exception) -> str:
+    """The reason for a data officer when a reader's own error stops on a file (decoding, parsing, a corrupt zip)."""
+    if isinstance(exc, UnicodeError):
+        return f"encodage illisible / unreadable text encoding: {exc}"
+    if isinstance(exc, OSError):
+        return f"fichier illisible / unreadable file: {exc}"
+    return f"fichier illisible ({type(exc).__name__}) / unreadable file: {exc}"
 
 
 @dataclass
@@ -147,6 +173,7 @@ class _Loaded:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0
     extra: dict = field(default_factory=dict)
 
 
@@ -166,6 +193,10 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
     schemas = _schemas_for(relative)
     if suffix in {".csv", ".txt", ".tsv"}:
         text = tabular.prepare_csv(path, encoding)
+        notes = [f"encodage / encoding: {text.encoding}"]
+        if text.undefined_bytes:
+            notes.append(f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
+                         f"byte(s) undefined in cp1252 kept as they are")
         try:
             grids = {None: tabular.csv_preview(text)}
             layouts = _layouts(grids, schemas)
@@ -178,6 +209,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         finally:
             text.cleanup()
     else:
+        notes = []
         grids = tabular.xlsx_sheets(path)
         layouts = _layouts(grids, schemas)
         counts = []
@@ -189,11 +221,14 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         kind="+".join(kinds),
         rows_read=sum(c[0] for c in counts),
         rows_loaded=sum(c[1] for c in counts),
-        rows_rejected=sum(c[2] for c in counts),
+        rows_skipped=sum(c[2] for c in counts),
+        rows_rejected=sum(c[3] for c in counts),
         extra={
             "sheets": [s for s in layouts if s is not None] or None,
             "columns_dropped_personal": sorted({h for lay in layouts.values() for h in lay.dropped_personal}) or None,
             "columns_ignored": sorted({h for lay in layouts.values() for h in lay.ignored}) or None,
+            "encoding": text.encoding if suffix in {".csv", ".txt", ".tsv"} else None,
+            "notes": notes or None,
         },
     )
 
@@ -218,35 +253,31 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
 
 
 def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int, file_name: str,
-                     sheet: str | None, load_batch: str) -> tuple[int, int, int]:
-    """Good rows go straight into the raw table, typed once; only the rows left behind are typed again, for
-    their problems. Returns rows read, loaded and rejected."""
+                     sheet: str | None, load_batch: str) -> tuple[int, int, int, int]:
+    """Type the landed rows once; loaded rows go into the raw table, every problem into ops.rejects with what
+    became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
     names = ", ".join(name for name, _ in output_columns(schema))
-    [(loaded,)] = con.execute(
-        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
-            SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM ({typed_select(layout, cells)})
-            WHERE len(problems) = 0""",
-        [file_id, sheet, load_batch],
-    ).fetchall()
-    [(landed,)] = con.execute(f"SELECT count(*) FROM {cells}").fetchall()
-    if loaded == landed:  # every landed row loaded: nothing left behind, no blank row
-        tabular.drop_landed(con, cells)
-        return loaded, loaded, 0
-    left_behind = (f"(SELECT c.* FROM {cells} AS c ANTI JOIN (SELECT line_number FROM {schema.table} "
-                   f"WHERE file_id = {int(file_id)} AND sheet IS NOT DISTINCT FROM {'NULL' if sheet is None else sql_string(sheet)}) "
-                   f"USING (line_number))")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS SELECT line_number, problems FROM ({typed_select(layout, left_behind)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells)}")
     con.execute(
-        """INSERT INTO ops.rejects
-           SELECT ?, ?, ?, line_number, p.column_name, p.raw_value, p.reason_fr, p.reason_en, ?
-           FROM (SELECT line_number, unnest(problems) AS p FROM rejected)""",
+        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
+            SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",
+        [file_id, sheet, load_batch],
+    )
+    con.execute(
+        """INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr,
+                                    reason_en, load_batch, action)
+           SELECT ?, ?, ?, line_number, p.column_name, p.raw_value, p.reason_fr, p.reason_en, ?,
+                  CASE WHEN fate = 'loaded' THEN p.action ELSE fate END
+           FROM (SELECT line_number, fate, unnest(problems) AS p FROM typed_rows WHERE len(problems) > 0)""",
         [file_id, file_name, sheet, load_batch],
     )
-    [(rejected,)] = con.execute("SELECT count(*) FROM rejected").fetchall()
-    con.execute("DROP TABLE rejected")
+    [(read, loaded, skipped, rejected)] = con.execute(
+        "SELECT count(*), count(*) FILTER (fate = 'loaded'), count(*) FILTER (fate = 'skipped'), "
+        "count(*) FILTER (fate = 'rejected') FROM typed_rows").fetchall()
+    con.execute("DROP TABLE typed_rows")
     tabular.drop_landed(con, cells)
-    return loaded + rejected, loaded, rejected
+    return read, loaded, skipped, rejected
 
 
 def _next_file_id(con) -> int:

@@ -1,7 +1,8 @@
 """The warehouse's raw layer and its books: which file arrived, what became of each of its rows.
 
 `ops.files`   one row per file seen (path, sha256, kind, size, times, rows read/loaded/rejected, status, error)
-`ops.rejects` one row per unreadable cell of a rejected row (file, sheet, line, column, raw value, reason)
+`ops.rejects` one row per unreadable cell (file, sheet, line, column, raw value, reason) and what became of it
+              (`action`: the row rejected or skipped, the cell cleared, one transaction of an activity rejected)
 `raw.*`       one table per kind of input, every row keeping file_id, sheet, line_number and load_batch
 """
 
@@ -50,6 +51,13 @@ CREATE TABLE IF NOT EXISTS ops.rejects (
     reason_en VARCHAR NOT NULL,
     load_batch VARCHAR NOT NULL
 );
+-- Added after the first warehouses were made: the columns below are added in place (ensure_tables).
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_skipped BIGINT DEFAULT 0;
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS encoding VARCHAR;
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS notes VARCHAR[];   -- what was decided about the file, and why
+-- rejected: the row is not loaded | skipped: not a data row (subtotal, repeated sheet) | cleared: the cell of an
+-- optional field set to missing, its row loaded | part_rejected: one part of a record (an IATI transaction)
+ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejected';
 """
 
 
@@ -75,16 +83,20 @@ LOADED_ROWS = [s.table for s in TABULAR_SCHEMAS] + ["raw.iati_activities", "raw.
 
 
 def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Files whose rows read differ from rows loaded + rows rejected, counted in the tables themselves."""
+    """Files whose rows read differ from rows loaded + skipped + rejected, counted in the tables themselves."""
     loaded = " UNION ALL ".join(f"SELECT file_id FROM {table}" for table in LOADED_ROWS)
     return con.execute(f"""
         WITH loaded AS (SELECT file_id, count(*) AS n FROM ({loaded}) GROUP BY file_id),
-             rejected AS (SELECT file_id, count(DISTINCT (sheet, line_number)) AS n FROM ops.rejects GROUP BY file_id)
-        SELECT f.file_name, f.rows_read, coalesce(l.n, 0) AS loaded, coalesce(r.n, 0) AS rejected
+             rejected AS (SELECT file_id, count(DISTINCT (sheet, line_number)) FILTER (action = 'rejected') AS n,
+                                 count(DISTINCT (sheet, line_number)) FILTER (action = 'skipped') AS skipped
+                          FROM ops.rejects GROUP BY file_id)
+        SELECT f.file_name, f.rows_read, coalesce(l.n, 0) AS loaded, coalesce(r.skipped, 0) AS skipped,
+               coalesce(r.n, 0) AS rejected
         FROM ops.files f
         LEFT JOIN loaded l USING (file_id)
         LEFT JOIN rejected r USING (file_id)
         WHERE f.status = 'loaded'
-          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(r.n, 0)
-               OR f.rows_loaded <> coalesce(l.n, 0) OR f.rows_rejected <> coalesce(r.n, 0))
+          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(r.skipped, 0) + coalesce(r.n, 0)
+               OR f.rows_loaded <> coalesce(l.n, 0) OR f.rows_rejected <> coalesce(r.n, 0)
+               OR coalesce(f.rows_skipped, 0) <> coalesce(r.skipped, 0))
     """).fetchall()

@@ -19,8 +19,10 @@ def insert_records(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, 
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, file_id: int, file_name: str, rejects: list[tuple],
-                   load_batch: str) -> None:
+                   load_batch: str, action: str = "rejected") -> None:
     """Rejects as (position in the file, column, raw value, reason in French, reason in English)."""
     if rejects:
-        con.executemany("INSERT INTO ops.rejects VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-                        [[file_id, file_name, *reject, load_batch] for reject in rejects])
+        con.executemany(
+            "INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr, "
+            "reason_en, load_batch, action) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            [[file_id, file_name, *reject, load_batch, action] for reject in rejects])

@@ -150,7 +150,7 @@ PARTNER_REPORTS = Schema(
               ("#date+end",), label_fr="Fin de période"),
         Field("year", "integer", ("année", "annee de reference", "exercice", "year"), ("#date+year",), label_fr="Année"),
         Field("quarter", "integer", ("trimestre", "quarter", "trim"), ("#date+quarter",), label_fr="Trimestre"),
-        Field("month", "integer", ("mois", "month"), ("#date+month",), label_fr="Mois"),
+        Field("month", "month", ("mois", "month"), ("#date+month",), label_fr="Mois"),
         Field("planned_budget", "amount", ("budget prévu", "budget planifié", "budget", "montant prévu", "budget total",
                                            "planned budget", "budget planned", "planned", "montant planifié"),
               ("#value+budget", "#value+planned"), label_fr="Budget prévu"),

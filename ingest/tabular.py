@@ -151,23 +151,78 @@ class CsvText:
     """A CSV file made ready for DuckDB: a UTF-8 path, delimiter, and where its blank lines are."""
 
     path: Path
-    encoding: str  # of the original file: utf-8, utf-8-sig (with BOM) or cp1252
+    encoding: str  # of the original file: utf-8, utf-8-sig (with BOM), utf-16 or a single-byte code page
     delimiter: str
     blank_lines: np.ndarray  # 1-based physical line numbers of whitespace-only lines
     temp: bool = False
+    undefined_bytes: int = 0  # bytes the code page leaves undefined, kept as control characters
 
     def cleanup(self) -> None:
         if self.temp:
             self.path.unlink(missing_ok=True)
 
 
-def _utf8_copy_of_cp1252(path: Path) -> Path:
-    """DuckDB reads UTF-8 only: a temporary UTF-8 copy of a cp1252 file."""
+# Single-byte encodings a spreadsheet or a database export really comes in, most likely first; UTF-8 and UTF-16
+# are recognised by their bytes. A byte that cp1252 leaves undefined is kept as the control character of the same
+# number (as browsers' "windows-1252" does) and said in the file's record.
+SINGLE_BYTE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
+_FRENCH_LETTERS = set("àâäçéèêëîïôöûùüÿœæÀÂÄÇÉÈÊËÎÏÔÖÛÙÜŸŒÆ«»’‘“”–—…€°")
+# A capital accented letter just after a small letter ("rÈgion"), a small one before a capital ("êTAT"), a
+# control character or a symbol: what a text decoded with the wrong code page looks like.
+_MISREAD = re.compile(r"[a-z][ÀÂÄÇÉÈÊËÎÏÔÖÛÙÜŒÆÃÅ]|[àâäçéèêëîïôöûùüœæ][A-Z]|[\x80-\x9f]|[^\x00-\x7f](?<![" +
+                      re.escape("".join(sorted(_FRENCH_LETTERS))) + r"])")
+
+
+def _undefined_as_control(error: UnicodeDecodeError) -> tuple[str, int]:
+    return chr(error.object[error.start]), error.start + 1
+
+
+codecs.register_error("undefined_as_control", _undefined_as_control)
+
+
+def _looks_utf16(head: bytes) -> str | None:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 16:
+        if sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
+            return "utf-16-le"
+        if sample[0::2].count(0) > len(sample) // 4 and sample[1::2].count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
+def decide_encoding(head: bytes, whole: bool) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 by their bytes; else the single-byte code page whose reading of the
+    head has the most French letters and the fewest signs of a misreading (cp1252 on a tie)."""
+    utf16 = _looks_utf16(head)
+    if utf16:
+        return utf16
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError:
+        pass
+
+    def score(encoding: str) -> int:
+        text = head.decode(encoding, errors="undefined_as_control")
+        return sum(c in _FRENCH_LETTERS for c in text) - 3 * len(_MISREAD.findall(text))
+
+    return max(SINGLE_BYTE_ENCODINGS, key=lambda e: (score(e), -SINGLE_BYTE_ENCODINGS.index(e)))
+
+
+def _utf8_copy(path: Path, encoding: str) -> tuple[Path, int]:
+    """DuckDB reads UTF-8 with \\n line ends only: a temporary copy, with the count of bytes the code page leaves
+    undefined. Old Mac files end lines with CR alone; universal newlines read every kind."""
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
-    with open(path, encoding="cp1252", newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+    undefined = 0
+    with (open(path, encoding=encoding, errors="undefined_as_control", newline=None) as src,
+          os.fdopen(fd, "w", encoding="utf-8", newline="\n") as dst):
         while chunk := src.read(1 << 22):
+            if encoding == "cp1252":
+                undefined += sum(chunk.count(chr(b)) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
             dst.write(chunk)
-    return Path(name)
+    return Path(name), undefined
 
 
 HEAD_BYTES = 1 << 20  # where the encoding is decided; DuckDB checks the rest of the file as it reads it
@@ -178,17 +233,24 @@ class NotUtf8(Exception):
 
 
 def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
-    """One pass over the bytes at C speed for the blank lines; the encoding, unless given, from the head of the
-    file (decoding hundreds of megabytes in Python would cost more than reading them into DuckDB)."""
+    """The encoding, unless given, from the head of the file (decoding hundreds of megabytes in Python would cost
+    more than reading them into DuckDB); a file that is not UTF-8 with \\n line ends is copied as such first. Then
+    one pass over the bytes at C speed for the blank lines."""
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if encoding is None:
-            try:
-                codecs.getincrementaldecoder("utf-8")().decode(data[:HEAD_BYTES], final=len(data) <= HEAD_BYTES)
-                encoding = "utf-8-sig" if data[:3] == codecs.BOM_UTF8 else "utf-8"
-            except UnicodeDecodeError:
-                encoding = "cp1252"
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        whole = len(head) < HEAD_BYTES
+    if encoding is None:
+        encoding = decide_encoding(head, whole)
+    undefined = 0
+    carriage_returns_only = b"\r" in head and b"\n" not in head
+    if encoding in {"utf-8", "utf-8-sig"} and not carriage_returns_only:
+        utf8_path, temp = path, False
+    else:
+        utf8_path, undefined = _utf8_copy(path, "utf-8-sig" if encoding == "utf-8" else encoding)
+        temp = True
+    with open(utf8_path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         # Whitespace-only lines, as 1-based line numbers (counting newlines between successive matches);
         # the pattern starts with a literal newline so the regex engine skips ahead at C speed.
         blanks = [1] if re.match(rb"[ \t\r]*(\n|$)", data[:4096]) else []
@@ -199,11 +261,10 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
             line += data[previous:match.start() + 1].count(b"\n")
             previous = match.start() + 1
             blanks.append(line)
-    utf8_path, temp = (_utf8_copy_of_cp1252(path), True) if encoding == "cp1252" else (path, False)
     with open(utf8_path, encoding="utf-8-sig", newline="") as fh:
         sample = "".join(fh.readline() for _ in range(PREVIEW_ROWS))
     delimiter = max([";", ",", "\t", "|"], key=sample.count)
-    return CsvText(utf8_path, encoding, delimiter, np.asarray(blanks, dtype=np.int64), temp)
+    return CsvText(utf8_path, encoding, delimiter, np.asarray(blanks, dtype=np.int64), temp, undefined)
 
 
 def csv_preview(text: CsvText) -> list[list[str]]:
@@ -231,7 +292,7 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
             f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
     except duckdb.InvalidInputException as exc:
         # UTF-8 at the head of the file but not further down: cp1252 whose first accent comes late.
-        if text.encoding != "cp1252" and "unicode" in str(exc).lower():
+        if text.encoding in {"utf-8", "utf-8-sig"} and "unicode" in str(exc).lower():
             raise NotUtf8(str(text.path)) from exc
         raise
     [(first_rowid,)] = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}_cells").fetchall()

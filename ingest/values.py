@@ -2,7 +2,8 @@
 
 Each cell that cannot be read (an amount that is not a number, a date that is not a date, an unknown
 currency, a required value missing) becomes a problem with its column, raw value and a reason in French
-and English; a row with at least one problem is rejected whole, the others are loaded.
+and English. The smallest unit holding it goes: the cell of an optional field that is not money is left
+empty and its row loaded; otherwise the row is rejected; a total row is skipped (totals are recomputed).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SQL_TYPES = {
     "amount_usd": "DECIMAL(20, 2)",  # a US dollar equivalent the source states beside its amount
     "date": "DATE",
     "integer": "BIGINT",
+    "month": "BIGINT",  # 1-12, written as a number or a name (juin, June)
     "share": "DOUBLE",
     "currency": "VARCHAR",
     "deadline": "DATE",  # plus <name>_text: "à communiquer ultérieurement" is a deadline with no date
@@ -43,6 +45,7 @@ REASONS = {
     "date": ("date illisible (attendu jj/mm/aaaa)", "date cannot be read (expected dd/mm/yyyy)"),
     "deadline": ("date illisible (attendu jj/mm/aaaa)", "date cannot be read (expected dd/mm/yyyy)"),
     "integer": ("nombre entier illisible", "whole number cannot be read"),
+    "month": ("mois illisible (1 à 12 ou nom du mois)", "month cannot be read (1 to 12 or the month's name)"),
     "share": ("pourcentage illisible", "percentage cannot be read"),
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
@@ -110,6 +113,9 @@ def _value(f: Field, raw: str, scale: float) -> str:
                 f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END")
     if f.kind == "integer":
         return f"CASE WHEN {blank} THEN NULL ELSE integer_from_nospace({raw}_nospace) END"
+    if f.kind == "month":
+        return (f"CASE WHEN {blank} THEN NULL ELSE coalesce(list_filter([integer_from_nospace({raw}_nospace)], "
+                f"lambda m: m BETWEEN 1 AND 12)[1], month_number(trim({raw}))) END")
     if f.kind == "share":
         return f"CASE WHEN {blank} THEN NULL ELSE share_from_nospace({raw}_nospace) END"
     parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
@@ -125,10 +131,17 @@ def _invalid(f: Field, raw: str, value: str) -> str:
     return f"(NOT {blank} AND {value} IS NULL)"
 
 
-def _problem(column: str, raw: str, reason: str) -> str:
+# Optional fields that are neither money nor the date money is counted at: an unreadable cell is set to missing and
+# its row loaded ("12 t" as a count; a deadline keeps its text beside).
+CLEARABLE_KINDS = {"integer", "month", "share", "deadline"}
+
+
+def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> str:
     fr, en = REASONS[reason]
+    if action == "cleared":
+        fr, en = f"{fr} : cellule laissée vide, ligne chargée", f"{en}: cell left empty, row loaded"
     return (f"{{'column_name': {sql_string(column)}, 'raw_value': CAST({raw} AS VARCHAR), "
-            f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}}}")
+            f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}")
 
 
 def typed_select(layout: SheetLayout, cells: str) -> str:
@@ -144,10 +157,10 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     for c in layout.columns:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
-        if c.field.kind in {"amount", "amount_usd", "integer", "share"}:
+        if c.field.kind in {"amount", "amount_usd", "integer", "month", "share"}:
             cleaned.append(f"amount_nospace({raw}) AS {raw}_nospace")
 
-    values, checks = {}, []
+    values, checks, cleared = {}, [], {}
     for f in schema.fields:
         col = by_name.get(f.name)
         if col is None:
@@ -160,7 +173,10 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         if f.kind == "deadline":
             values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
         if f.kind in REASONS:
-            checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind)))
+            action = "cleared" if f.kind in CLEARABLE_KINDS and not f.required else "rejected"
+            if action == "cleared":
+                cleared[f.name] = _invalid(f, raw, 'v_' + f.name)
+            checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
 
@@ -179,12 +195,14 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                        _problem(c.header, f"c{c.index}", "currency_conflict")))
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
         checks.append((f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
-                       _problem(c.header, f"c{c.index}", "total")))
+                       _problem(c.header, f"c{c.index}", "total", "skipped")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
     typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
     outputs = ",\n    ".join(
-        f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}" for n in values if n != "currency"
+        f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"
+        if n in cleared else f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}"
+        for n in values if n != "currency"
     )
     # The list of problems is only built for rows where one of the (cheap) conditions holds.
     any_problem = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
@@ -209,4 +227,15 @@ SELECT
         ], lambda p: p IS NOT NULL)
         ELSE [] END AS problems
 FROM typed
+"""
+
+
+def typed_rows(layout: SheetLayout, cells: str) -> str:
+    """typed_select with each row's fate: skipped (a total row), rejected (a blocking problem) or loaded."""
+    return f"""
+SELECT *, CASE WHEN len(problems) = 0 THEN 'loaded'
+               WHEN list_contains(list_transform(problems, lambda p: p.action), 'skipped') THEN 'skipped'
+               WHEN list_contains(list_transform(problems, lambda p: p.action), 'rejected') THEN 'rejected'
+               ELSE 'loaded' END AS fate
+FROM ({typed_select(layout, cells)})
 """

@@ -76,16 +76,22 @@ def test_truncated_real_iati_file_loads_nothing(con, tmp_path):
         iati.load(con, path, 1, path.name, "b")
 
 
-def test_iati_activity_with_an_unreadable_transaction_is_rejected_with_its_reason(con, tmp_path):
+def test_an_unreadable_transaction_is_rejected_alone_and_its_activity_lands(con, tmp_path):
     path = tmp_path / "a.xml"
     path.write_text("""<iati-activities version="2.03">
-      <iati-activity><iati-identifier>A-1</iati-identifier><transaction><transaction-type code="3"/>
-        <value>beaucoup</value></transaction></iati-activity>
+      <iati-activity><iati-identifier>A-1</iati-identifier>
+        <transaction><transaction-type code="3"/><value>beaucoup</value></transaction>
+        <transaction><transaction-type code="3"/><value/></transaction>
+        <transaction><transaction-type code="3"/><value currency="USD">250</value></transaction></iati-activity>
       <iati-activity><iati-identifier>A-2</iati-identifier></iati-activity>
       <iati-activity><title/></iati-activity></iati-activities>""", encoding="utf-8")
-    assert iati.load(con, path, 7, path.name, "b") == (3, 1, 2)
-    assert con.execute("SELECT line_number, column_name, raw_value FROM ops.rejects ORDER BY 1").fetchall() == [
-        (0, "transaction/value", "beaucoup"), (2, "iati-identifier", None)]
+    assert iati.load(con, path, 7, path.name, "b") == (3, 2, 1)
+    assert con.execute("SELECT line_number, column_name, raw_value, action FROM ops.rejects ORDER BY 1, 2").fetchall() == [
+        (0, "transaction[1]/value", "beaucoup", "part_rejected"), (0, "transaction[2]/value", None, "part_rejected"),
+        (2, "iati-identifier", None, "rejected")]
+    # The good transaction keeps its position in the activity.
+    assert con.execute("SELECT iati_identifier, transaction_index, value FROM raw.iati_transactions").fetchall() == [
+        ("A-1", 2, 250.0)]
 
 
 def test_real_fts_pages_keep_every_flow_and_its_objects(con):

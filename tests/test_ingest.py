@@ -113,11 +113,14 @@ def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_pat
         (7, "Partenaire", "TOTAL", "ligne de total ignorée (les totaux sont recalculés)"),
         (7, "Secteur", None, "valeur obligatoire manquante"),
     ]
-    assert query(warehouse, """SELECT rows_read, rows_loaded, rows_rejected FROM ops.files
-                                WHERE file_name = 'erreurs.csv'""") == [(5, 1, 4)]
+    # The total row is skipped, not rejected: rows read = loaded + skipped + rejected.
+    assert query(warehouse, """SELECT rows_read, rows_loaded, rows_skipped, rows_rejected FROM ops.files
+                                WHERE file_name = 'erreurs.csv'""") == [(5, 1, 1, 3)]
+    assert query(warehouse, """SELECT DISTINCT line_number, action FROM ops.rejects WHERE file_name = 'erreurs.csv'
+                                ORDER BY 1""") == [(3, "rejected"), (4, "rejected"), (6, "rejected"), (7, "skipped")]
 
 
-def test_rows_read_equal_rows_loaded_plus_rejected_for_every_file(inbox, tmp_path):
+def test_rows_read_equal_rows_loaded_plus_skipped_plus_rejected_for_every_file(inbox, tmp_path):
     (inbox / "partner_reports" / "erreurs.csv").write_text(
         "Partenaire;Secteur;Montant dépensé\nACF;Nutrition;x\nHKI;Nutrition;10\n", encoding="utf-8")
     (inbox / "iati" / "mauvais.xml").write_text(
@@ -127,15 +130,21 @@ def test_rows_read_equal_rows_loaded_plus_rejected_for_every_file(inbox, tmp_pat
     _, warehouse = _ingest(inbox, tmp_path)
     units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in ("raw.partner_reports", "raw.budget_lines",
                                "raw.commitments", "raw.iati_activities", "raw.fts_flows"))
+    # The activity whose one transaction is unreadable lands; the transaction alone is rejected.
     assert query(warehouse, "SELECT rows_read, rows_loaded, rows_rejected FROM ops.files WHERE file_name = 'mauvais.xml'") == [
-        (2, 1, 1)]
-    for path, read, loaded, rejected, raw_rows, reject_lines in query(warehouse, f"""
-            SELECT f.path, f.rows_read, f.rows_loaded, f.rows_rejected,
+        (2, 2, 0)]
+    assert query(warehouse, "SELECT action, raw_value FROM ops.rejects WHERE file_name = 'mauvais.xml'") == [
+        ("part_rejected", "x")]
+    for path, read, loaded, skipped, rejected, raw_rows, skipped_lines, rejected_lines in query(warehouse, f"""
+            SELECT f.path, f.rows_read, f.rows_loaded, f.rows_skipped, f.rows_rejected,
                    (SELECT count(*) FROM ({units}) r WHERE r.file_id = f.file_id),
-                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id)
+                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id
+                    AND j.action = 'skipped'),
+                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id
+                    AND j.action = 'rejected')
             FROM ops.files f WHERE f.status = 'loaded'"""):
-        assert read == loaded + rejected, path
-        assert (loaded, rejected) == (raw_rows, reject_lines), path
+        assert read == loaded + skipped + rejected, path
+        assert (loaded, skipped, rejected) == (raw_rows, skipped_lines, rejected_lines), path
 
 
 def test_running_again_changes_nothing_and_a_copy_is_a_recorded_duplicate(inbox, tmp_path):

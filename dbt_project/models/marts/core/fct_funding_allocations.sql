@@ -1,8 +1,11 @@
 -- Grain: one row per funding flow x dimension (sector, country) x value. Shares sum to 1 per flow and dimension.
--- Stated rules for shares (share_rule):
+-- Stated rules for shares (share_rule), per flow and dimension (the activity's percentages per vocabulary):
 --   single      the transaction itself names one value (partner report sector, IATI transaction sector / country)
---   declared    the activity's percentages, which already sum to 100 %
---   normalised  the activity's percentages, rescaled because they do not sum to 100 %
+--   declared    the activity's percentages as declared: they sum to 100 % (or, below, with the remainder row)
+--   normalised  the activity's percentages rescaled to 100 %: they sum to about 100 % (within
+--               var('share_rounding_tolerance'), e.g. 99.9 %) or to more than 100 %
+--   unspecified_part  a NULL value beside named ones: the rest of percentages summing to less than 100 % (beyond
+--               the tolerance), an element with a percentage and no code, or a value-less element among others
 --   equal_split several values without percentages (FTS clusters and locations, IATI without percentages)
 --   unspecified the source names no value: one row with a NULL value and share 1
 -- Rebuilt with the flows, by group (flow_group_key, see macros/rebuild_groups.sql).
@@ -83,9 +86,39 @@ candidates as (
 ),
 
 deduplicated as (
+    -- An element with a percentage and no code is an unspecified part: it merges with the NULL value.
     select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value, sum(declared_share) as declared_share,
            any_value(basis) as basis
     from candidates
+    group by all
+),
+
+declared as (
+    select
+        *,
+        count(*) over (partition by funding_flow_id, dimension) as values_in_flow,
+        sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
+        count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
+    from deduplicated
+),
+
+-- Percentages that fall short of 100 % by more than the rounding tolerance: the rest is unspecified.
+with_remainder as (
+    select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value, declared_share, basis
+    from declared
+    union all
+    select funding_flow_id, any_value(flow_group_key), any_value(amount_usd_reported), dimension, null,
+           1 - any_value(declared_total), 'activity'
+    from declared
+    where declared_values = values_in_flow and basis = 'activity'
+        and declared_total < 1 - {{ var('share_rounding_tolerance') }}
+    group by funding_flow_id, dimension
+),
+
+merged as (
+    select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value,
+           sum(declared_share) as declared_share, any_value(basis) as basis
+    from with_remainder
     group by all
 ),
 
@@ -95,21 +128,22 @@ shared as (
         count(*) over (partition by funding_flow_id, dimension) as values_in_flow,
         sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
         count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
-    from deduplicated
+    from merged
 ),
 
 split as (
     select
         *,
         case
-            when dimension_value is null or values_in_flow = 1 then 1.0
+            when values_in_flow = 1 then 1.0
             when declared_values = values_in_flow and declared_total > 0 then declared_share / declared_total
             else 1.0 / values_in_flow
         end as share,
         case
-            when dimension_value is null then 'unspecified'
+            when values_in_flow = 1 and dimension_value is null then 'unspecified'
             when basis = 'single' or values_in_flow = 1 then 'single'
-            when declared_values = values_in_flow and abs(declared_total - 1) < 0.001 then 'declared'
+            when dimension_value is null then 'unspecified_part'
+            when declared_values = values_in_flow and abs(declared_total - 1) < 0.000001 then 'declared'
             when declared_values = values_in_flow and declared_total > 0 then 'normalised'
             else 'equal_split'
         end as share_rule
