@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test setup sample-inbox clean benchmark
+.PHONY: run test test-fast setup sample-inbox clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
@@ -24,6 +24,10 @@ run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 
 test: setup
 	$(BIN)/pytest
+
+# The fast tests alone: no DAG run through Airflow, no night over the real files (CI runs everything).
+test-fast: setup
+	$(BIN)/pytest -m "not airflow and not real_data"
 
 setup: $(VENV)/.installed
 

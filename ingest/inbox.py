@@ -19,7 +19,7 @@ import duckdb
 from ingest import fts, iati, ledger, reference, tabular
 from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.values import connect, output_columns, typed_rows
+from ingest.values import connect, output_columns, typed_rows, written_currencies
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
             sheet, layout = next(iter(layouts.items()))
             try:
                 tabular.land_csv(con, text, layout, "landed")
-                counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch)]
+                counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch, notes)]
             except duckdb.InvalidInputException as exc:  # the CSV reader's errors
                 raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
         finally:
@@ -215,7 +215,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         counts = []
         for sheet, layout in layouts.items():
             tabular.land_grid(con, grids[sheet], layout, "landed")
-            counts.append(_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch))
+            counts.append(_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch, notes))
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
     return _Loaded(
         kind="+".join(kinds),
@@ -252,13 +252,38 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
     return layouts
 
 
+def _file_currency(con, layout: tabular.SheetLayout, cells: str, notes: list[str]) -> str | None:
+    """The currency of the rows that write none, by a stated rule written in the file's notes: the one currency the
+    sheet writes elsewhere; none when it holds no amount. A budget sheet with amounts and no currency anywhere is
+    refused (its amounts would be taken for FCFA); other kinds keep the old XOF default, flagged on each row."""
+    currencies_sql, amounts_sql = written_currencies(layout, cells)
+    currencies = sorted(c for (c,) in con.execute(currencies_sql).fetchall())
+    if len(currencies) == 1:
+        notes.append(f"devise des lignes qui n'en écrivent pas : {currencies[0]}, la seule écrite dans le fichier / "
+                     f"currency of rows writing none: {currencies[0]}, the only one the file writes")
+        return currencies[0]
+    if currencies:
+        return None
+    [(has_amounts,)] = con.execute(amounts_sql).fetchall()
+    if not has_amounts:
+        return None
+    if layout.schema.kind == "budget_line":
+        raise InputError("devise absente : aucune cellule, colonne ni en-tête ne dit la monnaie des montants ; "
+                         "ajoutez une colonne Devise / no currency stated: no cell, column or header says the "
+                         "currency of the amounts; add a Currency column")
+    notes.append("devise supposée XOF (aucune n'est écrite), signalée sur chaque ligne / currency assumed XOF (none "
+                 "is written), flagged on each row")
+    return "XOF"
+
+
 def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int, file_name: str,
-                     sheet: str | None, load_batch: str) -> tuple[int, int, int, int]:
+                     sheet: str | None, load_batch: str, notes: list[str]) -> tuple[int, int, int, int]:
     """Type the landed rows once; loaded rows go into the raw table, every problem into ops.rejects with what
     became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
     names = ", ".join(name for name, _ in output_columns(schema))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells)}")
+    file_currency = _file_currency(con, layout, cells, notes)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells, file_currency)}")
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",

@@ -13,6 +13,21 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 
+# Words that qualify a header without changing what it names: a year, a date, the document it comes from.
+_QUALIFIERS = {"au", "du", "le", "la", "les", "l", "en", "pour", "hors", "annexe", "annexes", "budgets", "rap", "plf",
+               "lfi", "lfr", "pap", "er", "initial", "initiale", "revise", "total", "janvier", "fevrier", "mars", "avril",
+               "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre", "decembre"}
+
+
+def _is_qualifier(word: str) -> bool:
+    return word in _QUALIFIERS or bool(re.fullmatch(r"[0-9]+(er)?", word))
+
+
+@lru_cache(maxsize=1024)
+def _field_names(name: str, label_fr: str, synonyms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise_header(s) for s in (name, label_fr, *synonyms))
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -24,7 +39,18 @@ class Field:
 
     def matches(self, normalised_header: str) -> bool:
         """The field's name, its French label (the templates' header) or any synonym."""
-        return normalised_header in {normalise_header(s) for s in (self.name, self.label_fr, *self.synonyms)}
+        return normalised_header in self._names()
+
+    def matches_qualified(self, normalised_header: str) -> bool:
+        """A synonym followed by qualifiers only: 'Année RAP', 'Ministère au 1er janvier 2017', 'EXEC CP 2017 RAP 2017'."""
+        words = normalised_header.split()
+        return any(
+            words[:len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()):])
+            for n in self._names() if n and len(words) > len(n.split())
+        )
+
+    def _names(self) -> frozenset[str]:
+        return _field_names(self.name, self.label_fr, self.synonyms)
 
 
 @dataclass(frozen=True)
@@ -36,10 +62,19 @@ class Schema:
     # Folder of the inbox where a data officer drops this kind of file.
     folder: str = ""
     identity: tuple[str, ...] = field(default=())
+    # Groups of fields of which a file must give one column at least (a budget file may hold the paid stage only).
+    required_any: tuple[tuple[str, ...], ...] = ()
 
     @property
     def required(self) -> list[Field]:
         return [f for f in self.fields if f.required]
+
+    def lacks(self, names: set[str]) -> list[str]:
+        """French labels of the required fields, or groups of fields, absent from `names`."""
+        missing = [f.label_fr for f in self.required if f.name not in names]
+        missing += [" / ".join(self.field(n).label_fr for n in group) for group in self.required_any
+                    if not names & set(group)]
+        return missing
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -111,12 +146,13 @@ PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+n
 
 
 _PLACE_FIELDS = (
-    Field("region", "text", ("région", "region", "regions", "admin1", "adm1", "nom region"), ("#adm1+name", "#adm1-code"),
-          label_fr="Région"),
+    # HXL before 1.0 wrote bare #adm1, #adm2 for the names: the most specific pattern wins, so #adm1+code stays a P-code.
+    Field("region", "text", ("région", "region", "regions", "admin1", "adm1", "nom region", "province", "provinces"),
+          ("#adm1+name", "#adm1-code"), label_fr="Région"),
     Field("region_pcode", "text", ("code région", "pcode région", "p-code région", "region pcode", "adm1 pcode", "admin1 pcode"),
           ("#adm1+code",), label_fr="P-code de la région"),
-    Field("cercle", "text", ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle"), ("#adm2+name", "#adm2-code"),
-          label_fr="Cercle"),
+    Field("cercle", "text", ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle", "departement"),
+          ("#adm2+name", "#adm2-code"), label_fr="Cercle"),
     Field("cercle_pcode", "text", ("code cercle", "pcode cercle", "p-code cercle", "cercle pcode", "adm2 pcode", "admin2 pcode"),
           ("#adm2+code",), label_fr="P-code du cercle"),
     Field("commune", "text", ("commune", "communes", "admin3", "adm3", "municipality"), ("#adm3+name", "#adm3-code"),
@@ -136,12 +172,17 @@ PARTNER_REPORTS = Schema(
                                   "nom de l'organisation", "nom du partenaire", "organization name",
                                   "organisation de mise en oeuvre", "implementing partner", "ong", "structure", "acteur"),
               ("#org+impl", "#org"), required=True, label_fr="Partenaire"),
-        Field("donor", "text", ("bailleur", "bailleurs", "bailleur de fonds", "donateur", "source de financement",
-                                "donor", "funder", "funding source", "ptf"), ("#org+funder", "#org+donor"),
-              label_fr="Bailleur"),
+        Field("partner_acronym", "text", ("acronyme", "sigle", "acronym", "abreviation", "partenaire sigle"),
+              ("#org+acronym",), label_fr="Sigle du partenaire"),
+        Field("donor", "text", ("bailleur", "bailleurs", "bailleur de fonds", "bailleur de fond", "bailleurs de fonds",
+                                "donateur", "source de financement", "donor", "donors", "funder", "funding source", "ptf",
+                                "partenaire financier", "partenaire technique et financier"),
+              ("#org+funder", "#org+donor"), label_fr="Bailleur"),
+        Field("country", "text", ("pays", "country"), ("#country",), label_fr="Pays"),
         *_PLACE_FIELDS,
-        Field("sector", "text", ("secteur", "cluster", "domaine", "sector", "secteur d'intervention"), ("#sector",),
-              required=True, label_fr="Secteur"),
+        # Not required: a physical-presence 3W names who is where, with no sector.
+        Field("sector", "text", ("secteur", "cluster", "domaine", "sector", "secteur d'intervention", "secteurs",
+                                 "clusters"), ("#sector",), label_fr="Secteur"),
         Field("activity", "text", ("activité", "activités", "activity", "intervention", "description de l'activité",
                                    "projet", "project"), ("#activity",), label_fr="Activité"),
         Field("period_start", "date", ("date de début", "début", "debut periode", "période début", "start date", "start",
@@ -179,6 +220,8 @@ BUDGET_LINES = Schema(
     label_fr="Lignes budgétaires (loi de finances)",
     folder="budget_lines",
     identity=("fiscal_year", "budget_version", "institution"),
+    required_any=(("line_label", "action_label", "programme_label"),
+                  ("dotation", "engagement", "liquidation", "ordonnancement", "paiement")),
     fields=(
         Field("fiscal_year", "integer", ("exercice", "année", "annee budgetaire", "exercice budgétaire", "fiscal year",
                                          "year", "gestion"), ("#date+year",), required=True, label_fr="Exercice"),
@@ -198,7 +241,8 @@ BUDGET_LINES = Schema(
         Field("action_label", "text", ("action", "libellé action", "action label"), label_fr="Action"),
         Field("activity_code", "text", ("code activité", "activity code"), label_fr="Code activité"),
         Field("line_label", "text", ("libellé", "libellé de la ligne", "intitulé", "désignation", "activité",
-                                     "line label", "label", "description"), ("#description",), required=True,
+                                     "line label", "label", "description", "sub account description",
+                                     "libelle de la ligne budgetaire"), ("#description",),
               label_fr="Libellé de la ligne"),
         Field("economic_nature", "text", ("nature économique", "nature", "nature de la dépense", "catégorie",
                                           "economic nature", "economic classification"), label_fr="Nature économique"),
@@ -206,7 +250,7 @@ BUDGET_LINES = Schema(
                                          "funding origin", "funding source"), label_fr="Origine du financement"),
         Field("dotation", "amount", ("dotation", "dotations", "crédits ouverts", "credits alloues", "allocation",
                                      "montant alloué", "appropriation", "budget voté", "budget alloué"),
-              ("#value+allocated",), required=True, label_fr="Dotation"),
+              ("#value+allocated",), label_fr="Dotation"),
         Field("engagement", "amount", ("engagement", "engagements", "montant engagé", "engagé", "commitment",
                                        "committed"), ("#value+committed",), label_fr="Engagement"),
         Field("liquidation", "amount", ("liquidation", "liquidations", "montant liquidé", "liquidé", "verified"),
@@ -214,7 +258,8 @@ BUDGET_LINES = Schema(
         Field("ordonnancement", "amount", ("ordonnancement", "ordonnancements", "montant ordonnancé", "ordonnancé",
                                            "mandatement", "mandaté", "payment order"), ("#value+ordered",),
               label_fr="Ordonnancement"),
-        Field("paiement", "amount", ("paiement", "paiements", "montant payé", "payé", "payment", "paid"),
+        Field("paiement", "amount", ("paiement", "paiements", "montant payé", "payé", "payment", "paid", "exec cp",
+                                     "execution cp", "cp executes", "credits de paiement executes", "cp consommes"),
               ("#value+paid",), label_fr="Paiement"),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
     ),

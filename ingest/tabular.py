@@ -84,7 +84,8 @@ def _field_for(schema: Schema, header: str, hxl_tag: hxl.model.Column | None) ->
     norm = normalise_header(header)
     if not norm:
         return None
-    return next((f for f in schema.fields if f.matches(norm)), None)
+    return (next((f for f in schema.fields if f.matches(norm)), None)
+            or next((f for f in schema.fields if f.matches_qualified(norm)), None))
 
 
 def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
@@ -100,10 +101,12 @@ def detect_layout(grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_S
         if _is_hxl_row(row):
             continue
         hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+        header_row = i + (1 if hxl_row else 0)
+        body = grid[header_row + 1:header_row + 1 + PREVIEW_ROWS]
         for schema in schemas:
-            layout = _map_columns(schema, row, hxl_row, i + (1 if hxl_row else 0))
+            layout = _map_columns(schema, row, hxl_row, header_row, body)
             names = {c.field.name for c in layout.columns}
-            if len(names) < 2 or any(f.name not in names for f in schema.required):
+            if len(names) < 2 or schema.lacks(names):
                 continue
             if best is None or len(names) > best[0]:
                 best = (len(names), layout)
@@ -118,10 +121,25 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
         names = {c.field.name for c in _map_columns(schema, row, hxl_row, i).columns}
         if len(names) > len(best):
             best = names
-    return [f.label_fr for f in schema.required if f.name not in best]
+    return schema.lacks(best)
 
 
-def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int) -> SheetLayout:
+# A column of P-codes whatever its header ("Title" in a SharePoint export): ML01 (admin 1), ML0101 (admin 2), ...
+PCODE_VALUE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[0-9]{2}){0,2}")
+PCODE_FIELDS = {4: "region_pcode", 6: "cercle_pcode", 8: "commune_pcode"}
+
+
+def _pcode_field(schema: Schema, body: list[list[str]], index: int) -> Field | None:
+    values = [str(r[index]).strip() for r in body if index < len(r) and str(r[index] or "").strip()]
+    if len(values) < 3 or sum(bool(PCODE_VALUE.fullmatch(v)) for v in values) < 0.9 * len(values):
+        return None
+    lengths = {len(v) for v in values if PCODE_VALUE.fullmatch(v)}
+    name = PCODE_FIELDS.get(lengths.pop()) if len(lengths) == 1 else None
+    return next((f for f in schema.fields if f.name == name), None)
+
+
+def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int,
+                 body: list[list[str]] = ()) -> SheetLayout:
     layout = SheetLayout(schema=schema, header_row=header_row, columns=[])
     taken: set[str] = set()
     for index, header in enumerate(row):
@@ -132,7 +150,7 @@ def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, head
         if _is_personal(header, tag):
             layout.dropped_personal.append(header or str(tag))
             continue
-        f = _field_for(schema, header, tag)
+        f = _field_for(schema, header, tag) or _pcode_field(schema, body, index)
         if f is None or f.name in taken:
             layout.ignored.append(header or str(tag))
             continue
@@ -156,6 +174,9 @@ class CsvText:
     blank_lines: np.ndarray  # 1-based physical line numbers of whitespace-only lines
     temp: bool = False
     undefined_bytes: int = 0  # bytes the code page leaves undefined, kept as control characters
+    # Line breaks inside the quoted records of the preview, by the grid index where each such record ends: DuckDB's
+    # `skip` counts records, the grid counts lines.
+    continuations: dict[int, int] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         if self.temp:
@@ -268,10 +289,23 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
 
 
 def csv_preview(text: CsvText) -> list[list[str]]:
-    """The first lines as a grid, blank lines included so that indexes are physical lines - 1."""
+    """The first records as a grid whose indexes are physical lines - 1: blank lines are empty rows, and a record
+    spanning several lines (a quoted header with a line break) sits at its last line, the lines before it empty,
+    so that the data starts on the line after the header's index."""
+    grid: list[list[str]] = []
     with open(text.path, encoding="utf-8-sig", newline="") as fh:
-        lines = [fh.readline() for _ in range(PREVIEW_ROWS)]
-    return [next(csv.reader([ln], delimiter=text.delimiter), []) if ln.strip() else [] for ln in lines]
+        reader = csv.reader(fh, delimiter=text.delimiter)
+        while len(grid) < PREVIEW_ROWS:
+            try:
+                record = next(reader)
+            except (StopIteration, csv.Error):
+                break
+            start = len(grid)
+            grid.extend([] for _ in range(reader.line_num - len(grid) - 1))
+            if len(grid) > start and record:
+                text.continuations[len(grid)] = len(grid) - start
+            grid.append(record if any(c.strip() for c in record) else [])
+    return grid
 
 
 def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str) -> None:
@@ -284,10 +318,11 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     width = max(c.index for c in layout.columns) + 1
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
+    skip = layout.header_row + 1 - sum(n for end, n in text.continuations.items() if end <= layout.header_row)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
-            f"header = false, skip = {layout.header_row + 1}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
+            f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
             f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
             f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
     except duckdb.InvalidInputException as exc:

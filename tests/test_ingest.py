@@ -86,7 +86,7 @@ def test_malformed_files_are_rejected_with_a_reason_and_the_others_load(inbox, t
     rejected = dict(query(warehouse, "SELECT path, error FROM ops.files WHERE status = 'rejected'"))
     assert "classeur Excel illisible" in rejected["budget_lines/corrompu.xlsx"]
     assert rejected["partner_reports/vide.csv"] == "fichier vide / empty file"
-    assert "colonnes manquantes Partenaire, Secteur" in rejected["partner_reports/sans_entetes.csv"]
+    assert "colonnes manquantes Partenaire" in rejected["partner_reports/sans_entetes.csv"]
     assert summary.count("loaded") == len(SAMPLE_FILES)
     # A rejected file stays where it was, unchanged.
     assert {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()} == before
@@ -111,7 +111,6 @@ def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_pat
         (4, "Montant dépensé", "douze mille", "montant illisible"),
         (6, "Date de début", "31/02/2024", "date illisible (attendu jj/mm/aaaa)"),
         (7, "Partenaire", "TOTAL", "ligne de total ignorée (les totaux sont recalculés)"),
-        (7, "Secteur", None, "valeur obligatoire manquante"),
     ]
     # The total row is skipped, not rejected: rows read = loaded + skipped + rejected.
     assert query(warehouse, """SELECT rows_read, rows_loaded, rows_skipped, rows_rejected FROM ops.files

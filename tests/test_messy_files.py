@@ -115,7 +115,7 @@ def test_filled_templates_read_back(tmp_path):
         "modele_partner_reports": {"Partenaire": "ACF", "Secteur": "Nutrition", "Région": "Mopti",
                                    "Montant dépensé": 1000, "Début de période": "01/01/2024"},
         "modele_budget_lines": {"Exercice": 2024, "Institution": "Ministère de la Santé",
-                                "Libellé de la ligne": "Achat d'ATPE", "Dotation": 600000000},
+                                "Libellé de la ligne": "Achat d'ATPE", "Dotation": 600000000, "Devise": "XOF"},
         "modele_commitments": {"Identifiant": "T-1", "Responsable (organisation ou rôle)": "CCN",
                                "Description": "Organiser le forum", "Échéance": "31/12/2026"},
     }

@@ -22,7 +22,7 @@ partner_flows as (
         cast(null as varchar) as donor_org_ref,
         partner_name as recipient_org_name,
         cast(null as varchar) as recipient_org_ref,
-        'ML' as recipient_country_code,
+        country_code as recipient_country_code,
         cast(null as double) as amount_usd_source,
         cast(null as double) as exchange_rate_source,
         -- A stated USD equivalent refers to the amount spent, or to the plan when nothing is spent yet.

@@ -1,17 +1,38 @@
 -- Partner report rows in force, with their region and cercle P-codes (2021).
--- In force: for each partner (case and accents ignored) and reporting period, the rows of the most recently received
+-- In force: for each partner (case and accents ignored), reporting period and country, the rows of the most recently received
 -- file only; a corrected file thus replaces the earlier one (the earlier rows stay in raw).
+-- Country: named by the row, else from its P-code, else the inbox's (var inbox_country).
 -- Places: a P-code given in the file wins, else the name is matched (case, accents and punctuation ignored; seeded
 -- variants); a cercle is matched within its region when the region is known. Rows are never dropped: an unmatched
 -- place keeps a NULL P-code and is listed in dq_unmatched_places.
 -- Rebuilt by partner (see macros/rebuild_groups.sql).
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
-with candidates as (
+with staged as (
     {{ rows_in_force_and_new(ref('stg_raw__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
 ),
 
+country_names as (
+    select * from {{ ref('int_country_names') }}
+),
+
+candidates as (
+    select
+        staged.*,
+        -- The country the row names, else the one its P-code starts with (P-codes begin with the ISO code), else
+        -- the inbox's (var inbox_country).
+        coalesce(
+            country.country_code,
+            left(coalesce(upper(staged.region_pcode), upper(staged.cercle_pcode), upper(staged.commune_pcode)), 2),
+            '{{ var("inbox_country") }}'
+        ) as country_code
+    from staged
+    left join country_names as country on country.name_key = {{ name_key('staged.country_name') }}
+),
+
+-- A partner's file replaces its earlier ones for the same period in the same country (two countries' 3Ws naming
+-- the same organisation, with no period, are two reports).
 current_file as (
-    select partner_key, period_start, period_end, max(source_file_id) as current_file_id
+    select partner_key, period_start, period_end, country_code, max(source_file_id) as current_file_id
     from candidates
     group by all
 ),
@@ -23,6 +44,7 @@ reports as (
         on candidates.partner_key = current_file.partner_key
         and candidates.period_start is not distinct from current_file.period_start
         and candidates.period_end is not distinct from current_file.period_end
+        and candidates.country_code = current_file.country_code
     where candidates.source_file_id = current_file.current_file_id
 ),
 

@@ -10,7 +10,9 @@ renamed as (
         partner as partner_name,
         -- One partner however its name is typed ('ONG Tagne', 'ong tagné '): supersession and rebuilds go by it.
         lower(strip_accents(trim(partner))) as partner_key,
+        partner_acronym,
         donor as donor_name,
+        country as country_name,
         region as region_name,
         region_pcode,
         cercle as cercle_name,

@@ -1,0 +1,43 @@
+-- Grain: one row per partner report row in force (file x sheet x line): who does what where, with or without money.
+-- A 3W that reports presence only lands here (never as "0 spent"); rows with amounts are here too, their money in
+-- fct_funding_flows.
+with reports as (
+    select * from {{ ref('int_partner_reports_placed') }}
+),
+
+organisation_names as (
+    select * from {{ ref('int_organisation_names') }}
+),
+
+sector_names as (
+    select * from {{ ref('int_sector_names') }}
+)
+
+select
+    {{ surrogate_key(['reports.source_file_id', "coalesce(reports.source_sheet, '')", 'reports.source_line_number']) }}
+        as presence_id,
+    reports.source_file_id,
+    reports.source_sheet,
+    reports.source_line_number,
+    reports.partner_name,
+    reports.partner_acronym,
+    coalesce(by_name.org_id, by_acronym.org_id) as partner_org_id,
+    reports.donor_name,
+    reports.country_code,
+    reports.region_name,
+    reports.region_pcode_2021 as region_pcode,
+    reports.cercle_name,
+    reports.cercle_pcode_2021 as cercle_pcode,
+    reports.commune_name,
+    reports.sector_name,
+    sector_names.sector_id,
+    reports.activity,
+    reports.period_start,
+    reports.period_end,
+    reports.beneficiaries_targeted,
+    reports.beneficiaries_reached,
+    (reports.planned_budget is not null or reports.amount_spent is not null) as reports_money
+from reports
+left join organisation_names as by_name on by_name.name_key = {{ name_key('reports.partner_name') }}
+left join organisation_names as by_acronym on by_acronym.name_key = {{ name_key('reports.partner_acronym') }}
+left join sector_names on sector_names.name_key = {{ name_key('reports.sector_name') }}

@@ -1,0 +1,190 @@
+"""The nightly DAG through Airflow on the sample inbox plus every real file of ../shared/real-data/.
+
+The night must publish; every file is either loaded (rows read = loaded + skipped + rejected, counted in the
+tables) or rejected with its reason and left where it was; the figures of each file that lands are computed here
+from the file itself and compared with the marts.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import datetime as dt
+import hashlib
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import SHARED, query
+
+NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
+REAL = SHARED / "real-data"
+pytestmark = [pytest.mark.airflow, pytest.mark.real_data]
+
+
+@pytest.fixture(scope="module")
+def night(airflow_db, tmp_path_factory):
+    if not REAL.exists():
+        pytest.skip(f"{REAL} absent: the shared real data is not beside this checkout")
+    import os
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO, SAMPLE_INBOX
+    from warehouse.settings import Paths
+
+    root = tmp_path_factory.mktemp("real-night")
+    inbox = root / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    shutil.copytree(REAL, inbox, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*") if p.is_file()}
+    paths = Paths(inbox, root / "warehouse" / "budget.duckdb", root / "reports")
+    env = {"INBOX_DIR": str(paths.inbox), "WAREHOUSE_PATH": str(paths.warehouse), "REPORTS_DIR": str(paths.reports)}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("budget_nightly")
+        run = dag.test(logical_date=NIGHT)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return run, paths, before
+
+
+def _file_id(paths, relative: str) -> int:
+    [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE path = ? AND status = 'loaded'",
+                         [relative])
+    return file_id
+
+
+def test_the_night_publishes_and_no_file_is_moved_or_changed(night):
+    run, paths, before = night
+    assert run.state == "success"
+    assert (paths.reports / "latest" / "index.html").exists()
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.inbox.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_every_file_is_loaded_with_its_rows_accounted_for_or_rejected_with_its_reason(night):
+    _, paths, before = night
+    records = {p: (status, error) for p, status, error in query(paths.warehouse,
+               "SELECT path, status, error FROM ops.files")}
+    assert set(records) == {str(p.relative_to(paths.inbox)) for p in before}
+    for path, (status, error) in records.items():
+        assert status in {"loaded", "rejected"}, path
+        assert (status == "rejected") == bool(error), path
+    # The empty and the malformed file are rejected, each with its own reason.
+    assert "vide" in records["iati/dportal_1.xml"][1]
+    assert "mal formé" in records["iati/dportal_140.xml"][1]
+    units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in (
+        "raw.partner_reports", "raw.budget_lines", "raw.commitments", "raw.iati_activities", "raw.fts_flows"))
+    for path, read, loaded, skipped, rejected, in_tables, skipped_lines, rejected_lines in query(paths.warehouse, f"""
+            SELECT f.path, f.rows_read, f.rows_loaded, f.rows_skipped, f.rows_rejected,
+                   (SELECT count(*) FROM ({units}) r WHERE r.file_id = f.file_id),
+                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j
+                    WHERE j.file_id = f.file_id AND j.action = 'skipped'),
+                   (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j
+                    WHERE j.file_id = f.file_id AND j.action = 'rejected')
+            FROM ops.files f WHERE f.status = 'loaded'"""):
+        assert read == loaded + skipped + rejected, path
+        assert (loaded, skipped, rejected) == (in_tables, skipped_lines, rejected_lines), path
+
+
+def _number(text):
+    try:
+        return float(text.strip().replace(",", "")) if text and text.strip() else None
+    except ValueError:
+        return None
+
+
+def test_every_iati_transaction_with_a_value_lands_once_unsplit(night):
+    """Per currency, the count and sum of transactions of each activity's latest file, read here with ElementTree."""
+    _, paths, _ = night
+    loaded = dict(query(paths.warehouse, "SELECT path, file_id FROM ops.files WHERE status = 'loaded' "
+                                         "AND source_kind = 'iati'"))
+    latest: dict[str, tuple[int, list]] = {}
+    for path, file_id in loaded.items():
+        for activity in ET.parse(paths.inbox / path).getroot().iter("iati-activity"):
+            ident = (activity.findtext("iati-identifier") or "").strip()
+            if not ident:
+                continue
+            default = activity.get("default-currency")
+            values = []
+            for t in activity.findall("transaction"):
+                value = t.find("value")
+                amount = _number(value.text if value is not None else None)
+                if amount is not None:
+                    values.append((value.get("currency") or default, amount))
+            if ident not in latest or latest[ident][0] < file_id:
+                latest[ident] = (file_id, values)
+    expected = collections.defaultdict(lambda: [0, 0.0])
+    for _, values in latest.values():
+        for currency, amount in values:
+            expected[currency][0] += 1
+            expected[currency][1] += amount
+    marts = {c: (n, s) for c, n, s in query(paths.warehouse, """
+        SELECT currency_original, count(*), sum(amount_original) FROM marts.fct_funding_flows
+        WHERE source_system = 'iati' GROUP BY 1""")}
+    assert set(marts) == set(expected)
+    for currency, (count, total) in expected.items():
+        assert marts[currency][0] == count, currency
+        assert marts[currency][1] == pytest.approx(total, rel=1e-9, abs=0.01), currency
+    [(duplicates,)] = query(paths.warehouse, """SELECT count(*) - count(DISTINCT source_record_id)
+                                                FROM marts.fct_funding_flows WHERE source_system = 'iati'""")
+    assert duplicates == 0
+    # The publishers' percentages are normalised by a stated rule: every flow's shares add up to 1.
+    assert query(paths.warehouse, """SELECT count(*) FROM (SELECT funding_flow_id, dimension FROM
+                                     marts.fct_funding_allocations GROUP BY ALL HAVING abs(sum(share) - 1) > 1e-9)""") == [(0,)]
+
+
+def test_fts_flows_land_once_across_pages(night):
+    import json
+
+    _, paths, _ = night
+    pages = [json.loads((paths.inbox / "fts" / name).read_text(encoding="utf-8")) for name in (
+        "custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
+        "custom-search-locationid-171-year-2020-page-3.json")]
+    ids = {str(f["id"]) for page in pages for f in page["data"]["flows"]}
+    assert len(ids) == pages[0]["meta"]["count"]
+    [(in_marts,)] = query(paths.warehouse, f"""SELECT count(*) FROM marts.fct_funding_flows WHERE source_system = 'fts'
+                                             AND source_record_id IN ({', '.join(repr(i) for i in ids)})""")
+    assert in_marts == len(ids)
+
+
+def test_the_2014_rowca_3w_lands_as_presence_by_country(night):
+    _, paths, _ = night
+    with open(paths.inbox / "partner_reports" / "rowca_3w_2014_hxl.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))[1:]  # row 2 holds the HXL tags
+    file_id = _file_id(paths, "partner_reports/rowca_3w_2014_hxl.csv")
+    countries = collections.Counter({"Mali": "ML", "Senegal": "SN"}[r["Country"]] for r in rows)
+    assert dict(query(paths.warehouse, """SELECT country_code, count(*) FROM marts.fct_operational_presence
+                                          WHERE source_file_id = ? GROUP BY 1""", [file_id])) == countries
+    assert query(paths.warehouse, """SELECT count(DISTINCT partner_name), count(DISTINCT sector_name),
+                                            count(*) FILTER (reports_money)
+                                     FROM marts.fct_operational_presence WHERE source_file_id = ?""", [file_id]) == [
+        (len({r["Organization"] for r in rows}), len({r["Cluster"] for r in rows}), 0)]
+    # Targets in tonnes or months are no beneficiary counts and no money: nothing of this file is a funding flow.
+    assert query(paths.warehouse, "SELECT count(*) FROM marts.fct_funding_flows WHERE source_file_id = ?",
+                 [file_id]) == [(0,)]
+
+
+def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
+    _, paths, _ = night
+    workbook = CalamineWorkbook.from_path(str(paths.inbox / "partner_reports" / "tcd_ocha_3w_avr2025.xlsx"))
+    file_id = _file_id(paths, "partner_reports/tcd_ocha_3w_avr2025.xlsx")
+    for sheet, organisation, province, sector, skip in (
+            ("3W Opérationnelle", "Acronyme", "Province", "Cluster", 2), ("3W Physique", "Organisation", "Provinces",
+                                                                           None, 1)):
+        grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        header = grid[0]
+        body = [dict(zip(header, r)) for r in grid[skip:] if any(str(c).strip() for c in r)]
+        column = "partner_acronym" if organisation == "Acronyme" else "partner_name"
+        figures = query(paths.warehouse, f"""
+            SELECT count(*), count(DISTINCT {column}), count(DISTINCT region_pcode), count(DISTINCT sector_name),
+                   list(DISTINCT country_code), count(*) FILTER (reports_money)
+            FROM marts.fct_operational_presence WHERE source_file_id = ? AND source_sheet = ?""", [file_id, sheet])
+        assert figures == [(len(body), len({r[organisation] for r in body}), len({r["Title"] for r in body}),
+                            len({r[sector] for r in body}) if sector else 0, ["TD"], 0)], sheet
+        assert len({r[province] for r in body}) == len({r["Title"] for r in body}), sheet
