@@ -19,7 +19,7 @@ import duckdb
 from ingest import fts, iati, ledger, reference, tabular
 from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.values import connect, output_columns, typed_rows, written_currencies
+from ingest.values import connect, output_columns, typed_rows
 
 log = logging.getLogger(__name__)
 
@@ -252,19 +252,23 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
     return layouts
 
 
-def _file_currency(con, layout: tabular.SheetLayout, cells: str, notes: list[str]) -> str | None:
-    """The currency of the rows that write none, by a stated rule written in the file's notes: the one currency the
-    sheet writes elsewhere; none when it holds no amount. A budget sheet with amounts and no currency anywhere is
+def _file_currency(con, layout: tabular.SheetLayout, notes: list[str]) -> str | None:
+    """The currency of the typed rows that write none, by a stated rule written in the file's notes: the one currency
+    the sheet writes elsewhere; none when it holds no amount. A budget sheet with amounts and no currency anywhere is
     refused (its amounts would be taken for FCFA); other kinds keep the old XOF default, flagged on each row."""
-    currencies_sql, amounts_sql = written_currencies(layout, cells)
-    currencies = sorted(c for (c,) in con.execute(currencies_sql).fetchall())
+    currencies = [c for (c,) in con.execute(
+        "SELECT DISTINCT currency FROM typed_rows WHERE currency IS NOT NULL").fetchall()]
     if len(currencies) == 1:
         notes.append(f"devise des lignes qui n'en écrivent pas : {currencies[0]}, la seule écrite dans le fichier / "
                      f"currency of rows writing none: {currencies[0]}, the only one the file writes")
         return currencies[0]
     if currencies:
         return None
-    [(has_amounts,)] = con.execute(amounts_sql).fetchall()
+    amounts = [f.name for f in layout.schema.fields if f.kind == "amount"
+               and f.name in {c.field.name for c in layout.columns}]
+    [(has_amounts,)] = con.execute(
+        f"SELECT coalesce(bool_or({' OR '.join(f'coalesce({a} <> 0, false)' for a in amounts) or 'false'}), false) "
+        "FROM typed_rows").fetchall()
     if not has_amounts:
         return None
     if layout.schema.kind == "budget_line":
@@ -282,8 +286,10 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
     became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
     names = ", ".join(name for name, _ in output_columns(schema))
-    file_currency = _file_currency(con, layout, cells, notes)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells, file_currency)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells)}")
+    file_currency = _file_currency(con, layout, notes)
+    if file_currency:
+        con.execute("UPDATE typed_rows SET currency = ? WHERE currency IS NULL", [file_currency])
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",

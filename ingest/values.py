@@ -144,21 +144,7 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
             f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}")
 
 
-def written_currencies(layout: SheetLayout, cells: str) -> tuple[str, str]:
-    """Two SELECTs over a sheet's landed cells: the distinct currencies it writes (in amount cells, a currency
-    column, amount headers), and whether it holds any amount. They decide the currency of rows that write none."""
-    amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
-    written = [f"cell_currency(c{c.index})" for c in amount_cols]
-    written += [f"parse_currency(c{c.index})" for c in layout.columns if c.field.kind == "currency"]
-    written += [sql_string(h) for h in sorted({c.currency for c in amount_cols if c.currency})]
-    amounts = " OR ".join(f"coalesce(amount_cell(c{c.index}, amount_nospace(c{c.index}), 1) <> 0, false)"
-                          for c in amount_cols)
-    currencies = (f"SELECT DISTINCT currency FROM (SELECT unnest([{', '.join(written)}]) AS currency FROM {cells}) "
-                  f"WHERE currency IS NOT NULL") if written else "SELECT NULL WHERE false"
-    return currencies, f"SELECT coalesce(bool_or({amounts or 'false'}), false) FROM {cells}"
-
-
-def typed_select(layout: SheetLayout, cells: str, file_currency: str | None = "XOF") -> str:
+def typed_select(layout: SheetLayout, cells: str) -> str:
     """SELECT over the landed cells giving every schema field typed, the row's currency and its problems.
 
     In stages (clean, type, check): the clean stage names each cell's blank flag and space-free text, which the
@@ -194,8 +180,8 @@ def typed_select(layout: SheetLayout, cells: str, file_currency: str | None = "X
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
 
-    # Currency of the row: written in an amount cell, else the currency column, else the header, else the file's
-    # (see inbox._file_currency).
+    # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
+    # writes none (inbox._file_currency decides those rows' currency from the whole sheet).
     amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
     for c in amount_cols:
         cleaned.append(f"cell_currency(c{c.index}) AS c{c.index}_currency")
@@ -203,8 +189,7 @@ def typed_select(layout: SheetLayout, cells: str, file_currency: str | None = "X
     if "currency" in by_name:
         written.append("v_currency")
     written += [sql_string(h) for h in sorted({c.currency for c in amount_cols if c.currency})[:1]]
-    fallback = sql_string(file_currency) if file_currency else "CAST(NULL AS VARCHAR)"
-    currency = f"coalesce({', '.join(written + [fallback])})"
+    currency = f"coalesce({', '.join(written + ['CAST(NULL AS VARCHAR)'])})"
     assumed = " AND ".join(w + " IS NULL" for w in written) or "true"
     for c in amount_cols:
         checks.append((f"coalesce(c{c.index}_currency <> {currency}, false)",
@@ -246,12 +231,12 @@ FROM typed
 """
 
 
-def typed_rows(layout: SheetLayout, cells: str, file_currency: str | None = "XOF") -> str:
+def typed_rows(layout: SheetLayout, cells: str) -> str:
     """typed_select with each row's fate: skipped (a total row), rejected (a blocking problem) or loaded."""
     return f"""
 SELECT *, CASE WHEN len(problems) = 0 THEN 'loaded'
                WHEN list_contains(list_transform(problems, lambda p: p.action), 'skipped') THEN 'skipped'
                WHEN list_contains(list_transform(problems, lambda p: p.action), 'rejected') THEN 'rejected'
                ELSE 'loaded' END AS fate
-FROM ({typed_select(layout, cells, file_currency)})
+FROM ({typed_select(layout, cells)})
 """

@@ -93,26 +93,21 @@ deduplicated as (
     group by all
 ),
 
-declared as (
-    select
-        *,
-        count(*) over (partition by funding_flow_id, dimension) as values_in_flow,
-        sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
-        count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
+-- Percentages that fall short of 100 % by more than the rounding tolerance: the rest is unspecified.
+remainders as (
+    select funding_flow_id, any_value(flow_group_key) as flow_group_key,
+           any_value(amount_usd_reported) as amount_usd_reported, dimension, null as dimension_value,
+           1 - sum(declared_share) as declared_share, 'activity' as basis
     from deduplicated
+    group by funding_flow_id, dimension
+    having count(declared_share) = count(*) and bool_or(basis = 'activity')
+        and sum(declared_share) < 1 - {{ var('share_rounding_tolerance') }}
 ),
 
--- Percentages that fall short of 100 % by more than the rounding tolerance: the rest is unspecified.
 with_remainder as (
-    select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value, declared_share, basis
-    from declared
-    union all
-    select funding_flow_id, any_value(flow_group_key), any_value(amount_usd_reported), dimension, null,
-           1 - any_value(declared_total), 'activity'
-    from declared
-    where declared_values = values_in_flow and basis = 'activity'
-        and declared_total < 1 - {{ var('share_rounding_tolerance') }}
-    group by funding_flow_id, dimension
+    select * from deduplicated
+    union all by name
+    select * from remainders
 ),
 
 merged as (
