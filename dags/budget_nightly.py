@@ -15,6 +15,17 @@ BAMAKO = pendulum.timezone("Africa/Bamako")
 INBOX_FEEDS = Asset("file://inbox/feeds", group="budget_warehouse")
 RAW_LAYER = Asset("duckdb://warehouse/raw", group="budget_warehouse")
 PUBLISHED = Asset("duckdb://warehouse/marts", group="budget_warehouse")
+# Each step's limit, sized to its work with room (a full build of 12 M fact rows takes about 5 minutes): a step
+# stopped by its limit is retried like any infrastructure failure, and a hung night never holds the next one.
+LIMITS = {
+    "fetch_feeds": dt.timedelta(minutes=45),  # each feed has its own time budget (ingest/feeds.py)
+    "ingest_inbox": dt.timedelta(hours=1),
+    "dbt_build": dt.timedelta(hours=1, minutes=30),
+    "quality_gate": dt.timedelta(hours=1),
+    "build_report": dt.timedelta(minutes=30),
+    "publish": dt.timedelta(minutes=10),
+}
+NIGHT_DEADLINE = dt.timedelta(hours=6)
 
 
 def _iati_api_key() -> str | None:
@@ -42,6 +53,7 @@ def _run() -> tuple[str, dt.date]:
     start_date=pendulum.datetime(2026, 1, 1, tz=BAMAKO),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=NIGHT_DEADLINE,
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True},
     tags=["budget", "nutrition", "nightly"],
     doc_md=__doc__,
@@ -50,18 +62,18 @@ def _run() -> tuple[str, dt.date]:
                                   description="Tout reconstruire / rebuild every model from all the raw rows")},
 )
 def budget_nightly():
-    @task(outlets=[INBOX_FEEDS])
+    @task(outlets=[INBOX_FEEDS], execution_timeout=LIMITS["fetch_feeds"])
     def fetch_feeds() -> dict:
         _, run_date = _run()
         return nightly.fetch_feeds(paths(), run_date, _iati_api_key())
 
     # A feed down after its last try fails fetch_feeds, but the files already in the inbox still go in.
-    @task(outlets=[RAW_LAYER], trigger_rule=TriggerRule.ALL_DONE)
+    @task(outlets=[RAW_LAYER], trigger_rule=TriggerRule.ALL_DONE, execution_timeout=LIMITS["ingest_inbox"])
     def ingest_inbox() -> dict:
-        run_id, _ = _run()
-        return nightly.ingest(paths(), run_id)
+        run_id, run_date = _run()
+        return nightly.ingest(paths(), run_id, run_date)
 
-    @task
+    @task(execution_timeout=LIMITS["dbt_build"])
     def dbt_build(ingested: dict) -> str:
         run_id, run_date = _run()
         try:
@@ -70,7 +82,7 @@ def budget_nightly():
             raise AirflowFailException(str(exc)) from exc
         return ingested["candidate"]
 
-    @task
+    @task(execution_timeout=LIMITS["quality_gate"])
     def quality_gate(candidate: str) -> str:
         try:
             nightly.gate(candidate)
@@ -78,12 +90,12 @@ def budget_nightly():
             raise AirflowFailException(str(exc)) from exc
         return candidate
 
-    @task
+    @task(execution_timeout=LIMITS["build_report"])
     def build_report(candidate: str) -> dict:
         run_id, run_date = _run()
         return {"candidate": candidate, "report": nightly.build_report(candidate, paths(), run_id, run_date)}
 
-    @task(outlets=[PUBLISHED])
+    @task(outlets=[PUBLISHED], execution_timeout=LIMITS["publish"])
     def publish(built: dict) -> dict:
         _, run_date = _run()
         return nightly.publish(built["candidate"], built["report"], paths(), run_date)

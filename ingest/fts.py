@@ -8,7 +8,6 @@ locations, plans, projects, clusters, usage years) get one row each, in full.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,10 +16,8 @@ import pycountry
 
 from ingest.errors import InputError
 from ingest.records import insert_records, insert_rejects
-from ingest.schemas import EMAIL_PATTERN, EMAIL_REPLACEMENT, PHONE_PATTERN, PHONE_REPLACEMENT
+from ingest.schemas import redact
 
-EMAIL = re.compile(EMAIL_PATTERN)
-PHONE = re.compile(PHONE_PATTERN)
 
 FLOW_COLUMNS = {
     "flow_id": "VARCHAR", "version_id": "INTEGER", "status": "VARCHAR", "flow_type": "VARCHAR",
@@ -46,9 +43,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _scrub(value):
-    """E-mail addresses and phone numbers in text values (never in numbers) are replaced."""
+    """E-mail addresses, phone numbers and names after a civility in text values (never in numbers) are replaced."""
     if isinstance(value, str):
-        return PHONE.sub(PHONE_REPLACEMENT, EMAIL.sub(EMAIL_REPLACEMENT, value))
+        return redact(value)
     if isinstance(value, dict):
         return {k: _scrub(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -129,7 +126,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: st
             f.get("originalCurrency"), f.get("exchangeRate"), _date(f.get("date")), _date(f.get("decisionDate")),
             _date(f.get("firstReportedDate")), f.get("budgetYear"), f.get("newMoney"),
             str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None, _ids(f.get("childFlowIds")),
-            f.get("description"), _ids(f.get("keywords")), f.get("refCode"), _ts(f.get("createdAt")),
+            redact(f.get("description")), _ids(f.get("keywords")), f.get("refCode"), _ts(f.get("createdAt")),
             _ts(f.get("updatedAt")), _redacted(f),
         ))
         for direction, key in (("source", "sourceObjects"), ("destination", "destinationObjects")):

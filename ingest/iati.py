@@ -8,6 +8,7 @@ is never read. A file that is truncated or not well-formed is rejected whole: no
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import duckdb
 
 from ingest.errors import InputError
 from ingest.records import insert_records, insert_rejects
+from ingest.schemas import redact
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED_LANGS = ("fr", "en")
@@ -107,7 +109,7 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     key = (index, ident)
     out.tables["raw.iati_activities"].append(key + (
         el.get("version") or version, currency, rep.get("ref") if rep is not None else None, _narrative(rep),
-        rep.get("type") if rep is not None else None, _narrative(el.find("title")), _narrative(el.find("description")),
+        rep.get("type") if rep is not None else None, redact(_narrative(el.find("title"))), redact(_narrative(el.find("description"))),
         (el.find("activity-status").get("code") if el.find("activity-status") is not None else None),
         _flag(el.get("humanitarian")), el.get("hierarchy"), dates.get("1"), dates.get("2"), dates.get("3"),
         dates.get("4"), el.get("last-updated-datetime"),
@@ -139,7 +141,7 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
             t_index, t.get("ref"), t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
             _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
             _number(raw_value), value.get("currency") or currency, _date(value.get("value-date")),
-            _narrative(t.find("description")),
+            redact(_narrative(t.find("description"))),
             provider.get("ref") if provider is not None else None, _narrative(provider),
             provider.get("provider-activity-id") if provider is not None else None,
             receiver.get("ref") if receiver is not None else None, _narrative(receiver),
@@ -164,9 +166,26 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     out.activities += 1
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+%?\s*([^\s>]+)")
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _refuse_entities(path: Path) -> None:
+    """IATI XML declares no entities: a file whose prolog does (entity expansion, external entities) is refused."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    root = _ROOT_ELEMENT.search(head)
+    declared = _ENTITY_DECLARATION.search(head[:root.start()] if root else head)
+    if declared:
+        name = declared.group(1).decode("utf-8", "replace")
+        raise InputError(f"entités XML refusées (déclaration de « {name} ») ; aucune activité chargée / XML entities "
+                         f"refused (declaration of '{name}'); nothing loaded")
+
+
 def parse(path: Path) -> _Rows:
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
+    _refuse_entities(path)
     out = _Rows()
     version = None
     index = 0

@@ -2,7 +2,9 @@
 
 Files are never moved or changed: a file already known (same path, same sha256) is left alone, the same
 content under another name is recorded as a duplicate, a file that cannot be read is recorded as rejected
-with its reason and the others go on.
+with its reason and the others go on. A file that reads but breaks what a file of its kind must hold (the check
+given by the caller, expectations/files.py) or whose rows are mostly not of its kind is held back: its rows are not
+loaded, so the previous file of the same source stays in force, and every failing line is named in ops.rejects.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import errno
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class FileResult:
     path: str
-    status: str  # loaded | rejected | duplicate | known
+    status: str  # loaded | held_back | rejected | duplicate | known
     kind: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -48,6 +51,7 @@ class IngestSummary:
             "files_seen": len(self.files),
             "files_loaded": self.count("loaded"),
             "files_rejected": self.count("rejected"),
+            "files_held_back": self.count("held_back"),
             "files_duplicate": self.count("duplicate"),
             "files_already_known": self.count("known"),
             "rows_read": sum(f.rows_read for f in self.files),
@@ -55,7 +59,29 @@ class IngestSummary:
             "rows_skipped": sum(f.rows_skipped for f in self.files),
             "rows_rejected": sum(f.rows_rejected for f in self.files),
             "rejected": [asdict(f) for f in self.files if f.status == "rejected"],
+            "held_back": [asdict(f) for f in self.files if f.status == "held_back"],
         }
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    """An expectation a file breaks, with (sheet, line, values) of the first lines that break it."""
+
+    expectation: str
+    column: str
+    reason_fr: str
+    reason_en: str
+    unexpected: int
+    lines: list[tuple[str | None, int, str]]
+
+
+# (connection, file_id, raw tables the file's rows went to) -> the expectations the file breaks
+FileCheck = Callable[[duckdb.DuckDBPyConnection, int, list[str]], list[FailedCheck]]
+
+# A file whose rows are mostly rejected is not a file of this kind (random lines under a valid header, a report
+# exported with the wrong template): held back whole, with a sample of its lines, rather than loaded in crumbs.
+NOT_OF_THIS_KIND_SHARE = 0.5
+NOT_OF_THIS_KIND_MIN_ROWS = 20
 
 
 def sha256_of(path: Path) -> str:
@@ -80,14 +106,14 @@ def inbox_files(inbox: Path) -> list[Path]:
     )
 
 
-def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str) -> IngestSummary:
+def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck | None = None) -> IngestSummary:
     summary = IngestSummary()
     con = connect(warehouse)
     try:
         ledger.ensure_tables(con)
         reference.load_ecb_rates(con)
         for path in inbox_files(inbox):
-            result = ingest_file(con, path, inbox, load_batch)
+            result = ingest_file(con, path, inbox, load_batch, check)
             log.info("%s: %s (%s lus, %s chargés, %s rejetés)%s", result.path, result.status, result.rows_read,
                      result.rows_loaded, result.rows_rejected, f" - {result.error}" if result.error else "")
             summary.files.append(result)
@@ -99,7 +125,8 @@ def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str) -> IngestSummary
     return summary
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str) -> FileResult:
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str,
+                check: FileCheck | None = None) -> FileResult:
     relative = path.relative_to(inbox)
     sha = sha256_of(path)
     known = con.execute("SELECT file_id, path FROM ops.files WHERE sha256 = ? ORDER BY file_id", [sha]).fetchall()
@@ -126,21 +153,27 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
         try:
             file_id = _next_file_id(con)
             result = _load(con, path, relative, file_id, load_batch, encoding)
-            _record(con, record | {"file_id": file_id, "status": "loaded", "source_kind": result.kind,
+            failed = _not_of_its_kind(con, result, file_id) or (check(con, file_id, result.tables) if check else [])
+            status, error = "loaded", None
+            if failed:
+                status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
+            _record(con, record | {"file_id": file_id, "status": status, "source_kind": result.kind,
                                    "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
-                                   "rows_skipped": result.rows_skipped, "rows_rejected": result.rows_rejected,
-                                   **result.extra})
+                                   "rows_held_back": result.rows_held_back, "rows_skipped": result.rows_skipped,
+                                   "rows_rejected": result.rows_rejected, "error": error, **result.extra})
             con.execute("COMMIT")
-            return FileResult(str(relative), "loaded", result.kind, result.rows_read, result.rows_loaded,
-                              result.rows_rejected, rows_skipped=result.rows_skipped)
+            return FileResult(str(relative), status, result.kind, result.rows_read, result.rows_loaded,
+                              result.rows_rejected, error=error, rows_skipped=result.rows_skipped)
         except tabular.NotUtf8:
             con.execute("ROLLBACK")
-        except INFRASTRUCTURE_ERRORS:
+        except INFRASTRUCTURE_ERRORS as exc:
             con.execute("ROLLBACK")
+            _machine_failure(relative, exc)
             raise
         except Exception as exc:  # noqa: BLE001 - whatever one file does to a reader, it is that file's fault
             con.execute("ROLLBACK")
             if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
+                _machine_failure(relative, exc)
                 raise
             reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
             log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
@@ -156,6 +189,13 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
 INFRASTRUCTURE_ERRORS = (MemoryError, duckdb.IOException, duckdb.OutOfMemoryException, duckdb.TransactionException,
                          duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.ENOMEM}
+
+
+def _machine_failure(relative: Path, exc: BaseException) -> None:
+    """Said in the task's log so that whoever reads a failed night knows it is not the file's fault."""
+    log.error("Panne de la machine (disque, mémoire, verrou), pas du fichier : la tâche sera relancée / machine "
+              "failure (disk, memory, lock), not the file's: the task will be retried - %s: %s: %s",
+              relative, type(exc).__name__, exc)
 
 
 def _unreadable(exc: Exception) -> str:
@@ -175,6 +215,39 @@ class _Loaded:
     rows_rejected: int = 0
     rows_skipped: int = 0
     extra: dict = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
+    rows_held_back: int = 0
+
+
+def _not_of_its_kind(con, result: _Loaded, file_id: int) -> list[FailedCheck]:
+    """Most rows rejected: the file is not of the kind its headers say, and a sample of its lines tells the sender."""
+    if not result.tables or result.rows_read < NOT_OF_THIS_KIND_MIN_ROWS or result.rows_rejected <= NOT_OF_THIS_KIND_SHARE * result.rows_read:
+        return []
+    sample = con.execute(
+        "SELECT sheet, line_number, string_agg(column_name || '=' || coalesce(raw_value, ''), ' ; ') "
+        "FROM ops.rejects WHERE file_id = ? AND action = 'rejected' GROUP BY ALL ORDER BY sheet, line_number LIMIT 10",
+        [file_id]).fetchall()
+    share = f"{result.rows_rejected} / {result.rows_read}"
+    return [FailedCheck(
+        "rows_mostly_rejected", "", f"pas un fichier de ce type : {share} lignes illisibles",
+        f"not a file of this kind: {share} lines unreadable", result.rows_rejected, sample)]
+
+
+def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, file_name: str,
+               load_batch: str) -> str:
+    """Take the file's rows out again, name every failing line in ops.rejects; returns the file's reason."""
+    for table in result.tables:
+        con.execute(f"DELETE FROM {table} WHERE file_id = ?", [file_id])
+    result.rows_held_back, result.rows_loaded = result.rows_loaded, 0
+    con.executemany(
+        "INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr, "
+        "reason_en, load_batch, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'held_back')",
+        [[file_id, file_name, sheet, line, f.column or None, values, f.reason_fr, f.reason_en, load_batch]
+         for f in failed for sheet, line, values in f.lines])
+    reasons = [(f"{f.reason_fr} ({f.unexpected} ligne(s), ex. ligne(s) {', '.join(str(ln) for _, ln, _ in f.lines[:5])})",
+                f"{f.reason_en} ({f.unexpected} line(s))") for f in failed]
+    return ("fichier retenu, la version précédente reste en vigueur : " + " ; ".join(fr for fr, _ in reasons)
+            + " / file held back, the previous version stays in force: " + "; ".join(en for _, en in reasons))
 
 
 def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
@@ -219,6 +292,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
     return _Loaded(
         kind="+".join(kinds),
+        tables=sorted({layout.schema.table for layout in layouts.values()}),
         rows_read=sum(c[0] for c in counts),
         rows_loaded=sum(c[1] for c in counts),
         rows_skipped=sum(c[2] for c in counts),

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS ops.files (
     rows_read BIGINT NOT NULL DEFAULT 0,
     rows_loaded BIGINT NOT NULL DEFAULT 0,
     rows_rejected BIGINT NOT NULL DEFAULT 0,
-    status VARCHAR NOT NULL,          -- loaded | rejected | duplicate
+    status VARCHAR NOT NULL,          -- loaded | held_back | rejected | duplicate
     error VARCHAR,                    -- French / English, for a data officer
     duplicate_of BIGINT,
     sheets VARCHAR[],
@@ -55,8 +55,11 @@ CREATE TABLE IF NOT EXISTS ops.rejects (
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_skipped BIGINT DEFAULT 0;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS encoding VARCHAR;
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS notes VARCHAR[];   -- what was decided about the file, and why
+-- A held-back file's rows that would have loaded (rows_loaded is 0): read = loaded + held back + skipped + rejected.
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_held_back BIGINT DEFAULT 0;
 -- rejected: the row is not loaded | skipped: not a data row (subtotal, repeated sheet) | cleared: the cell of an
--- optional field set to missing, its row loaded | part_rejected: one part of a record (an IATI transaction)
+-- optional field set to missing, its row loaded | part_rejected: one part of a record (an IATI transaction) |
+-- held_back: a line breaking an expectation of its file's kind, the whole file held back
 ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejected';
 """
 
@@ -83,7 +86,7 @@ LOADED_ROWS = [s.table for s in TABULAR_SCHEMAS] + ["raw.iati_activities", "raw.
 
 
 def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Files whose rows read differ from rows loaded + skipped + rejected, counted in the tables themselves."""
+    """Files whose rows read differ from rows loaded + held back + skipped + rejected, counted in the tables."""
     loaded = " UNION ALL ".join(f"SELECT file_id FROM {table}" for table in LOADED_ROWS)
     return con.execute(f"""
         WITH loaded AS (SELECT file_id, count(*) AS n FROM ({loaded}) GROUP BY file_id),
@@ -95,8 +98,8 @@ def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         FROM ops.files f
         LEFT JOIN loaded l USING (file_id)
         LEFT JOIN rejected r USING (file_id)
-        WHERE f.status = 'loaded'
-          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(r.skipped, 0) + coalesce(r.n, 0)
+        WHERE f.status IN ('loaded', 'held_back')
+          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(f.rows_held_back, 0) + coalesce(r.skipped, 0) + coalesce(r.n, 0)
                OR f.rows_loaded <> coalesce(l.n, 0) OR f.rows_rejected <> coalesce(r.n, 0)
                OR coalesce(f.rows_skipped, 0) <> coalesce(r.skipped, 0))
     """).fetchall()

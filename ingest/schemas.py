@@ -142,6 +142,22 @@ EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\b|\b[0-9]{2}([ .][0-9]{2}){3}\b"
 EMAIL_REPLACEMENT = "[courriel retiré]"
 PHONE_REPLACEMENT = "[téléphone retiré]"
+# A person's name is recognised after a civility ("voir Mme Diarra", "Dr Modibo DIARRA"): the civility stays, the
+# capitalised words after it go. The classes are spelled out (no \\p{L}) so that RE2 and Python's re read them alike.
+CIVILITIES = r"M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.?|Madame|Monsieur|Mademoiselle|Docteur|Professeur"
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*"
+CIVILITY_NAME_PATTERN = rf"\b({CIVILITIES})\s+{_NAME_WORD}(?: +{_NAME_WORD}){{0,3}}"
+NAME_REPLACEMENT = r"\1 [nom retiré]"
+
+
+def redact(text: str | None) -> str | None:
+    """Free text without e-mail addresses, phone numbers and names after a civility (the Python twin of the SQL in
+    ingest/values.py, same patterns)."""
+    if not text:
+        return text
+    text = re.sub(EMAIL_PATTERN, EMAIL_REPLACEMENT, text)
+    text = re.sub(PHONE_PATTERN, PHONE_REPLACEMENT, text)
+    return re.sub(CIVILITY_NAME_PATTERN, NAME_REPLACEMENT, text)
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
 
 

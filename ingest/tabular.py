@@ -378,7 +378,52 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+# A sheet is read as a full grid: one stray value at XFD1048576 would ask for 17 billion cells.
+MAX_SHEET_CELLS = 50_000_000
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extent(path: Path) -> None:
+    """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it.
+
+    The sheets' XML is streamed and the furthest cell holding a value found; empty styled cells (`<c .../>`) do not count.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return  # the reader says what is wrong with it
+    with archive:
+        for member in archive.namelist():
+            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                continue
+            rows = columns = 0
+            tail = b""
+            with archive.open(member) as xml:
+                while chunk := xml.read(1 << 20):
+                    block = tail + chunk
+                    for letters, row, empty in _CELL_REF.findall(block):
+                        if not empty:
+                            rows, columns = max(rows, int(row)), max(columns, _column_number(letters))
+                    tail = block[-64:]
+            if rows * columns > MAX_SHEET_CELLS:
+                raise InputError(
+                    f"feuille démesurée : une valeur en ligne {rows}, colonne {columns} ({rows * columns:,} cellules) ; "
+                    f"supprimez les cellules éloignées / sheet too large: a value at row {rows}, column {columns} "
+                    f"({rows * columns:,} cells); delete the stray cells")
+
+
 def xlsx_sheets(path: Path) -> dict[str, list[list[str | None]]]:
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        _check_extent(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises plain errors for corrupt or non-Excel files

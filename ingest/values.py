@@ -15,7 +15,17 @@ from pathlib import Path
 import duckdb
 import pycountry
 
-from ingest.schemas import EMAIL_PATTERN, EMAIL_REPLACEMENT, PHONE_PATTERN, PHONE_REPLACEMENT, Field, Schema
+from ingest.schemas import (
+    CIVILITIES,
+    CIVILITY_NAME_PATTERN,
+    EMAIL_PATTERN,
+    EMAIL_REPLACEMENT,
+    NAME_REPLACEMENT,
+    PHONE_PATTERN,
+    PHONE_REPLACEMENT,
+    Field,
+    Schema,
+)
 from ingest.tabular import SheetLayout
 
 PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
@@ -51,7 +61,11 @@ REASONS = {
     "required": ("valeur obligatoire manquante", "required value is missing"),
     "currency_conflict": ("devise contradictoire entre les colonnes", "currencies disagree between columns"),
     "total": ("ligne de total ignorée (les totaux sont recalculés)", "total row skipped (totals are recomputed)"),
+    "name": ("pas un nom : trop peu de lettres", "not a name: too few letters"),
 }
+# Who a row is about must be a name: two letters in a row and at least a third of its non-blank characters letters
+# ("3AG", "4H Mali", "ONG 12345" are; a soup of digits and signs from a corrupt export is not).
+NAMING_FIELDS = {"partner", "institution", "holder"}
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -91,14 +105,16 @@ def _blank(raw: str) -> str:
 
 
 def _redact(raw: str) -> str:
-    """Names cannot be recognised in free text, but e-mail addresses and phone numbers can.
+    """E-mail addresses, phone numbers and names after a civility replaced (see ingest/schemas.py).
 
-    The replacing regexes only run on cells where a cheap one finds an '@' or three pairs of digits.
+    The replacing regexes only run on cells where a cheap one finds an '@', three pairs of digits or a civility.
     """
-    scrubbed = (f"regexp_replace(regexp_replace(trim({raw}), {sql_string(EMAIL_PATTERN)}, {sql_string(EMAIL_REPLACEMENT)}, 'g'), "
-                f"{sql_string(PHONE_PATTERN)}, {sql_string(PHONE_REPLACEMENT)}, 'g')")
-    suspicious = f"regexp_matches({raw}, '@|[0-9]{{2}}[ .]?[0-9]{{2}}[ .]?[0-9]{{2}}')"
-    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE trim({raw}) END"
+    scrubbed = trimmed = f"trim({raw})"
+    for pattern, replacement in ((EMAIL_PATTERN, EMAIL_REPLACEMENT), (PHONE_PATTERN, PHONE_REPLACEMENT),
+                                 (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT)):
+        scrubbed = f"regexp_replace({scrubbed}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
+    suspicious = f"regexp_matches({raw}, {sql_string('@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|' + CIVILITIES)})"
+    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {trimmed} END"
 
 
 def _value(f: Field, raw: str, scale: float) -> str:
@@ -179,6 +195,11 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
+        if f.name in NAMING_FIELDS:
+            letters = f"length(regexp_replace({raw}, '[^\\p{{L}}]', '', 'g'))"
+            checks.append((f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
+                           f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))",
+                           _problem(col.header, raw, "name")))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).

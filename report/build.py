@@ -12,8 +12,10 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader
 
 from report import formatting
+from report.receipts import receipt_name
 
 TEMPLATES = Path(__file__).with_name("templates")
+NAMES_PER_FILE = 20
 
 STATUS_FR = {
     "achieved": "Réalisé",
@@ -60,15 +62,22 @@ def report_data(warehouse: Path) -> dict:
                 SELECT m.*, f.path FROM marts.dq_stated_amount_mismatches m
                 LEFT JOIN ops.files f ON f.file_id = m.source_file_id
                 ORDER BY f.path, m.source_position, m.funding_flow_id"""),
-            "unmatched_places": _rows(con, """
-                SELECT p.*, f.path FROM marts.dq_unmatched_places p LEFT JOIN ops.files f ON f.file_id = p.source_file_id
-                ORDER BY f.path, p.place_level, p.place_name_as_written"""),
-            "unmatched_organisations": _rows(con, """
-                SELECT source_system, org_role, org_name_as_written, sum(flows) AS flows
-                FROM marts.dq_unmatched_organisations GROUP BY ALL
+            # A summary per file, never a list of every unknown name (a file of garbage would fill the page).
+            "unmatched_places": _rows(con, f"""
+                SELECT p.*, f.path, count(*) OVER (PARTITION BY p.source_file_id) AS names_in_file
+                FROM marts.dq_unmatched_places p LEFT JOIN ops.files f ON f.file_id = p.source_file_id
+                QUALIFY row_number() OVER (PARTITION BY p.source_file_id
+                                           ORDER BY p.rows_affected DESC, p.place_name_as_written) <= {NAMES_PER_FILE}
+                ORDER BY f.path, p.source_file_id, p.place_level, p.place_name_as_written"""),
+            "unmatched_organisations": _rows(con, f"""
+                SELECT *, count(*) OVER (PARTITION BY source_system) AS names_in_source FROM (
+                    SELECT source_system, org_role, org_name_as_written, sum(flows) AS flows
+                    FROM marts.dq_unmatched_organisations GROUP BY ALL)
+                QUALIFY row_number() OVER (PARTITION BY source_system ORDER BY flows DESC, org_name_as_written,
+                                                                               org_role) <= {NAMES_PER_FILE}
                 ORDER BY flows DESC, org_name_as_written, source_system, org_role"""),
             "sources": _rows(con, """
-                SELECT path, source_kind, status, rows_read, rows_loaded, rows_rejected, error
+                SELECT file_id, path, source_kind, status, rows_read, rows_loaded, rows_held_back, rows_rejected, error
                 FROM ops.files ORDER BY path, file_id"""),
             "versions": _rows(con, """
                 SELECT max(tagging_rules_version) AS rules, max(nutrition_weights_version) AS weights
@@ -81,6 +90,7 @@ def report_data(warehouse: Path) -> dict:
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     """Write out_dir/index.html and return its path."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env.globals.update(receipt_name=receipt_name, names_per_file=NAMES_PER_FILE)
     env.filters.update(
         amount=formatting.amount, fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
         ratio=formatting.ratio, date=formatting.date, status_fr=STATUS_FR.get,

@@ -68,10 +68,12 @@ def test_chunked_validation_still_sees_duplicates_across_the_table(tampered, mon
     assert any(f.startswith("fct_commitments.expect_column_values_to_be_unique(commitment_id): 2") for f in result.failures)
 
 
-def test_stored_suites_cover_the_gated_marts():
+def test_stored_suites_cover_the_gated_marts_and_the_incoming_files():
+    from expectations.files import FILE_SUITES
     from warehouse.settings import EXPECTATIONS_DIR
 
     stored = {p.stem for p in (EXPECTATIONS_DIR / "gx" / "expectations").glob("*.json")}
+    definitions = {p.stem for p in (EXPECTATIONS_DIR / "gx" / "validation_definitions").glob("*.json")}
     checkpoints = {p.stem for p in (EXPECTATIONS_DIR / "gx" / "checkpoints").glob("*.json")}
-    assert stored == set(GATED_MARTS)
+    assert stored == definitions == set(GATED_MARTS) | set(FILE_SUITES.values())
     assert checkpoints == {f"gate_{m}" for m in GATED_MARTS}

@@ -39,6 +39,11 @@ def test_dag_declares_the_nightly_flow(dag):
     assert str(dag.timetable.timezone) == "Africa/Bamako"
     assert dag.timetable.expression == "30 2 * * *"
     assert all(t.retries == 2 for t in dag.tasks)
+    # Every step has a time limit and the night a deadline: a hung feed or step never holds the next night.
+    from dags.budget_nightly import LIMITS, NIGHT_DEADLINE
+
+    assert {t.task_id: t.execution_timeout for t in dag.tasks} == LIMITS
+    assert dag.dagrun_timeout == NIGHT_DEADLINE and sum(LIMITS.values(), dt.timedelta()) <= NIGHT_DEADLINE
     assert [o.uri for o in dag.get_task("ingest_inbox").outlets] == ["duckdb://warehouse/raw"]
     assert dag.get_task("ingest_inbox").trigger_rule == "all_done"
     assert dag.params["full_refresh"] is False  # a night is incremental unless asked (or the models changed)

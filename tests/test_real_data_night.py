@@ -1,8 +1,10 @@
-"""The nightly DAG through Airflow on the sample inbox plus every real file of ../shared/real-data/.
+"""The nightly DAG through Airflow on the sample inbox plus every real file of ../shared/real-data/, plus a bad
+file of each kind (tests/bad_files.py).
 
-The night must publish; every file is either loaded (rows read = loaded + skipped + rejected, counted in the
-tables) or rejected with its reason and left where it was; the figures of each file that lands are computed here
-from the file itself and compared with the marts.
+The night must publish; every file is loaded (rows read = loaded + skipped + rejected, counted in the tables), held
+back or rejected with its reason, left where it was, with a receipt in French and in English; the figures of each
+file that lands are computed here from the file itself and compared with the marts; no person named in the source
+documents reaches a table or the report.
 """
 
 from __future__ import annotations
@@ -17,11 +19,32 @@ import xml.etree.ElementTree as ET
 import pytest
 from python_calamine import CalamineWorkbook
 
+from tests import bad_files
 from tests.conftest import SHARED, query
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
 REAL = SHARED / "real-data"
 pytestmark = [pytest.mark.airflow, pytest.mark.real_data]
+
+
+# What each bad file must become.
+BAD_FILES = {
+    "budget_lines/execution_corrigee_paiement_trop_eleve.csv":
+        lambda p: bad_files.write_budget_correction(p, dotation_change=1_000_000, break_chain=True),
+    "partner_reports/export_corrompu.csv": bad_files.write_garbage_partner_report,
+    "partner_reports/periode_inversee.csv": bad_files.write_partner_report_ending_before_it_starts,
+    "partner_reports/cellule_lointaine.xlsx": bad_files.write_far_cell_workbook,
+    "iati/entites.xml": bad_files.write_entity_expansion_xml,
+}
+EXPECTED_STATUS = {
+    "budget_lines/execution_corrigee_paiement_trop_eleve.csv": "held_back",
+    "partner_reports/export_corrompu.csv": "held_back",
+    "partner_reports/periode_inversee.csv": "held_back",
+    "partner_reports/cellule_lointaine.xlsx": "rejected",
+    "iati/entites.xml": "rejected",
+}
+NAMING_PEOPLE = "partner_reports/observations_avec_noms.csv"
+PEOPLE = bad_files.seed_people(SHARED / "seeds") if (SHARED / "seeds").exists() else ([], [])
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +62,10 @@ def night(airflow_db, tmp_path_factory):
     inbox = root / "inbox"
     shutil.copytree(SAMPLE_INBOX, inbox)
     shutil.copytree(REAL, inbox, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    for relative, write in BAD_FILES.items():
+        write(inbox / relative)
+    if PEOPLE[0]:
+        bad_files.write_partner_report_naming_people(inbox / NAMING_PEOPLE, *PEOPLE)
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*") if p.is_file()}
     paths = Paths(inbox, root / "warehouse" / "budget.duckdb", root / "reports")
     env = {"INBOX_DIR": str(paths.inbox), "WAREHOUSE_PATH": str(paths.warehouse), "REPORTS_DIR": str(paths.reports)}
@@ -73,8 +100,12 @@ def test_every_file_is_loaded_with_its_rows_accounted_for_or_rejected_with_its_r
                "SELECT path, status, error FROM ops.files")}
     assert set(records) == {str(p.relative_to(paths.inbox)) for p in before}
     for path, (status, error) in records.items():
-        assert status in {"loaded", "rejected"}, path
-        assert (status == "rejected") == bool(error), path
+        assert status == EXPECTED_STATUS.get(path, status), path
+        assert status in {"loaded", "held_back", "rejected"}, path
+        assert (status != "loaded") == bool(error), path
+    # The real files themselves are loaded or rejected; only the bad files of ours are held back.
+    assert {p for p, (status, _) in records.items() if status == "held_back"} == {
+        p for p, s in EXPECTED_STATUS.items() if s == "held_back"}
     # The empty and the malformed file are rejected, each with its own reason.
     assert "vide" in records["iati/dportal_1.xml"][1]
     assert "mal formé" in records["iati/dportal_140.xml"][1]
@@ -188,3 +219,36 @@ def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
         assert figures == [(len(body), len({r[organisation] for r in body}), len({r["Title"] for r in body}),
                             len({r[sector] for r in body}) if sector else 0, ["TD"], 0)], sheet
         assert len({r[province] for r in body}) == len({r["Title"] for r in body}), sheet
+
+
+def test_every_file_has_a_receipt_in_french_and_english_linked_from_the_report(night):
+    _, paths, _ = night
+    latest = paths.reports / "latest"
+    page = (latest / "index.html").read_text(encoding="utf-8")
+    for file_id, status, error, rejects in query(paths.warehouse, """
+            SELECT f.file_id, f.status, f.error, (SELECT count(*) FROM ops.rejects r WHERE r.file_id = f.file_id)
+            FROM ops.files f"""):
+        french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
+        english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
+        assert f'href="accuses/fr/fichier-{file_id}.html"' in page
+        assert ("Accusé de réception" in french) and ("Receipt" in english)
+        if error:
+            assert error.split(" / ")[0].replace("'", "&#39;")[:40] in french.replace("&#34;", '"')
+        if rejects:
+            lines = (latest / "accuses" / "en" / f"fichier-{file_id}.csv").read_text(encoding="utf-8-sig").splitlines()
+            assert len(lines) == rejects + 1, file_id
+
+
+def test_no_person_named_in_the_source_documents_reaches_a_table_or_the_report(night):
+    from tests.test_held_back import leaks
+
+    _, paths, _ = night
+    names, emails = PEOPLE
+    if not names:
+        pytest.skip(f"{SHARED / 'seeds'} absent: no source documents to read people's names from")
+    assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path = ?", [NAMING_PEOPLE]) == [("loaded",)]
+    assert leaks(paths.warehouse, names + emails) == []
+    published = [p for p in (paths.reports / "latest").rglob("*") if p.suffix in {".html", ".csv"}]
+    for page in published:
+        text = page.read_text(encoding="utf-8-sig").lower()
+        assert not [person for person in names + emails if person.lower() in text], page

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 from report import formatting
-from report.build import build_report
+from report.build import NAMES_PER_FILE, build_report
 from report.publish import publish_report
 from warehouse import nightly
 
@@ -55,7 +55,7 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
 
     (paths.inbox / "partner_reports" / "nouveau.csv").write_text(
         "Partenaire;Secteur;Montant dépensé\nGAD;Nutrition;1 000 000\n", encoding="utf-8")
-    ingested = nightly.ingest(paths, "night-2")
+    ingested = nightly.ingest(paths, "night-2", dt.date(2026, 11, 23))
     nightly.build(ingested["candidate"], dt.date(2026, 11, 23), "test-night")
     # ... the process dies here, before nightly.publish.
 
@@ -80,6 +80,11 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
         "OMAES;Nutrition;Tomboctou;600 000 000 FCFA;1 070 000;31/12/2020\n",
         encoding="utf-8",
     )
+    # More unknown places in one file than the report lists: a summary, the rest counted.
+    unknown = [f"Lieu inconnu {chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(NAMES_PER_FILE + 7)]
+    (inbox / "partner_reports" / "lieux.csv").write_text(
+        "Partenaire;Secteur;Région;Montant dépensé;Devise\n"
+        + "".join(f"ACF;Nutrition;{place};1 000;XOF\n" for place in unknown), encoding="utf-8")
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(inbox, warehouse, "b")
     nightly.build(str(warehouse), dt.date(2026, 11, 22), "test-night")
@@ -93,3 +98,6 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
     # A misspelt region and the sample's unknown donor are listed, not dropped.
     assert "<td>Tomboctou</td><td>région</td><td>partner_reports/contributions.csv</td><td class=\"num\">1</td>" in quality
     assert "<td>Bailleur exemple</td><td>bailleur</td><td>fts</td><td class=\"num\">5</td>" in quality
+    listed = [place for place in unknown if f"<td>{place}</td>" in quality]
+    assert len(listed) == NAMES_PER_FILE
+    assert f"… et {len(unknown) - NAMES_PER_FILE} autres noms de lieux non reconnus dans partner_reports/lieux.csv" in quality

@@ -57,13 +57,20 @@ class QualityGateFailed(Exception):
     """The data broke an expectation: a person must look at it, retrying will not help."""
 
 
-def ingest(paths: Paths, run_id: str) -> dict:
+def ingest(paths: Paths, run_id: str, run_date: dt.date) -> dict:
+    """The inbox into a candidate warehouse, each file checked by its kind's suite before its rows are kept."""
+    import functools
+
+    from expectations.files import check_file
     from ingest.inbox import ingest_inbox
 
     warehouse = candidates.open_candidate(paths)
-    summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id).as_dict()
+    check = functools.partial(check_file, today=run_date)
+    summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id, check=check).as_dict()
     for rejected in summary["rejected"]:
         log.warning("Fichier rejeté / rejected file %s: %s", rejected["path"], rejected["error"])
+    for held in summary["held_back"]:
+        log.warning("Fichier retenu / held-back file %s: %s", held["path"], held["error"])
     return {"candidate": str(warehouse), **summary}
 
 
@@ -99,12 +106,14 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     from ingest.templates import write_templates
     from report.build import build_report as render
     from report.publish import staging_dir
+    from report.receipts import write_receipts
     from warehouse.dbt import write_model_docs
 
     out = staging_dir(paths.reports, run_id)
     shutil.rmtree(out, ignore_errors=True)  # a retried task starts from an empty folder
     write_templates(out / "modeles")
     write_model_docs(Path(candidate), out / "documentation")
+    write_receipts(Path(candidate), out / "accuses")
     return str(render(Path(candidate), out, run_date).parent)
 
 

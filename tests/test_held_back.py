@@ -1,0 +1,182 @@
+"""A bad file never blocks the night: the smallest unit holding the bad value is held back or rejected, with a
+receipt the sender can read, and the previous version of a held-back source stays in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from ingest.inbox import ingest_inbox
+from tests import bad_files
+from tests.conftest import REPO, query, shared_path
+from warehouse import nightly
+
+NIGHT_1, NIGHT_2, NIGHT_3 = dt.date(2026, 11, 22), dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+
+
+def _night(paths, run_date: dt.date) -> dict:
+    run_id = f"night-{run_date}"
+    ingested = nightly.ingest(paths, run_id, run_date)
+    nightly.build(ingested["candidate"], run_date, run_id)
+    nightly.gate(ingested["candidate"])
+    report = nightly.build_report(ingested["candidate"], paths, run_id, run_date)
+    nightly.publish(ingested["candidate"], report, paths, run_date)
+    return ingested
+
+
+def _execution(paths):
+    return query(paths.warehouse, "SELECT * EXCLUDE (build_number) FROM marts.fct_budget_execution ORDER BY ALL")
+
+
+def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_version_stays_in_force(paths):
+    from expectations.files import check_file  # noqa: F401 - the night's check, imported to fail early if broken
+
+    _night(paths, NIGHT_1)
+    night_1 = _execution(paths)
+
+    correction = paths.inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige.csv"
+    touched = bad_files.write_budget_correction(correction, dotation_change=10_000_000, break_chain=True)
+    ingested = _night(paths, NIGHT_2)
+
+    # The night published, the corrected file is held back and names the line that breaks the chain.
+    assert [h["path"] for h in ingested["held_back"]] == ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"]
+    [(status, read, loaded, held, error)] = query(
+        paths.warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, error FROM ops.files WHERE path = ?",
+        ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"])
+    expected_rows = len(bad_files.budget_rows()[0]) - bad_files.budget_rows()[1] - 1
+    assert (status, read, loaded, held) == ("held_back", expected_rows, 0, expected_rows)
+    assert "paiement supérieur à ordonnancement" in error and "version précédente reste en vigueur" in error
+    assert query(paths.warehouse, """SELECT line_number, column_name, raw_value, action FROM ops.rejects
+                                     WHERE file_name LIKE '%corrige%'""") == [(
+        touched["broken_line_number"], "paiement > ordonnancement",
+        f"paiement={touched['broken_paiement']} ; ordonnancement={touched['broken_ordonnancement']}",
+        "held_back")]
+    # The previous version is still in force: the marts are night 1's, the changed dotation is not there.
+    assert _execution(paths) == night_1
+    assert query(paths.warehouse, "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? "
+                 "AND fiscal_year = ?", [touched["changed_line_code"], touched["fiscal_year"]]) == [
+        (touched["old_dotation"],)]
+
+    # The receipt, in French and in English, tells the sender which line to fix; the report links to it.
+    [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE status = 'held_back'")
+    latest = paths.reports / "latest"
+    french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
+    english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
+    assert "retenu : la version précédente reste en vigueur" in french and "paiement supérieur à ordonnancement" in french
+    assert "held back: the previous version stays in force" in english and "paiement greater than ordonnancement" in english
+    assert f">{touched['broken_line_number']}<" in french and f">{touched['broken_line_number']}<" in english
+    assert f'href="accuses/fr/fichier-{file_id}.html"' in (latest / "index.html").read_text(encoding="utf-8")
+    csv_text = (latest / "accuses" / "fr" / f"fichier-{file_id}.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[1].startswith(f";{touched['broken_line_number']};paiement > ordonnancement;")
+
+    # Sending the corrected file releases it: the new dotation is in force.
+    fixed = paths.inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige_v2.csv"
+    bad_files.write_budget_correction(fixed, dotation_change=10_000_000, break_chain=False)
+    _night(paths, NIGHT_3)
+    assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path LIKE '%corrige_v2%'") == [("loaded",)]
+    assert query(paths.warehouse, "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? "
+                 "AND fiscal_year = ?", [touched["changed_line_code"], touched["fiscal_year"]]) == [
+        (touched["new_dotation"],)]
+
+
+def _ingest_one(tmp_path, relative: str, write) -> tuple:
+    import functools
+
+    from expectations.files import check_file
+
+    inbox = tmp_path / "inbox"
+    outcome = write(inbox / relative)
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(inbox, warehouse, "b", functools.partial(check_file, today=NIGHT_1))
+    return warehouse, outcome
+
+
+def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample_of_its_lines(tmp_path):
+    warehouse, body = _ingest_one(tmp_path, "partner_reports/export.csv", bad_files.write_garbage_partner_report)
+    [(status, read, loaded, held, rejected, error)] = query(
+        warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, rows_rejected, error FROM ops.files")
+    assert (status, read, loaded) == ("held_back", len(body), 0)
+    assert held + rejected == read and rejected > read / 2
+    assert error.startswith("fichier retenu") and "pas un fichier de ce type" in error
+    assert query(warehouse, "SELECT count(*) FROM raw.partner_reports") == [(0,)]
+    sample = query(warehouse, "SELECT line_number, raw_value FROM ops.rejects WHERE action = 'held_back' ORDER BY 1")
+    assert 0 < len(sample) <= 10
+    first_line, first_values = sample[0]
+    assert body[first_line - 2].split(";")[0] in first_values
+
+
+def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(tmp_path):
+    warehouse, line = _ingest_one(tmp_path, "partner_reports/3w.csv", bad_files.write_partner_report_ending_before_it_starts)
+    assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
+    assert query(warehouse, "SELECT line_number, column_name, reason_en FROM ops.rejects") == [
+        (line, "period_start > period_end", "period ends before it starts")]
+
+
+def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
+    def write(path):
+        path.parent.mkdir(parents=True)
+        path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
+                        "ACF;Ségou;Nutrition;2 000;EUR\n", encoding="utf-8")
+
+    warehouse, _ = _ingest_one(tmp_path, "partner_reports/droits.csv", write)
+    assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
+    assert query(warehouse, "SELECT line_number, raw_value, reason_fr FROM ops.rejects") == [
+        (2, "currency=XDR", "devise sans taux de change connu")]
+
+
+def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp_path):
+    """In a child process limited to 3 GB: the reader would ask for 549 GB and abort the interpreter."""
+    path = tmp_path / "inbox" / "partner_reports" / "loin.xlsx"
+    bad_files.write_far_cell_workbook(path)
+    assert path.stat().st_size < 10_000
+    script = ("import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
+              "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b').as_dict(); print(s['rejected'][0]['error'])")
+    limit = 3 << 30
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "inbox"), str(tmp_path / "w.duckdb")],
+                          cwd=REPO, capture_output=True, text=True, preexec_fn=cap, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "feuille démesurée" in done.stdout and "ligne 1048576, colonne 16384" in done.stdout
+
+
+def test_an_xml_file_declaring_entities_is_refused_for_that_reason(tmp_path):
+    warehouse, _ = _ingest_one(tmp_path, "iati/bombe.xml", bad_files.write_entity_expansion_xml)
+    [(status, error)] = query(warehouse, "SELECT status, error FROM ops.files")
+    assert status == "rejected"
+    assert error.startswith("entités XML refusées") and "XML entities refused" in error
+
+
+@pytest.mark.real_data
+def test_people_named_after_a_civility_or_by_their_e_mail_never_land(tmp_path):
+    """Names and e-mails are read from the source documents here, written into a partner's free text, and looked
+    for in every text column of every table."""
+    names, emails = bad_files.seed_people(shared_path("seeds"))
+    assert names and emails
+    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv",
+                               lambda p: bad_files.write_partner_report_naming_people(p, names, emails))
+    assert query(warehouse, "SELECT status, rows_loaded FROM ops.files") == [("loaded", min(len(names), len(emails)))]
+    activities = [a for (a,) in query(warehouse, "SELECT activity FROM raw.partner_reports")]
+    assert all(a == "Dépistage, voir Mme [nom retiré] au [téléphone retiré] ou [courriel retiré]" for a in activities)
+    assert leaks(warehouse, names + emails) == []
+
+
+def leaks(warehouse, people: list[str]) -> list[tuple]:
+    """(table, column, a cell) for every text column of the warehouse holding one of the people."""
+    import re
+
+    pattern = "|".join(re.escape(person.lower()) for person in people)
+    columns = query(warehouse, """SELECT table_schema, table_name, column_name FROM information_schema.columns
+                                  WHERE data_type = 'VARCHAR' OR data_type = 'VARCHAR[]'""")
+    found = []
+    for schema, table, column in columns:
+        cells = query(warehouse, f'SELECT CAST("{column}" AS VARCHAR) FROM "{schema}"."{table}" '
+                                 f'WHERE regexp_matches(lower(CAST("{column}" AS VARCHAR)), ?) LIMIT 1', [pattern])
+        found += [(f"{schema}.{table}", column, cell) for (cell,) in cells]
+    return found
