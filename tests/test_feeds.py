@@ -29,6 +29,7 @@ class Recorded:
         self.iati_pages: list[bytes] = []
         self.faults: dict[str, list[str]] = defaultdict(list)  # page key -> ["429", "500", "slow", ...]
         self.requests: list[tuple[str, dict]] = []
+        self.redirect_to: str | None = None
 
 
 @pytest.fixture
@@ -45,6 +46,8 @@ def server():
             recorded.requests.append((url.path, dict(self.headers)))
             if url.path == "/v1/public/fts/flow":
                 key = f"fts-{params.get('page', '1')}"
+            elif url.path == "/moved/activity/iati" and recorded.redirect_to:
+                return self._send(302, b"", {"Location": f"{recorded.redirect_to}/datastore/activity/iati?{url.query}"})
             elif url.path == "/datastore/activity/iati":
                 if self.headers.get("Ocp-Apim-Subscription-Key") != API_KEY:
                     return self._send(401, b'{"statusCode": 401, "message": "Access denied"}')
@@ -52,22 +55,43 @@ def server():
             else:
                 return self._send(404, b"not found")
             faults = recorded.faults[key]
+            kind = "application/json; charset=utf-8" if key.startswith("fts") else "application/xml"
             if faults:
                 fault = faults.pop(0)
                 if fault == "slow":
                     time.sleep(1.0)
                     return self._send(200, b"{}")
+                if fault == "html":  # a proxy's error page answered 200
+                    return self._send(200, b"<html><body>Service indisponible</body></html>",
+                                      content_type="text/html")
+                if fault in {"trickle", "endless"}:
+                    return self._stream(kind, fault)
                 return self._send(int(fault), b"busy", {"Retry-After": "0"})
             if key.startswith("fts"):
-                return self._send(200, json.dumps(recorded.fts[int(key[4:]) - 1]).encode())
+                return self._send(200, json.dumps(recorded.fts[int(key[4:]) - 1]).encode(), content_type=kind)
             index = int(key[5:])
             body = recorded.iati_pages[index] if index < len(recorded.iati_pages) else b"<iati-activities/>"
-            return self._send(200, body)
+            return self._send(200, body, content_type=kind)
 
-        def _send(self, status, body, headers=None):
+        def _stream(self, content_type, fault):
+            """One byte every 50 ms (trickle) or 64 KB pieces with no end (endless), until the client hangs up."""
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            try:
+                for _ in range(200 if fault == "trickle" else 100_000):
+                    self.wfile.write(b" " if fault == "trickle" else b" " * 65536)
+                    self.wfile.flush()
+                    if fault == "trickle":
+                        time.sleep(0.05)
+            except OSError:
+                pass
+
+        def _send(self, status, body, headers=None, content_type="text/plain"):
             self.send_response(status)
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -137,6 +161,72 @@ def test_iati_datastore_pages_with_the_key_in_a_header_never_in_files_or_errors(
         fetch_iati_activities(tmp_path / "other", "x", "mauvaise-cle", base_url=f"{server.base}/datastore",
                               policy=FAST)
     assert "401" in str(refused.value) and "mauvaise-cle" not in str(refused.value)
+
+
+def test_an_html_page_answered_200_fails_the_feed_and_a_later_complete_fetch_is_not_refused(server, tmp_path):
+    sample = (SAMPLE_INBOX / "iati" / "activites_mali_exemple.xml").read_bytes()
+    server.iati_pages = [sample, sample]
+    server.faults["iati-1"] = ["html"]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with pytest.raises(FeedError, match="la page 2 n'est pas du XML d'activités IATI"):
+        fetch_iati_activities(inbox, "q", API_KEY, base_url=f"{server.base}/datastore", rows=2, policy=FAST)
+    assert list(inbox.rglob("*")) == []  # page 1 alone is not published as the day's feed
+    folder = fetch_iati_activities(inbox, "q", API_KEY, base_url=f"{server.base}/datastore", rows=2, policy=FAST)
+    assert sorted(p.name for p in folder.iterdir()) == ["page_001.xml", "page_002.xml"]
+
+
+def test_fts_pages_that_do_not_add_up_to_the_announced_count_fail_the_feed(server, tmp_path):
+    server.fts[2]["data"]["flows"] = server.fts[2]["data"]["flows"][:-1]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with pytest.raises(FeedError, match="423 flux reçus, 424 annoncés"):
+        fetch_fts_flows(inbox, {"locationid": 171, "year": 2020}, base_url=server.base, policy=FAST)
+    assert list(inbox.rglob("*")) == []
+
+
+@pytest.mark.parametrize("fault, message", [("trickle", "délai de 1 s dépassé"), ("endless", "page de plus de 1 Mo")])
+def test_a_trickling_or_endless_page_stops_within_the_feed_budget(server, tmp_path, fault, message):
+    import dataclasses
+
+    server.faults["fts-2"] = [fault]
+    policy = dataclasses.replace(FAST, feed_budget=1.0, max_page_bytes=1 << 20)
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=message):
+        fetch_fts_flows(tmp_path / "inbox", {"locationid": 171, "year": 2020}, base_url=server.base, policy=policy)
+    assert time.monotonic() - started < 5  # a trickle of 200 bytes at 20 a second would take 10 s
+    assert not (tmp_path / "inbox").exists()
+
+
+def test_the_api_key_is_not_sent_to_another_host_a_redirect_names(server, tmp_path):
+    """127.0.0.1 on another port stands for another host: requests treats a port change alike."""
+    other = Recorded()
+    other.iati_pages = [(SAMPLE_INBOX / "iati" / "activites_mali_exemple.xml").read_bytes()]
+    seen = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen.append(dict(self.headers))
+            body = other.iati_pages[0]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        server.redirect_to = f"http://127.0.0.1:{httpd.server_port}"
+        fetch_iati_activities(tmp_path / "inbox", "q", API_KEY, base_url=f"{server.base}/moved", rows=10,
+                              policy=FAST)
+    finally:
+        httpd.shutdown()
+    assert server.requests[0][1]["Ocp-Apim-Subscription-Key"] == API_KEY  # the feed's own host had it
+    assert seen and all("Ocp-Apim-Subscription-Key" not in h for h in seen)
 
 
 def test_nightly_fetch_reads_its_configuration_and_reports_every_failed_feed(server, paths, monkeypatch):
