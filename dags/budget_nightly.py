@@ -41,9 +41,14 @@ def _iati_api_key() -> str | None:
 
 
 def _run() -> tuple[str, dt.date]:
-    """This run's id and its date in Bamako (the 'as of' date of statuses and of the report)."""
+    """This run's id and its date in Bamako (the 'as of' date of statuses and of the report), once this step holds
+    the warehouse: another night holding it fails this one at once, without retries (they would only queue)."""
     context = get_current_context()
     moment = context.get("logical_date") or context["dag_run"].run_after
+    try:
+        nightly.hold(paths(), context["run_id"])
+    except nightly.NightAlreadyRunning as exc:
+        raise AirflowFailException(str(exc)) from exc
     return context["run_id"], pendulum.instance(moment).in_timezone(BAMAKO).date()
 
 
@@ -84,6 +89,7 @@ def budget_nightly():
 
     @task(execution_timeout=LIMITS["quality_gate"])
     def quality_gate(candidate: str) -> str:
+        _run()
         try:
             nightly.gate(candidate)
         except nightly.QualityGateFailed as exc:
@@ -97,8 +103,8 @@ def budget_nightly():
 
     @task(outlets=[PUBLISHED], execution_timeout=LIMITS["publish"])
     def publish(built: dict) -> dict:
-        _, run_date = _run()
-        return nightly.publish(built["candidate"], built["report"], paths(), run_date)
+        run_id, run_date = _run()
+        return nightly.publish(built["candidate"], built["report"], paths(), run_date, run_id)
 
     fetched = fetch_feeds()
     ingested = ingest_inbox()

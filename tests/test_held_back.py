@@ -24,7 +24,7 @@ def _night(paths, run_date: dt.date) -> dict:
     nightly.build(ingested["candidate"], run_date, run_id)
     nightly.gate(ingested["candidate"])
     report = nightly.build_report(ingested["candidate"], paths, run_id, run_date)
-    nightly.publish(ingested["candidate"], report, paths, run_date)
+    nightly.publish(ingested["candidate"], report, paths, run_date, run_id)
     return ingested
 
 

@@ -1,7 +1,8 @@
 """The steps of a night, as plain functions: the DAG declares their order, tests call them directly.
 
 ingest (into a candidate copy of the warehouse) -> dbt build -> quality gate -> build report -> publish.
-Only `publish` touches what readers see, and only after the gate passed.
+Only `publish` touches what readers see, and only after the gate passed. Each step holds the warehouse's lock
+(`hold`, warehouse/lock.py) so that two nights never work on one warehouse; `publish` releases it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import shutil
 from pathlib import Path
 
 from warehouse import candidate as candidates
+from warehouse import lock
 from warehouse.settings import Paths
+
+NightAlreadyRunning = lock.NightAlreadyRunning
+
+
+def hold(paths: Paths, run_id: str) -> None:
+    """This night's step holds the warehouse, or NightAlreadyRunning says which night does."""
+    lock.hold(paths.warehouse, run_id)
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +126,13 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     return str(render(Path(candidate), out, run_date).parent)
 
 
-def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date) -> dict:
+def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, run_id: str) -> dict:
     from report.publish import publish_report
 
+    hold(paths, run_id)
     warehouse = candidates.publish_candidate(paths, Path(candidate))
     page = publish_report(Path(built_report), paths.reports, run_date.isoformat())
+    lock.release(paths.warehouse, run_id)
     log.info("Entrepôt publié / warehouse published: %s", warehouse)
     log.info("Rapport publié / report published: %s", page)
     return {"warehouse": str(warehouse), "report": str(page)}
