@@ -64,8 +64,10 @@ REASONS = {
     "name": ("pas un nom : trop peu de lettres", "not a name: too few letters"),
 }
 # Who a row is about must be a name: two letters in a row and at least a third of its non-blank characters letters
-# ("3AG", "4H Mali", "ONG 12345" are; a soup of digits and signs from a corrupt export is not).
+# ("3AG", "4H Mali", "ONG 12345" are; a soup of digits and signs from a corrupt export is not). A place, a sector or a
+# donor that is not a name is left empty (its row loaded, the cell in ops.rejects); who the row is about rejects it.
 NAMING_FIELDS = {"partner", "institution", "holder"}
+NAMED_FIELDS = {"donor", "region", "cercle", "commune", "sector"}
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -104,17 +106,17 @@ def _blank(raw: str) -> str:
     return f"({raw} IS NULL OR regexp_full_match({raw}, {sql_string(BLANK_PATTERN)}, 'i'))"
 
 
-def _redact(raw: str) -> str:
+def _redact(raw: str, trimmed: bool = True) -> str:
     """E-mail addresses, phone numbers and names after a civility replaced (see ingest/schemas.py).
 
     The replacing regexes only run on cells where a cheap one finds an '@', three pairs of digits or a civility.
     """
-    scrubbed = trimmed = f"trim({raw})"
+    kept = scrubbed = f"trim({raw})" if trimmed else f"CAST({raw} AS VARCHAR)"
     for pattern, replacement in ((EMAIL_PATTERN, EMAIL_REPLACEMENT), (PHONE_PATTERN, PHONE_REPLACEMENT),
                                  (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT)):
         scrubbed = f"regexp_replace({scrubbed}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
     suspicious = f"regexp_matches({raw}, {sql_string('@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|' + CIVILITIES)})"
-    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {trimmed} END"
+    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {kept} END"
 
 
 def _value(f: Field, raw: str, scale: float) -> str:
@@ -156,7 +158,8 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
     fr, en = REASONS[reason]
     if action == "cleared":
         fr, en = f"{fr} : cellule laissée vide, ligne chargée", f"{en}: cell left empty, row loaded"
-    return (f"{{'column_name': {sql_string(column)}, 'raw_value': CAST({raw} AS VARCHAR), "
+    # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
+    return (f"{{'column_name': {sql_string(column)}, 'raw_value': {_redact(raw, trimmed=False)}, "
             f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}")
 
 
@@ -195,11 +198,14 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
-        if f.name in NAMING_FIELDS:
+        if f.name in NAMING_FIELDS | NAMED_FIELDS:
             letters = f"length(regexp_replace({raw}, '[^\\p{{L}}]', '', 'g'))"
-            checks.append((f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
-                           f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))",
-                           _problem(col.header, raw, "name")))
+            not_a_name = (f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
+                          f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))")
+            action = "rejected" if f.name in NAMING_FIELDS else "cleared"
+            if action == "cleared":
+                cleared[f.name] = not_a_name
+            checks.append((not_a_name, _problem(col.header, raw, "name", action)))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).

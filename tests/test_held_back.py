@@ -109,6 +109,20 @@ def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample
     assert body[first_line - 2].split(";")[0] in first_values
 
 
+def test_a_place_or_sector_that_is_not_a_name_is_left_empty_and_its_row_loaded(tmp_path):
+    def write(path):
+        path.parent.mkdir(parents=True)
+        path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;12345;Nutrition;1 000;XOF\n"
+                        "ONG 3AG;Ségou;#!%;2 000;XOF\n4!1=@;Mopti;Santé;3 000;XOF\n", encoding="utf-8")
+
+    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv", write)
+    assert query(warehouse, "SELECT status, rows_loaded, rows_rejected FROM ops.files") == [("loaded", 2, 1)]
+    assert query(warehouse, "SELECT partner, region, sector FROM raw.partner_reports ORDER BY line_number") == [
+        ("ACF", None, "Nutrition"), ("ONG 3AG", "Ségou", None)]
+    assert query(warehouse, "SELECT line_number, column_name, raw_value, action FROM ops.rejects ORDER BY 1") == [
+        (2, "Région", "12345", "cleared"), (3, "Secteur", "#!%", "cleared"), (4, "Partenaire", "4!1=@", "rejected")]
+
+
 def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(tmp_path):
     warehouse, line = _ingest_one(tmp_path, "partner_reports/3w.csv", bad_files.write_partner_report_ending_before_it_starts)
     assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]

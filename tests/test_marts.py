@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import REPO, query
 
 
 def test_rutf_line_of_2020_in_fcfa_euro_and_dollars(built_sample):
@@ -111,10 +111,24 @@ def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_
     )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(tmp_path / "inbox", warehouse, "b")
-    assert dbt_build(warehouse, "2026-11-22", select="+fct_funding_allocations +dq_unmatched_places").ok
+    assert dbt_build(warehouse, "2026-11-22",
+                     select="+fct_funding_allocations +dq_unmatched_places +rpt_who_funds_what_where").ok
     assert query(warehouse, """SELECT recipient_org_name, region_pcode, cercle_pcode FROM marts.fct_funding_flows
                                 ORDER BY 1""") == [("ACF", "ML04", "ML0405"), ("HKI", "ML06", "ML0602"),
                                                    ("OIM", None, None), ("PAM", "ML04", "ML0406")]
+    # A matched place is shown by its P-code's name, whatever the spelling; an unmatched one as written.
+    import csv
+
+    with open(REPO / "dbt_project" / "seeds" / "mali_pcodes_adm1_adm2_2021.csv", encoding="utf-8") as seed:
+        names = {row["P-Code"]: row["Name"] for row in csv.DictReader(seed)}
+    assert query(warehouse, """SELECT recipient_org_name, region_name, cercle_name FROM marts.fct_funding_flows
+                                ORDER BY 1""") == [("ACF", names["ML04"], names["ML0405"]),
+                                                   ("HKI", names["ML06"], names["ML0602"]),
+                                                   ("OIM", "Atlantide", "Nulle-part"),
+                                                   ("PAM", names["ML04"], names["ML0406"])]
+    # Only money spent is known: the gap to the planned budget is unknown, not minus what was spent.
+    assert query(warehouse, "SELECT DISTINCT planned_xof, unspent_xof FROM marts.rpt_who_funds_what_where") == [
+        (None, None)]
     assert query(warehouse, "SELECT place_level, place_name_as_written, rows_affected FROM marts.dq_unmatched_places ORDER BY 1") == [
         ("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
 

@@ -64,15 +64,26 @@ placed as (
         on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
         and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
              or coalesce(upper(reports.region_pcode), region.pcode) is null)
+),
+
+pcodes as (
+    select * from {{ ref('stg_reference__admin_pcodes') }}
 )
 
 select
-    *,
-    {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key,
+    -- A matched place is named by its P-code ("SEGOU" and "Ségou" are both Ségou); an unmatched one as written.
+    placed.* replace (
+        coalesce(region_ref.place_name, placed.region_name) as region_name,
+        coalesce(cercle_ref.place_name, placed.cercle_name) as cercle_name
+    ),
+    {{ flow_group_key('partner_report', 'placed.partner_key') }} as flow_group_key,
     {{ this_build_number() }} as build_number,
     -- No commune P-code list is available here: a commune is known by its cercle and its name (or the P-code
     -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
-    case when commune_name is not null and cercle_pcode_2021 is not null then
-        concat(cercle_pcode_2021, '/', coalesce(upper(commune_pcode), {{ name_key('commune_name') }}), '@2021')
+    case when placed.commune_name is not null and placed.cercle_pcode_2021 is not null then
+        concat(placed.cercle_pcode_2021, '/', coalesce(upper(placed.commune_pcode), {{ name_key('placed.commune_name') }}),
+               '@2021')
     end as commune_place_id
 from placed
+left join pcodes as region_ref on region_ref.pcode = placed.region_pcode_2021
+left join pcodes as cercle_ref on cercle_ref.pcode = placed.cercle_pcode_2021

@@ -15,7 +15,8 @@ select
     sum(amount_xof) filter (flow_stage = 'expenditure') as spent_xof,
     sum(amount_usd) filter (flow_stage = 'planned') as planned_usd,
     sum(amount_usd) filter (flow_stage = 'expenditure') as spent_usd,
-    coalesce(sum(amount_xof) filter (flow_stage = 'planned'), 0)
+    -- Unknown when nothing was planned: a gap needs a plan to be measured against.
+    sum(amount_xof) filter (flow_stage = 'planned')
         - coalesce(sum(amount_xof) filter (flow_stage = 'expenditure'), 0) as unspent_xof,
     flow_group_key,
     {{ this_build_number() }} as build_number
