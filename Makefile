@@ -16,14 +16,19 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test test-fast setup sample-inbox clean benchmark
+.PHONY: run test test-fast lint setup sample-inbox clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
 	$(BIN)/python -m warehouse
 
-test: setup
+test: setup lint
 	$(BIN)/pytest
+
+# ruff: the Python code linted and formatted alike (pyproject.toml); `make test` runs it first, so CI does.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The fast tests alone: no DAG run through Airflow, no night over the real files (CI runs everything).
 test-fast: setup

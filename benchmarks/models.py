@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
 import shutil
 import statistics
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -41,8 +41,14 @@ def _sample_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return n
 
 
-def add_rows(con: duckdb.DuckDBPyConnection, batch: str, partner_rows: int, iati_transactions: int,
-             fts_flows: int, budget_lines: int) -> None:
+def add_rows(
+    con: duckdb.DuckDBPyConnection,
+    batch: str,
+    partner_rows: int,
+    iati_transactions: int,
+    fts_flows: int,
+    budget_lines: int,
+) -> None:
     """Copy the sample's raw rows into new files of `batch`, each copy with its own partners and identifiers.
 
     Tables that join (IATI activities and their transactions, FTS flows and their objects) are copied the same
@@ -71,21 +77,53 @@ def add_rows(con: duckdb.DuckDBPyConnection, batch: str, partner_rows: int, iati
 
     # Positions in a file (line, activity, flow) stay unique: copy k is the (k % per_file)-th block of its file.
     copies, per_file = times(budget_lines, "raw.budget_lines")
-    copy({"raw.budget_lines": f"coalesce(line_code, 'ligne') || '-' || {suffix} AS line_code, "
-                              f"line_number + k % {per_file} * 1000 AS line_number"}, copies, per_file)
+    copy(
+        {
+            "raw.budget_lines": f"coalesce(line_code, 'ligne') || '-' || {suffix} AS line_code, "
+            f"line_number + k % {per_file} * 1000 AS line_number"
+        },
+        copies,
+        per_file,
+    )
     copies, per_file = times(partner_rows, "raw.partner_reports")
-    copy({"raw.partner_reports": f"partner || ' ' || {suffix} AS partner, "
-                                 f"line_number + k % {per_file} * 1000 AS line_number"}, copies, per_file)
+    copy(
+        {
+            "raw.partner_reports": f"partner || ' ' || {suffix} AS partner, "
+            f"line_number + k % {per_file} * 1000 AS line_number"
+        },
+        copies,
+        per_file,
+    )
     copies, per_file = times(iati_transactions, "raw.iati_transactions")
-    iati = (f"iati_identifier || '-' || {suffix} AS iati_identifier, "
-            f"activity_index + k % {per_file} * 1000 AS activity_index")
-    copy({t: iati for t in ("raw.iati_activities", "raw.iati_transactions", "raw.iati_sectors",
-                            "raw.iati_recipient_countries", "raw.iati_participating_orgs")}, copies, per_file)
+    iati = (
+        f"iati_identifier || '-' || {suffix} AS iati_identifier, "
+        f"activity_index + k % {per_file} * 1000 AS activity_index"
+    )
+    copy(
+        {
+            t: iati
+            for t in (
+                "raw.iati_activities",
+                "raw.iati_transactions",
+                "raw.iati_sectors",
+                "raw.iati_recipient_countries",
+                "raw.iati_participating_orgs",
+            )
+        },
+        copies,
+        per_file,
+    )
     copies, per_file = times(fts_flows, "raw.fts_flows")
     flow = f"flow_id || '-' || {suffix} AS flow_id, flow_index + k % {per_file} * 1000 AS flow_index"
-    copy({"raw.fts_flows": f"{flow}, parent_flow_id || '-' || {suffix} AS parent_flow_id, "
-                           f"list_transform(child_flow_ids, lambda c: c || '-' || {suffix}) AS child_flow_ids",
-          "raw.fts_flow_objects": flow}, copies, per_file)
+    copy(
+        {
+            "raw.fts_flows": f"{flow}, parent_flow_id || '-' || {suffix} AS parent_flow_id, "
+            f"list_transform(child_flow_ids, lambda c: c || '-' || {suffix}) AS child_flow_ids",
+            "raw.fts_flow_objects": flow,
+        },
+        copies,
+        per_file,
+    )
 
 
 def build(warehouse: Path, run_date: str) -> float:
@@ -102,8 +140,10 @@ def build(warehouse: Path, run_date: str) -> float:
     print(f"  build {build_plan.mode} : {result.summary()}")
     nodes = json.loads((TARGET / "run_results.json").read_text())["results"]
     slowest = sorted(nodes, key=lambda n: -n["execution_time"])[:5]
-    print("  les plus lents : " + ", ".join(f"{n['unique_id'].split('.')[-1][:40]} {n['execution_time']:.1f} s"
-                                            for n in slowest))
+    print(
+        "  les plus lents : "
+        + ", ".join(f"{n['unique_id'].split('.')[-1][:40]} {n['execution_time']:.1f} s" for n in slowest)
+    )
     return seconds
 
 
@@ -132,10 +172,13 @@ def main() -> None:
 
         full = build(warehouse, FIRST_NIGHT.isoformat())
         con = duckdb.connect(str(warehouse), read_only=True)
-        [(flows, lines)] = con.execute("SELECT (SELECT count(*) FROM marts.fct_funding_flows), "
-                                       "(SELECT count(*) FROM marts.fct_budget_allocations)").fetchall()
+        [(flows, lines)] = con.execute(
+            "SELECT (SELECT count(*) FROM marts.fct_funding_flows), (SELECT count(*) FROM marts.fct_budget_allocations)"
+        ).fetchall()
         con.close()
-        print(f"dbt build complet      : {full:.1f} s ({flows:,} transactions, {lines:,} lignes budgétaires)", flush=True)
+        print(
+            f"dbt build complet      : {full:.1f} s ({flows:,} transactions, {lines:,} lignes budgétaires)", flush=True
+        )
         gate(warehouse)
 
         after_full = shutil.copyfile(warehouse, Path(tmp) / "after_full.duckdb")
@@ -146,7 +189,10 @@ def main() -> None:
             add_rows(con, "night-2", **{k: v // 100 for k, v in sizes.items()})
             con.close()
             nights.append(build(warehouse, (FIRST_NIGHT + dt.timedelta(days=night)).isoformat()))
-            print(f"nuit suivante (+1 %) {night}: {nights[-1]:.1f} s ({nights[-1] / full:.1%} du build complet)", flush=True)
+            print(
+                f"nuit suivante (+1 %) {night}: {nights[-1]:.1f} s ({nights[-1] / full:.1%} du build complet)",
+                flush=True,
+            )
         nightly = statistics.median(nights)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"nuit suivante, médiane : {nightly:.1f} s, soit {nightly / full:.1%} du build complet (objectif < 15 %)")
@@ -161,8 +207,12 @@ def gate(warehouse: Path) -> None:
     started = time.perf_counter()
     result = validate_marts(warehouse)
     checked = sum(result.rows_checked.values())
-    print(f"contrôle GX des faits  : {time.perf_counter() - started:.1f} s, {checked:,} lignes "
-          f"({'réussi' if result.ok else 'échoué'})", flush=True)
+    print(
+        f"contrôle GX des faits  : {time.perf_counter() - started:.1f} s, {checked:,} lignes "
+        f"({'réussi' if result.ok else 'échoué'})",
+        flush=True,
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -64,8 +64,11 @@ def _run() -> tuple[str, dt.date]:
     tags=["budget", "nutrition", "nightly"],
     doc_md=__doc__,
     # A night rebuilds what its new files touch; the models rebuild everything by themselves when they change.
-    params={"full_refresh": Param(False, type="boolean",
-                                  description="Tout reconstruire / rebuild every model from all the raw rows")},
+    params={
+        "full_refresh": Param(
+            False, type="boolean", description="Tout reconstruire / rebuild every model from all the raw rows"
+        )
+    },
 )
 def budget_nightly():
     @task(outlets=[INBOX_FEEDS], execution_timeout=LIMITS["fetch_feeds"])

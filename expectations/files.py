@@ -39,8 +39,9 @@ def _parameters(con: duckdb.DuckDBPyConnection, table: str, today: dt.date) -> d
     if table == "raw.budget_lines":
         accepted = BUDGET_CURRENCIES
     else:
-        accepted = sorted({c for (c,) in con.execute("SELECT DISTINCT currency FROM raw.ecb_euro_rates").fetchall()}
-                          | {"EUR", "XOF"})
+        accepted = sorted(
+            {c for (c,) in con.execute("SELECT DISTINCT currency FROM raw.ecb_euro_rates").fetchall()} | {"EUR", "XOF"}
+        )
     return {"accepted_currencies": accepted, "latest_fiscal_year": today.year + 5}
 
 
@@ -48,7 +49,9 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, file_id: int):
     """The file's rows, dates as ISO text (GX's pandas date comparisons are unreliable, ISO strings compare exactly)."""
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema || '.' || table_name = ? "
-        "ORDER BY ordinal_position", [table]).fetchall()
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
     exprs = [f"strftime({name}, '%Y-%m-%d') AS {name}" if dtype == "DATE" else name for name, dtype in columns]
     return con.execute(f"SELECT {', '.join(exprs)} FROM {table} WHERE file_id = ?", [file_id]).df()
 
@@ -65,8 +68,10 @@ def _failed(result) -> FailedCheck:
     kwargs = cfg.kwargs
     columns = [kwargs[k] for k in ("column_B", "column_A", "column") if k in kwargs]
     res = result.result or {}
-    lines = [(row.get("sheet"), int(row["line_number"]), " ; ".join(f"{c}={_shown(row.get(c))}" for c in columns))
-             for row in (res.get("unexpected_index_list") or [])[:LINES_NAMED]]
+    lines = [
+        (row.get("sheet"), int(row["line_number"]), " ; ".join(f"{c}={_shown(row.get(c))}" for c in columns))
+        for row in (res.get("unexpected_index_list") or [])[:LINES_NAMED]
+    ]
     return FailedCheck(
         expectation=cfg.type,
         column=" > ".join(columns),
@@ -77,8 +82,9 @@ def _failed(result) -> FailedCheck:
     )
 
 
-def check_file(con: duckdb.DuckDBPyConnection, file_id: int, tables: list[str],
-               today: dt.date | None = None) -> list[FailedCheck]:
+def check_file(
+    con: duckdb.DuckDBPyConnection, file_id: int, tables: list[str], today: dt.date | None = None
+) -> list[FailedCheck]:
     """The expectations a just-loaded file breaks (none: it may go on), each with the lines that break it."""
     failed = []
     for table in tables:

@@ -46,8 +46,10 @@ class GateResult:
         checked = ", ".join(f"{m}: {n} lignes" for m, n in self.rows_checked.items())
         if self.ok:
             return f"Contrôle qualité réussi / quality gate passed ({checked})"
-        return ("Contrôle qualité échoué / quality gate failed - rien n'est publié / nothing is published:\n- "
-                + "\n- ".join(self.failures))
+        return (
+            "Contrôle qualité échoué / quality gate failed - rien n'est publié / nothing is published:\n- "
+            + "\n- ".join(self.failures)
+        )
 
 
 def _prune_results(folder: Path) -> None:
@@ -76,7 +78,8 @@ def _mart_select(con: duckdb.DuckDBPyConnection, mart: str) -> str:
     """Dates as ISO text: GX's pandas date comparisons are unreliable, ISO strings compare and parse exactly."""
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position", [mart]
+        "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
+        [mart],
     ).fetchall()
     if not columns:
         raise LookupError(f"marts.{mart} est absent du entrepôt / is missing from the warehouse")
@@ -95,8 +98,11 @@ def _rebuilt_rows(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
     nodes = json.loads((TARGET / "manifest.json").read_text())["nodes"].values()
     models = {n["name"]: n for n in nodes if n["resource_type"] == "model"}
-    return {mart: f"build_number = {last['build_number']}"
-            for mart in GATED_MARTS if models[mart]["config"]["meta"].get("rebuilt_by_group")}
+    return {
+        mart: f"build_number = {last['build_number']}"
+        for mart in GATED_MARTS
+        if models[mart]["config"]["meta"].get("rebuilt_by_group")
+    }
 
 
 def validate_marts(warehouse: Path) -> GateResult:
@@ -132,8 +138,13 @@ def validate_marts(warehouse: Path) -> GateResult:
                 for run_result in result.run_results.values():
                     outcome.failures += [_describe(mart, r) for r in run_result.results if not r.success]
             outcome.rows_checked[mart] = rows
-            log.info("%s: %s lignes contrôlées en %s lot(s)%s", mart, rows, chunks,
-                     " (reconstruites cette nuit / rebuilt tonight)" if mart in rebuilt else "")
+            log.info(
+                "%s: %s lignes contrôlées en %s lot(s)%s",
+                mart,
+                rows,
+                chunks,
+                " (reconstruites cette nuit / rebuilt tonight)" if mart in rebuilt else "",
+            )
     finally:
         con.close()
     # Data Docs, the human-readable result, once per gate rather than after every checkpoint, over the last

@@ -61,9 +61,15 @@ class _Session(requests.Session):
 
 def session(policy: HttpPolicy = HttpPolicy()) -> requests.Session:
     retry = Retry(
-        total=policy.retries, connect=policy.retries, read=policy.retries, status=policy.retries,
-        backoff_factor=policy.backoff, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",),
-        respect_retry_after_header=True, raise_on_status=False,
+        total=policy.retries,
+        connect=policy.retries,
+        read=policy.retries,
+        status=policy.retries,
+        backoff_factor=policy.backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET",),
+        respect_retry_after_header=True,
+        raise_on_status=False,
     )
     s = _Session()
     s.mount("http://", HTTPAdapter(max_retries=retry))
@@ -77,22 +83,30 @@ def _get(http: requests.Session, url: str, policy: HttpPolicy, feed: str, deadli
     try:
         with http.get(url, timeout=(policy.connect_timeout, policy.read_timeout), stream=True) as response:
             if response.status_code != 200:
-                raise FeedError(f"{feed} a répondu {response.status_code} après {policy.retries + 1} essais / answered "
-                                f"{response.status_code} after {policy.retries + 1} tries ({urlsplit(url).path})")
+                raise FeedError(
+                    f"{feed} a répondu {response.status_code} après {policy.retries + 1} essais / answered "
+                    f"{response.status_code} after {policy.retries + 1} tries ({urlsplit(url).path})"
+                )
             body = bytearray()
             while piece := response.raw.read1(1 << 16, decode_content=True):
                 body += piece
                 if len(body) > policy.max_page_bytes:
-                    raise FeedError(f"{feed} : page de plus de {policy.max_page_bytes >> 20} Mo, abandonnée / page "
-                                    f"over {policy.max_page_bytes >> 20} MB, given up ({urlsplit(url).path})")
+                    raise FeedError(
+                        f"{feed} : page de plus de {policy.max_page_bytes >> 20} Mo, abandonnée / page "
+                        f"over {policy.max_page_bytes >> 20} MB, given up ({urlsplit(url).path})"
+                    )
                 if time.monotonic() > deadline:
-                    raise FeedError(f"{feed} : délai de {policy.feed_budget:.0f} s dépassé, rien n'est écrit / time "
-                                    f"budget of {policy.feed_budget:.0f} s exceeded, nothing written")
+                    raise FeedError(
+                        f"{feed} : délai de {policy.feed_budget:.0f} s dépassé, rien n'est écrit / time "
+                        f"budget of {policy.feed_budget:.0f} s exceeded, nothing written"
+                    )
             return bytes(body), response.headers.get("Content-Type", "")
     except (requests.RequestException, OSError) as exc:
         # The message names the host and the kind of failure, never headers (where the API key is).
-        raise FeedError(f"{feed} injoignable après {policy.retries + 1} essais / unreachable after "
-                        f"{policy.retries + 1} tries ({urlsplit(url).netloc}): {type(exc).__name__}") from None
+        raise FeedError(
+            f"{feed} injoignable après {policy.retries + 1} essais / unreachable after "
+            f"{policy.retries + 1} tries ({urlsplit(url).netloc}): {type(exc).__name__}"
+        ) from None
 
 
 def _publish(pages: list[bytes], inbox: Path, folder: str, suffix: str) -> Path:
@@ -122,8 +136,10 @@ def _iati_page_activities(content: bytes, content_type: str, number: int) -> int
         if root.tag != "iati-activities":
             raise ValueError(root.tag)
     except (ValueError, ET.ParseError):
-        raise FeedError(f"Datastore IATI : la page {number} n'est pas du XML d'activités IATI ({content_type or '?'}), "
-                        f"rien n'est écrit / page {number} is not IATI activity XML, nothing written") from None
+        raise FeedError(
+            f"Datastore IATI : la page {number} n'est pas du XML d'activités IATI ({content_type or '?'}), "
+            f"rien n'est écrit / page {number} is not IATI activity XML, nothing written"
+        ) from None
     return len(root.findall("iati-activity"))
 
 
@@ -131,8 +147,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60]
 
 
-def fetch_fts_flows(inbox: Path, query: dict, base_url: str = FTS_URL, policy: HttpPolicy = HttpPolicy(),
-                    today: dt.date | None = None) -> Path:
+def fetch_fts_flows(
+    inbox: Path, query: dict, base_url: str = FTS_URL, policy: HttpPolicy = HttpPolicy(), today: dt.date | None = None
+) -> Path:
     """GET /v1/public/fts/flow with the query, following meta.nextLink; returns the inbox folder written."""
     http = session(policy)
     url = f"{base_url.rstrip('/')}/v1/public/fts/flow?{urlencode(query)}"
@@ -149,22 +166,33 @@ def fetch_fts_flows(inbox: Path, query: dict, base_url: str = FTS_URL, policy: H
             body = json.loads(content)
             flows += len(body["data"]["flows"])
         except (ValueError, KeyError, TypeError):
-            raise FeedError(f"FTS : la page {len(pages) + 1} n'est pas une page de flux ({content_type or '?'}), rien "
-                            f"n'est écrit / page {len(pages) + 1} is not a flow page, nothing written") from None
+            raise FeedError(
+                f"FTS : la page {len(pages) + 1} n'est pas une page de flux ({content_type or '?'}), rien "
+                f"n'est écrit / page {len(pages) + 1} is not a flow page, nothing written"
+            ) from None
         meta = body.get("meta") or {}
         if announced is None:
             announced = meta.get("count")
         pages.append(content)
         url = meta.get("nextLink")
     if announced is not None and flows != announced:
-        raise FeedError(f"FTS : {flows} flux reçus, {announced} annoncés, rien n'est écrit / {flows} flows received, "
-                        f"{announced} announced, nothing written")
+        raise FeedError(
+            f"FTS : {flows} flux reçus, {announced} annoncés, rien n'est écrit / {flows} flows received, "
+            f"{announced} announced, nothing written"
+        )
     folder = f"fts/api_{_slug(urlencode(query))}_{(today or dt.date.today()).isoformat()}"
     return _publish(pages, inbox, folder, ".json")
 
 
-def fetch_iati_activities(inbox: Path, query: str, api_key: str, base_url: str = IATI_DATASTORE_URL,
-                          rows: int = 1000, policy: HttpPolicy = HttpPolicy(), today: dt.date | None = None) -> Path:
+def fetch_iati_activities(
+    inbox: Path,
+    query: str,
+    api_key: str,
+    base_url: str = IATI_DATASTORE_URL,
+    rows: int = 1000,
+    policy: HttpPolicy = HttpPolicy(),
+    today: dt.date | None = None,
+) -> Path:
     """GET /activity/iati (IATI XML) page by page (start, rows) until a page comes back short."""
     http = session(policy)
     http.headers[IATI_KEY_HEADER] = api_key
@@ -175,8 +203,9 @@ def fetch_iati_activities(inbox: Path, query: str, api_key: str, base_url: str =
         if len(pages) >= MAX_PAGES:
             raise FeedError(f"IATI : plus de {MAX_PAGES} pages / more than {MAX_PAGES} pages")
         params = urlencode({"q": query, "rows": rows, "start": start})
-        content, content_type = _get(http, f"{base_url.rstrip('/')}/activity/iati?{params}", policy,
-                                     "Datastore IATI", deadline)
+        content, content_type = _get(
+            http, f"{base_url.rstrip('/')}/activity/iati?{params}", policy, "Datastore IATI", deadline
+        )
         found = _iati_page_activities(content, content_type, len(pages) + 1)
         if found:
             pages.append(content)

@@ -18,20 +18,46 @@ from ingest.errors import InputError
 from ingest.records import insert_records, insert_rejects
 from ingest.schemas import redact
 
-
 FLOW_COLUMNS = {
-    "flow_id": "VARCHAR", "version_id": "INTEGER", "status": "VARCHAR", "flow_type": "VARCHAR",
-    "contribution_type": "VARCHAR", "method": "VARCHAR", "boundary": "VARCHAR", "on_boundary": "VARCHAR",
-    "amount_usd": "DOUBLE", "original_amount": "DOUBLE", "original_currency": "VARCHAR", "exchange_rate": "DOUBLE",
-    "flow_date": "DATE", "decision_date": "DATE", "first_reported_date": "DATE", "budget_year": "VARCHAR",
-    "new_money": "BOOLEAN", "parent_flow_id": "VARCHAR", "child_flow_ids": "VARCHAR[]", "description": "VARCHAR",
-    "keywords": "VARCHAR[]", "ref_code": "VARCHAR", "created_at": "TIMESTAMP", "updated_at": "TIMESTAMP",
+    "flow_id": "VARCHAR",
+    "version_id": "INTEGER",
+    "status": "VARCHAR",
+    "flow_type": "VARCHAR",
+    "contribution_type": "VARCHAR",
+    "method": "VARCHAR",
+    "boundary": "VARCHAR",
+    "on_boundary": "VARCHAR",
+    "amount_usd": "DOUBLE",
+    "original_amount": "DOUBLE",
+    "original_currency": "VARCHAR",
+    "exchange_rate": "DOUBLE",
+    "flow_date": "DATE",
+    "decision_date": "DATE",
+    "first_reported_date": "DATE",
+    "budget_year": "VARCHAR",
+    "new_money": "BOOLEAN",
+    "parent_flow_id": "VARCHAR",
+    "child_flow_ids": "VARCHAR[]",
+    "description": "VARCHAR",
+    "keywords": "VARCHAR[]",
+    "ref_code": "VARCHAR",
+    "created_at": "TIMESTAMP",
+    "updated_at": "TIMESTAMP",
     "flow_json": "JSON",
 }
 OBJECT_COLUMNS = {
-    "flow_id": "VARCHAR", "version_id": "INTEGER", "direction": "VARCHAR", "object_type": "VARCHAR",
-    "object_id": "VARCHAR", "object_name": "VARCHAR", "behavior": "VARCHAR", "organization_types": "VARCHAR[]",
-    "organization_subtypes": "VARCHAR[]", "object_code": "VARCHAR", "country_code": "VARCHAR", "object_json": "JSON",
+    "flow_id": "VARCHAR",
+    "version_id": "INTEGER",
+    "direction": "VARCHAR",
+    "object_type": "VARCHAR",
+    "object_id": "VARCHAR",
+    "object_name": "VARCHAR",
+    "behavior": "VARCHAR",
+    "organization_types": "VARCHAR[]",
+    "organization_subtypes": "VARCHAR[]",
+    "object_code": "VARCHAR",
+    "country_code": "VARCHAR",
+    "object_json": "JSON",
 }
 LINEAGE = "file_id BIGINT NOT NULL, flow_index INTEGER NOT NULL, load_batch VARCHAR NOT NULL"
 
@@ -54,8 +80,13 @@ def _scrub(value):
 
 
 # FTS names that ISO's lists spell otherwise.
-FTS_COUNTRY_NAMES = {"occupied palestinian territory": "PS", "democratic republic of the congo": "CD",
-                     "syrian arab republic": "SY", "türkiye": "TR", "turkey": "TR"}
+FTS_COUNTRY_NAMES = {
+    "occupied palestinian territory": "PS",
+    "democratic republic of the congo": "CD",
+    "syrian arab republic": "SY",
+    "türkiye": "TR",
+    "turkey": "TR",
+}
 
 
 @lru_cache(maxsize=1024)
@@ -109,36 +140,78 @@ def read_page(path: Path) -> dict:
     return page
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str) -> tuple[int, int, int]:
+def load(
+    con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str
+) -> tuple[int, int, int]:
     """Insert one page of flows; returns (flows read, loaded, rejected)."""
     flows = read_page(path)["data"]["flows"]
     flow_rows, object_rows, rejects = [], [], []
     for index, f in enumerate(flows):
         if not isinstance(f, dict) or f.get("id") in (None, "") or not isinstance(f.get("amountUSD"), (int, float)):
             raw = f.get("amountUSD") if isinstance(f, dict) else f
-            rejects.append((index, "id/amountUSD", str(raw)[:200], "flux sans identifiant ou montant USD",
-                            "flow without id or USD amount"))
+            rejects.append(
+                (
+                    index,
+                    "id/amountUSD",
+                    str(raw)[:200],
+                    "flux sans identifiant ou montant USD",
+                    "flow without id or USD amount",
+                )
+            )
             continue
         flow_id, version = str(f["id"]), f.get("versionId")
-        flow_rows.append((
-            index, flow_id, version, f.get("status"), f.get("flowType"), f.get("contributionType"), f.get("method"),
-            f.get("boundary"), f.get("onBoundary"), f.get("amountUSD"), f.get("originalAmount"),
-            f.get("originalCurrency"), f.get("exchangeRate"), _date(f.get("date")), _date(f.get("decisionDate")),
-            _date(f.get("firstReportedDate")), f.get("budgetYear"), f.get("newMoney"),
-            str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None, _ids(f.get("childFlowIds")),
-            redact(f.get("description")), _ids(f.get("keywords")), f.get("refCode"), _ts(f.get("createdAt")),
-            _ts(f.get("updatedAt")), _redacted(f),
-        ))
+        flow_rows.append(
+            (
+                index,
+                flow_id,
+                version,
+                f.get("status"),
+                f.get("flowType"),
+                f.get("contributionType"),
+                f.get("method"),
+                f.get("boundary"),
+                f.get("onBoundary"),
+                f.get("amountUSD"),
+                f.get("originalAmount"),
+                f.get("originalCurrency"),
+                f.get("exchangeRate"),
+                _date(f.get("date")),
+                _date(f.get("decisionDate")),
+                _date(f.get("firstReportedDate")),
+                f.get("budgetYear"),
+                f.get("newMoney"),
+                str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None,
+                _ids(f.get("childFlowIds")),
+                redact(f.get("description")),
+                _ids(f.get("keywords")),
+                f.get("refCode"),
+                _ts(f.get("createdAt")),
+                _ts(f.get("updatedAt")),
+                _redacted(f),
+            )
+        )
         for direction, key in (("source", "sourceObjects"), ("destination", "destinationObjects")):
             for obj in f.get(key) or []:
-                object_rows.append((
-                    index, flow_id, version, direction, obj.get("type"), str(obj.get("id")), obj.get("name"),
-                    obj.get("behavior"), _ids(obj.get("organizationTypes")), _ids(obj.get("organizationSubTypes")),
-                    obj.get("code"), country_code(obj.get("name")) if obj.get("type") == "Location" else None,
-                    _redacted(obj),
-                ))
+                object_rows.append(
+                    (
+                        index,
+                        flow_id,
+                        version,
+                        direction,
+                        obj.get("type"),
+                        str(obj.get("id")),
+                        obj.get("name"),
+                        obj.get("behavior"),
+                        _ids(obj.get("organizationTypes")),
+                        _ids(obj.get("organizationSubTypes")),
+                        obj.get("code"),
+                        country_code(obj.get("name")) if obj.get("type") == "Location" else None,
+                        _redacted(obj),
+                    )
+                )
     insert_records(con, "raw.fts_flows", {"flow_index": "INTEGER", **FLOW_COLUMNS}, flow_rows, file_id, load_batch)
-    insert_records(con, "raw.fts_flow_objects", {"flow_index": "INTEGER", **OBJECT_COLUMNS}, object_rows, file_id,
-                   load_batch)
+    insert_records(
+        con, "raw.fts_flow_objects", {"flow_index": "INTEGER", **OBJECT_COLUMNS}, object_rows, file_id, load_batch
+    )
     insert_rejects(con, file_id, file_name, rejects, load_batch)
     return len(flows), len(flow_rows), len(rejects)

@@ -25,36 +25,78 @@ PREFERRED_LANGS = ("fr", "en")
 # Table -> columns (after file_id, activity_index, iati_identifier, load_batch), all text but values and shares.
 TABLES: dict[str, dict[str, str]] = {
     "raw.iati_activities": {
-        "standard_version": "VARCHAR", "default_currency": "VARCHAR", "reporting_org_ref": "VARCHAR",
-        "reporting_org_name": "VARCHAR", "reporting_org_type": "VARCHAR", "title": "VARCHAR",
-        "description": "VARCHAR", "activity_status": "VARCHAR", "humanitarian": "BOOLEAN", "hierarchy": "VARCHAR",
-        "planned_start": "DATE", "actual_start": "DATE", "planned_end": "DATE", "actual_end": "DATE",
+        "standard_version": "VARCHAR",
+        "default_currency": "VARCHAR",
+        "reporting_org_ref": "VARCHAR",
+        "reporting_org_name": "VARCHAR",
+        "reporting_org_type": "VARCHAR",
+        "title": "VARCHAR",
+        "description": "VARCHAR",
+        "activity_status": "VARCHAR",
+        "humanitarian": "BOOLEAN",
+        "hierarchy": "VARCHAR",
+        "planned_start": "DATE",
+        "actual_start": "DATE",
+        "planned_end": "DATE",
+        "actual_end": "DATE",
         "last_updated": "VARCHAR",
     },
     "raw.iati_participating_orgs": {
-        "org_ref": "VARCHAR", "org_name": "VARCHAR", "org_role": "VARCHAR", "org_type": "VARCHAR",
+        "org_ref": "VARCHAR",
+        "org_name": "VARCHAR",
+        "org_role": "VARCHAR",
+        "org_type": "VARCHAR",
         "org_activity_id": "VARCHAR",
     },
     "raw.iati_budgets": {
-        "budget_type": "VARCHAR", "budget_status": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
-        "value": "DOUBLE", "currency": "VARCHAR", "value_date": "DATE",
+        "budget_type": "VARCHAR",
+        "budget_status": "VARCHAR",
+        "period_start": "DATE",
+        "period_end": "DATE",
+        "value": "DOUBLE",
+        "currency": "VARCHAR",
+        "value_date": "DATE",
     },
     "raw.iati_transactions": {
-        "transaction_index": "INTEGER", "transaction_ref": "VARCHAR", "transaction_type": "VARCHAR",
-        "transaction_date": "DATE", "value": "DOUBLE", "currency": "VARCHAR", "value_date": "DATE",
-        "description": "VARCHAR", "provider_org_ref": "VARCHAR", "provider_org_name": "VARCHAR",
-        "provider_activity_id": "VARCHAR", "receiver_org_ref": "VARCHAR", "receiver_org_name": "VARCHAR",
-        "receiver_activity_id": "VARCHAR", "sector_code": "VARCHAR", "sector_vocabulary": "VARCHAR",
-        "recipient_country_code": "VARCHAR", "recipient_region_code": "VARCHAR", "humanitarian": "BOOLEAN",
+        "transaction_index": "INTEGER",
+        "transaction_ref": "VARCHAR",
+        "transaction_type": "VARCHAR",
+        "transaction_date": "DATE",
+        "value": "DOUBLE",
+        "currency": "VARCHAR",
+        "value_date": "DATE",
+        "description": "VARCHAR",
+        "provider_org_ref": "VARCHAR",
+        "provider_org_name": "VARCHAR",
+        "provider_activity_id": "VARCHAR",
+        "receiver_org_ref": "VARCHAR",
+        "receiver_org_name": "VARCHAR",
+        "receiver_activity_id": "VARCHAR",
+        "sector_code": "VARCHAR",
+        "sector_vocabulary": "VARCHAR",
+        "recipient_country_code": "VARCHAR",
+        "recipient_region_code": "VARCHAR",
+        "humanitarian": "BOOLEAN",
     },
     "raw.iati_recipient_countries": {"country_code": "VARCHAR", "percentage": "DOUBLE"},
     "raw.iati_recipient_regions": {"region_code": "VARCHAR", "region_vocabulary": "VARCHAR", "percentage": "DOUBLE"},
-    "raw.iati_sectors": {"sector_code": "VARCHAR", "sector_vocabulary": "VARCHAR", "percentage": "DOUBLE",
-                         "sector_name": "VARCHAR"},
-    "raw.iati_locations": {"location_ref": "VARCHAR", "location_name": "VARCHAR", "point_pos": "VARCHAR",
-                           "admin_codes": "VARCHAR", "location_reach": "VARCHAR"},
+    "raw.iati_sectors": {
+        "sector_code": "VARCHAR",
+        "sector_vocabulary": "VARCHAR",
+        "percentage": "DOUBLE",
+        "sector_name": "VARCHAR",
+    },
+    "raw.iati_locations": {
+        "location_ref": "VARCHAR",
+        "location_name": "VARCHAR",
+        "point_pos": "VARCHAR",
+        "admin_codes": "VARCHAR",
+        "location_reach": "VARCHAR",
+    },
 }
-LINEAGE = "file_id BIGINT NOT NULL, activity_index INTEGER NOT NULL, iati_identifier VARCHAR, load_batch VARCHAR NOT NULL"
+LINEAGE = (
+    "file_id BIGINT NOT NULL, activity_index INTEGER NOT NULL, iati_identifier VARCHAR, load_batch VARCHAR NOT NULL"
+)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -107,62 +149,109 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     dates = {d.get("type"): _date(d.get("iso-date")) for d in el.findall("activity-date")}
     rep = el.find("reporting-org")
     key = (index, ident)
-    out.tables["raw.iati_activities"].append(key + (
-        el.get("version") or version, currency, rep.get("ref") if rep is not None else None, _narrative(rep),
-        rep.get("type") if rep is not None else None, redact(_narrative(el.find("title"))), redact(_narrative(el.find("description"))),
-        (el.find("activity-status").get("code") if el.find("activity-status") is not None else None),
-        _flag(el.get("humanitarian")), el.get("hierarchy"), dates.get("1"), dates.get("2"), dates.get("3"),
-        dates.get("4"), el.get("last-updated-datetime"),
-    ))
+    out.tables["raw.iati_activities"].append(
+        key
+        + (
+            el.get("version") or version,
+            currency,
+            rep.get("ref") if rep is not None else None,
+            _narrative(rep),
+            rep.get("type") if rep is not None else None,
+            redact(_narrative(el.find("title"))),
+            redact(_narrative(el.find("description"))),
+            (el.find("activity-status").get("code") if el.find("activity-status") is not None else None),
+            _flag(el.get("humanitarian")),
+            el.get("hierarchy"),
+            dates.get("1"),
+            dates.get("2"),
+            dates.get("3"),
+            dates.get("4"),
+            el.get("last-updated-datetime"),
+        )
+    )
     for org in el.findall("participating-org"):
-        out.tables["raw.iati_participating_orgs"].append(key + (
-            org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id")))
+        out.tables["raw.iati_participating_orgs"].append(
+            key + (org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id"))
+        )
     for b in el.findall("budget"):
         value = b.find("value")
-        out.tables["raw.iati_budgets"].append(key + (
-            b.get("type"), b.get("status"), _date(b.find("period-start").get("iso-date") if b.find("period-start") is not None else None),
-            _date(b.find("period-end").get("iso-date") if b.find("period-end") is not None else None),
-            _number(value.text if value is not None else None),
-            (value.get("currency") if value is not None else None) or currency,
-            _date(value.get("value-date") if value is not None else None)))
+        out.tables["raw.iati_budgets"].append(
+            key
+            + (
+                b.get("type"),
+                b.get("status"),
+                _date(b.find("period-start").get("iso-date") if b.find("period-start") is not None else None),
+                _date(b.find("period-end").get("iso-date") if b.find("period-end") is not None else None),
+                _number(value.text if value is not None else None),
+                (value.get("currency") if value is not None else None) or currency,
+                _date(value.get("value-date") if value is not None else None),
+            )
+        )
     for t_index, t in enumerate(el.findall("transaction")):
         value = t.find("value")
         raw_value = value.text if value is not None else None
         if _number(raw_value) is None:
             # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
-            out.transaction_rejects.append((
-                index, f"transaction[{t_index + 1}]/value", raw_value,
-                "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
-                "transaction value empty or not a number: transaction rejected, the activity is loaded"))
+            out.transaction_rejects.append(
+                (
+                    index,
+                    f"transaction[{t_index + 1}]/value",
+                    raw_value,
+                    "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
+                    "transaction value empty or not a number: transaction rejected, the activity is loaded",
+                )
+            )
             continue
         provider, receiver = t.find("provider-org"), t.find("receiver-org")
         sector, country, region = t.find("sector"), t.find("recipient-country"), t.find("recipient-region")
-        out.tables["raw.iati_transactions"].append(key + (
-            t_index, t.get("ref"), t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
-            _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
-            _number(raw_value), value.get("currency") or currency, _date(value.get("value-date")),
-            redact(_narrative(t.find("description"))),
-            provider.get("ref") if provider is not None else None, _narrative(provider),
-            provider.get("provider-activity-id") if provider is not None else None,
-            receiver.get("ref") if receiver is not None else None, _narrative(receiver),
-            receiver.get("receiver-activity-id") if receiver is not None else None,
-            sector.get("code") if sector is not None else None,
-            (sector.get("vocabulary") or "1") if sector is not None else None,
-            country.get("code") if country is not None else None, region.get("code") if region is not None else None,
-            _flag(t.get("humanitarian"))))
+        out.tables["raw.iati_transactions"].append(
+            key
+            + (
+                t_index,
+                t.get("ref"),
+                t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
+                _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
+                _number(raw_value),
+                value.get("currency") or currency,
+                _date(value.get("value-date")),
+                redact(_narrative(t.find("description"))),
+                provider.get("ref") if provider is not None else None,
+                _narrative(provider),
+                provider.get("provider-activity-id") if provider is not None else None,
+                receiver.get("ref") if receiver is not None else None,
+                _narrative(receiver),
+                receiver.get("receiver-activity-id") if receiver is not None else None,
+                sector.get("code") if sector is not None else None,
+                (sector.get("vocabulary") or "1") if sector is not None else None,
+                country.get("code") if country is not None else None,
+                region.get("code") if region is not None else None,
+                _flag(t.get("humanitarian")),
+            )
+        )
     for c in el.findall("recipient-country"):
         out.tables["raw.iati_recipient_countries"].append(key + (c.get("code"), _number(c.get("percentage"))))
     for r in el.findall("recipient-region"):
-        out.tables["raw.iati_recipient_regions"].append(key + (r.get("code"), r.get("vocabulary") or "1",
-                                                              _number(r.get("percentage"))))
+        out.tables["raw.iati_recipient_regions"].append(
+            key + (r.get("code"), r.get("vocabulary") or "1", _number(r.get("percentage")))
+        )
     for s in el.findall("sector"):
-        out.tables["raw.iati_sectors"].append(key + (s.get("code"), s.get("vocabulary") or "1",
-                                                     _number(s.get("percentage")), _narrative(s)))
+        out.tables["raw.iati_sectors"].append(
+            key + (s.get("code"), s.get("vocabulary") or "1", _number(s.get("percentage")), _narrative(s))
+        )
     for loc in el.findall("location"):
-        admins = ";".join(f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.findall("administrative"))
-        out.tables["raw.iati_locations"].append(key + (
-            loc.get("ref"), _narrative(loc.find("name")), loc.findtext("point/pos"), admins or None,
-            loc.find("location-reach").get("code") if loc.find("location-reach") is not None else None))
+        admins = ";".join(
+            f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.findall("administrative")
+        )
+        out.tables["raw.iati_locations"].append(
+            key
+            + (
+                loc.get("ref"),
+                _narrative(loc.find("name")),
+                loc.findtext("point/pos"),
+                admins or None,
+                loc.find("location-reach").get("code") if loc.find("location-reach") is not None else None,
+            )
+        )
     out.activities += 1
 
 
@@ -175,11 +264,13 @@ def _refuse_entities(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
     root = _ROOT_ELEMENT.search(head)
-    declared = _ENTITY_DECLARATION.search(head[:root.start()] if root else head)
+    declared = _ENTITY_DECLARATION.search(head[: root.start()] if root else head)
     if declared:
         name = declared.group(1).decode("utf-8", "replace")
-        raise InputError(f"entités XML refusées (déclaration de « {name} ») ; aucune activité chargée / XML entities "
-                         f"refused (declaration of '{name}'); nothing loaded")
+        raise InputError(
+            f"entités XML refusées (déclaration de « {name} ») ; aucune activité chargée / XML entities "
+            f"refused (declaration of '{name}'); nothing loaded"
+        )
 
 
 def parse(path: Path) -> _Rows:
@@ -214,12 +305,20 @@ def parse(path: Path) -> _Rows:
     return out
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str) -> tuple[int, int, int]:
+def load(
+    con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str
+) -> tuple[int, int, int]:
     """Insert a parsed file; returns (activities read, loaded, rejected)."""
     rows = parse(path)
     for table, records in rows.tables.items():
-        insert_records(con, table, {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
-                       records, file_id, load_batch)
+        insert_records(
+            con,
+            table,
+            {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
+            records,
+            file_id,
+            load_batch,
+        )
     insert_rejects(con, file_id, file_name, rows.rejects, load_batch)
     insert_rejects(con, file_id, file_name, rows.transaction_rejects, load_batch, action="part_rejected")
     rejected = len({r[0] for r in rows.rejects})

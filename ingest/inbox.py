@@ -101,8 +101,7 @@ def _schemas_for(relative: Path) -> tuple[Schema, ...]:
 
 def inbox_files(inbox: Path) -> list[Path]:
     return sorted(
-        p for p in inbox.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() != ".md"
+        p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() != ".md"
     )
 
 
@@ -114,8 +113,15 @@ def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck
         reference.load_ecb_rates(con)
         for path in inbox_files(inbox):
             result = ingest_file(con, path, inbox, load_batch, check)
-            log.info("%s: %s (%s lus, %s chargés, %s rejetés)%s", result.path, result.status, result.rows_read,
-                     result.rows_loaded, result.rows_rejected, f" - {result.error}" if result.error else "")
+            log.info(
+                "%s: %s (%s lus, %s chargés, %s rejetés)%s",
+                result.path,
+                result.status,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
+                f" - {result.error}" if result.error else "",
+            )
             summary.files.append(result)
         mismatches = ledger.accounting_mismatches(con)
         if mismatches:
@@ -125,8 +131,9 @@ def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck
     return summary
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str,
-                check: FileCheck | None = None) -> FileResult:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str, check: FileCheck | None = None
+) -> FileResult:
     relative = path.relative_to(inbox)
     sha = sha256_of(path)
     known = con.execute("SELECT file_id, path FROM ops.files WHERE sha256 = ? ORDER BY file_id", [sha]).fetchall()
@@ -143,8 +150,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
         "load_batch": load_batch,
     }
     if known:
-        _record(con, record | {"status": "duplicate", "duplicate_of": known[0][0],
-                               "error": "fichier déjà reçu sous un autre nom / same file already received"})
+        _record(
+            con,
+            record
+            | {
+                "status": "duplicate",
+                "duplicate_of": known[0][0],
+                "error": "fichier déjà reçu sous un autre nom / same file already received",
+            },
+        )
         return FileResult(str(relative), "duplicate")
 
     # The encoding of a CSV is decided from its head; if DuckDB finds cp1252 further down, the file is read again.
@@ -157,13 +171,33 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
             status, error = "loaded", None
             if failed:
                 status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
-            _record(con, record | {"file_id": file_id, "status": status, "source_kind": result.kind,
-                                   "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
-                                   "rows_held_back": result.rows_held_back, "rows_skipped": result.rows_skipped,
-                                   "rows_rejected": result.rows_rejected, "error": error, **result.extra})
+            _record(
+                con,
+                record
+                | {
+                    "file_id": file_id,
+                    "status": status,
+                    "source_kind": result.kind,
+                    "rows_read": result.rows_read,
+                    "rows_loaded": result.rows_loaded,
+                    "rows_held_back": result.rows_held_back,
+                    "rows_skipped": result.rows_skipped,
+                    "rows_rejected": result.rows_rejected,
+                    "error": error,
+                    **result.extra,
+                },
+            )
             con.execute("COMMIT")
-            return FileResult(str(relative), status, result.kind, result.rows_read, result.rows_loaded,
-                              result.rows_rejected, error=error, rows_skipped=result.rows_skipped)
+            return FileResult(
+                str(relative),
+                status,
+                result.kind,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
+                error=error,
+                rows_skipped=result.rows_skipped,
+            )
         except tabular.NotUtf8:
             con.execute("ROLLBACK")
         except INFRASTRUCTURE_ERRORS as exc:
@@ -186,16 +220,27 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_ba
 
 
 # What is the machine's fault (or our SQL's), not the file's: these fail the task.
-INFRASTRUCTURE_ERRORS = (MemoryError, duckdb.IOException, duckdb.OutOfMemoryException, duckdb.TransactionException,
-                         duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+INFRASTRUCTURE_ERRORS = (
+    MemoryError,
+    duckdb.IOException,
+    duckdb.OutOfMemoryException,
+    duckdb.TransactionException,
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ParserException,
+)
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.ENOMEM}
 
 
 def _machine_failure(relative: Path, exc: BaseException) -> None:
     """Said in the task's log so that whoever reads a failed night knows it is not the file's fault."""
-    log.error("Panne de la machine (disque, mémoire, verrou), pas du fichier : la tâche sera relancée / machine "
-              "failure (disk, memory, lock), not the file's: the task will be retried - %s: %s: %s",
-              relative, type(exc).__name__, exc)
+    log.error(
+        "Panne de la machine (disque, mémoire, verrou), pas du fichier : la tâche sera relancée / machine "
+        "failure (disk, memory, lock), not the file's: the task will be retried - %s: %s: %s",
+        relative,
+        type(exc).__name__,
+        exc,
+    )
 
 
 def _unreadable(exc: Exception) -> str:
@@ -221,20 +266,31 @@ class _Loaded:
 
 def _not_of_its_kind(con, result: _Loaded, file_id: int) -> list[FailedCheck]:
     """Most rows rejected: the file is not of the kind its headers say, and a sample of its lines tells the sender."""
-    if not result.tables or result.rows_read < NOT_OF_THIS_KIND_MIN_ROWS or result.rows_rejected <= NOT_OF_THIS_KIND_SHARE * result.rows_read:
+    if (
+        not result.tables
+        or result.rows_read < NOT_OF_THIS_KIND_MIN_ROWS
+        or result.rows_rejected <= NOT_OF_THIS_KIND_SHARE * result.rows_read
+    ):
         return []
     sample = con.execute(
         "SELECT sheet, line_number, string_agg(column_name || '=' || coalesce(raw_value, ''), ' ; ') "
         "FROM ops.rejects WHERE file_id = ? AND action = 'rejected' GROUP BY ALL ORDER BY sheet, line_number LIMIT 10",
-        [file_id]).fetchall()
+        [file_id],
+    ).fetchall()
     share = f"{result.rows_rejected} / {result.rows_read}"
-    return [FailedCheck(
-        "rows_mostly_rejected", "", f"pas un fichier de ce type : {share} lignes illisibles",
-        f"not a file of this kind: {share} lines unreadable", result.rows_rejected, sample)]
+    return [
+        FailedCheck(
+            "rows_mostly_rejected",
+            "",
+            f"pas un fichier de ce type : {share} lignes illisibles",
+            f"not a file of this kind: {share} lines unreadable",
+            result.rows_rejected,
+            sample,
+        )
+    ]
 
 
-def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, file_name: str,
-               load_batch: str) -> str:
+def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, file_name: str, load_batch: str) -> str:
     """Take the file's rows out again, name every failing line in ops.rejects; returns the file's reason."""
     for table in result.tables:
         con.execute(f"DELETE FROM {table} WHERE file_id = ?", [file_id])
@@ -242,12 +298,25 @@ def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, fi
     con.executemany(
         "INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr, "
         "reason_en, load_batch, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'held_back')",
-        [[file_id, file_name, sheet, line, f.column or None, values, f.reason_fr, f.reason_en, load_batch]
-         for f in failed for sheet, line, values in f.lines])
-    reasons = [(f"{f.reason_fr} ({f.unexpected} ligne(s), ex. ligne(s) {', '.join(str(ln) for _, ln, _ in f.lines[:5])})",
-                f"{f.reason_en} ({f.unexpected} line(s))") for f in failed]
-    return ("fichier retenu, la version précédente reste en vigueur : " + " ; ".join(fr for fr, _ in reasons)
-            + " / file held back, the previous version stays in force: " + "; ".join(en for _, en in reasons))
+        [
+            [file_id, file_name, sheet, line, f.column or None, values, f.reason_fr, f.reason_en, load_batch]
+            for f in failed
+            for sheet, line, values in f.lines
+        ],
+    )
+    reasons = [
+        (
+            f"{f.reason_fr} ({f.unexpected} ligne(s), ex. ligne(s) {', '.join(str(ln) for _, ln, _ in f.lines[:5])})",
+            f"{f.reason_en} ({f.unexpected} line(s))",
+        )
+        for f in failed
+    ]
+    return (
+        "fichier retenu, la version précédente reste en vigueur : "
+        + " ; ".join(fr for fr, _ in reasons)
+        + " / file held back, the previous version stays in force: "
+        + "; ".join(en for _, en in reasons)
+    )
 
 
 def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
@@ -268,8 +337,10 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         text = tabular.prepare_csv(path, encoding)
         notes = [f"encodage / encoding: {text.encoding}"]
         if text.undefined_bytes:
-            notes.append(f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
-                         f"byte(s) undefined in cp1252 kept as they are")
+            notes.append(
+                f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
+                f"byte(s) undefined in cp1252 kept as they are"
+            )
         try:
             grids = {None: tabular.csv_preview(text)}
             layouts = _layouts(grids, schemas)
@@ -318,11 +389,10 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
             raise InputError("fichier vide / empty file")
         hints = "; ".join(
             f"{s.label_fr}: colonnes manquantes {', '.join(tabular.missing_required(g, s))}"
-            for s in schemas for g in list(grids.values())[:1]
+            for s in schemas
+            for g in list(grids.values())[:1]
         )
-        raise InputError(
-            "en-têtes non reconnus / headers not recognised - " + hints
-        )
+        raise InputError("en-têtes non reconnus / headers not recognised - " + hints)
     return layouts
 
 
@@ -330,32 +400,49 @@ def _file_currency(con, layout: tabular.SheetLayout, notes: list[str]) -> str | 
     """The currency of the typed rows that write none, by a stated rule written in the file's notes: the one currency
     the sheet writes elsewhere; none when it holds no amount. A budget sheet with amounts and no currency anywhere is
     refused (its amounts would be taken for FCFA); other kinds keep the old XOF default, flagged on each row."""
-    currencies = [c for (c,) in con.execute(
-        "SELECT DISTINCT currency FROM typed_rows WHERE currency IS NOT NULL").fetchall()]
+    currencies = [
+        c for (c,) in con.execute("SELECT DISTINCT currency FROM typed_rows WHERE currency IS NOT NULL").fetchall()
+    ]
     if len(currencies) == 1:
-        notes.append(f"devise des lignes qui n'en écrivent pas : {currencies[0]}, la seule écrite dans le fichier / "
-                     f"currency of rows writing none: {currencies[0]}, the only one the file writes")
+        notes.append(
+            f"devise des lignes qui n'en écrivent pas : {currencies[0]}, la seule écrite dans le fichier / "
+            f"currency of rows writing none: {currencies[0]}, the only one the file writes"
+        )
         return currencies[0]
     if currencies:
         return None
-    amounts = [f.name for f in layout.schema.fields if f.kind == "amount"
-               and f.name in {c.field.name for c in layout.columns}]
+    amounts = [
+        f.name for f in layout.schema.fields if f.kind == "amount" and f.name in {c.field.name for c in layout.columns}
+    ]
     [(has_amounts,)] = con.execute(
         f"SELECT coalesce(bool_or({' OR '.join(f'coalesce({a} <> 0, false)' for a in amounts) or 'false'}), false) "
-        "FROM typed_rows").fetchall()
+        "FROM typed_rows"
+    ).fetchall()
     if not has_amounts:
         return None
     if layout.schema.kind == "budget_line":
-        raise InputError("devise absente : aucune cellule, colonne ni en-tête ne dit la monnaie des montants ; "
-                         "ajoutez une colonne Devise / no currency stated: no cell, column or header says the "
-                         "currency of the amounts; add a Currency column")
-    notes.append("devise supposée XOF (aucune n'est écrite), signalée sur chaque ligne / currency assumed XOF (none "
-                 "is written), flagged on each row")
+        raise InputError(
+            "devise absente : aucune cellule, colonne ni en-tête ne dit la monnaie des montants ; "
+            "ajoutez une colonne Devise / no currency stated: no cell, column or header says the "
+            "currency of the amounts; add a Currency column"
+        )
+    notes.append(
+        "devise supposée XOF (aucune n'est écrite), signalée sur chaque ligne / currency assumed XOF (none "
+        "is written), flagged on each row"
+    )
     return "XOF"
 
 
-def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int, file_name: str,
-                     sheet: str | None, load_batch: str, notes: list[str]) -> tuple[int, int, int, int]:
+def _type_and_insert(
+    con,
+    layout: tabular.SheetLayout,
+    cells: str,
+    file_id: int,
+    file_name: str,
+    sheet: str | None,
+    load_batch: str,
+    notes: list[str],
+) -> tuple[int, int, int, int]:
     """Type the landed rows once; loaded rows go into the raw table, every problem into ops.rejects with what
     became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
@@ -379,7 +466,8 @@ def _type_and_insert(con, layout: tabular.SheetLayout, cells: str, file_id: int,
     )
     [(read, loaded, skipped, rejected)] = con.execute(
         "SELECT count(*), count(*) FILTER (fate = 'loaded'), count(*) FILTER (fate = 'skipped'), "
-        "count(*) FILTER (fate = 'rejected') FROM typed_rows").fetchall()
+        "count(*) FILTER (fate = 'rejected') FROM typed_rows"
+    ).fetchall()
     con.execute("DROP TABLE typed_rows")
     tabular.drop_landed(con, cells)
     return read, loaded, skipped, rejected

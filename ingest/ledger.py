@@ -66,8 +66,9 @@ ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejecte
 
 def raw_table_ddl(schema: Schema) -> str:
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in output_columns(schema))
-    return (f"CREATE TABLE IF NOT EXISTS {schema.table} ({LINEAGE_COLUMNS}, {columns}, "
-            f"currency_assumed BOOLEAN NOT NULL)")
+    return (
+        f"CREATE TABLE IF NOT EXISTS {schema.table} ({LINEAGE_COLUMNS}, {columns}, currency_assumed BOOLEAN NOT NULL)"
+    )
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -99,7 +100,8 @@ def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         LEFT JOIN loaded l USING (file_id)
         LEFT JOIN rejected r USING (file_id)
         WHERE f.status IN ('loaded', 'held_back')
-          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(f.rows_held_back, 0) + coalesce(r.skipped, 0) + coalesce(r.n, 0)
+          AND (f.rows_read <> coalesce(l.n, 0) + coalesce(f.rows_held_back, 0) + coalesce(r.skipped, 0)
+                              + coalesce(r.n, 0)
                OR f.rows_loaded <> coalesce(l.n, 0) OR f.rows_rejected <> coalesce(r.n, 0)
                OR coalesce(f.rows_skipped, 0) <> coalesce(r.skipped, 0))
     """).fetchall()

@@ -6,23 +6,38 @@ import duckdb
 import pandas as pd
 
 
-def insert_records(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], records: list[tuple],
-                   file_id: int, load_batch: str) -> None:
+def insert_records(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    types: dict[str, str],
+    records: list[tuple],
+    file_id: int,
+    load_batch: str,
+) -> None:
     """Insert rows given as tuples in the order of `types` (column -> SQL type), with the file's lineage."""
     if not records:
         return
     con.register("_records", pd.DataFrame.from_records(records, columns=list(types)))
     casts = ", ".join(f"CAST({column} AS {sql_type})" for column, sql_type in types.items())
-    con.execute(f"INSERT INTO {table} (file_id, load_batch, {', '.join(types)}) SELECT ?, ?, {casts} FROM _records",
-                [file_id, load_batch])
+    con.execute(
+        f"INSERT INTO {table} (file_id, load_batch, {', '.join(types)}) SELECT ?, ?, {casts} FROM _records",
+        [file_id, load_batch],
+    )
     con.unregister("_records")
 
 
-def insert_rejects(con: duckdb.DuckDBPyConnection, file_id: int, file_name: str, rejects: list[tuple],
-                   load_batch: str, action: str = "rejected") -> None:
+def insert_rejects(
+    con: duckdb.DuckDBPyConnection,
+    file_id: int,
+    file_name: str,
+    rejects: list[tuple],
+    load_batch: str,
+    action: str = "rejected",
+) -> None:
     """Rejects as (position in the file, column, raw value, reason in French, reason in English)."""
     if rejects:
         con.executemany(
             "INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr, "
             "reason_en, load_batch, action) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-            [[file_id, file_name, *reject, load_batch, action] for reject in rejects])
+            [[file_id, file_name, *reject, load_batch, action] for reject in rejects],
+        )

@@ -33,7 +33,8 @@ def load_ecb_rates(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"""
                 INSERT INTO raw.ecb_euro_rates
                 SELECT CAST("Date" AS DATE), currency, TRY_CAST(rate AS DOUBLE)
-                FROM (UNPIVOT (SELECT COLUMNS(lambda c: c SIMILAR TO '[A-Z]{{3}}|Date') FROM read_csv('{csv_path}', all_varchar = true))
+                FROM (UNPIVOT (SELECT COLUMNS(lambda c: c SIMILAR TO '[A-Z]{{3}}|Date')
+                               FROM read_csv('{csv_path}', all_varchar = true))
                       ON COLUMNS(* EXCLUDE ("Date")) INTO NAME currency VALUE rate)
                 WHERE TRY_CAST(rate AS DOUBLE) IS NOT NULL
             """)

@@ -9,14 +9,46 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
-
+from functools import lru_cache
 
 # Words that qualify a header without changing what it names: a year, a date, the document it comes from.
-_QUALIFIERS = {"au", "du", "le", "la", "les", "l", "en", "pour", "hors", "annexe", "annexes", "budgets", "rap", "plf",
-               "lfi", "lfr", "pap", "er", "initial", "initiale", "revise", "total", "janvier", "fevrier", "mars", "avril",
-               "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre", "decembre"}
+_QUALIFIERS = {
+    "au",
+    "du",
+    "le",
+    "la",
+    "les",
+    "l",
+    "en",
+    "pour",
+    "hors",
+    "annexe",
+    "annexes",
+    "budgets",
+    "rap",
+    "plf",
+    "lfi",
+    "lfr",
+    "pap",
+    "er",
+    "initial",
+    "initiale",
+    "revise",
+    "total",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+}
 
 
 def _is_qualifier(word: str) -> bool:
@@ -42,11 +74,13 @@ class Field:
         return normalised_header in self._names()
 
     def matches_qualified(self, normalised_header: str) -> bool:
-        """A synonym followed by qualifiers only: 'Année RAP', 'Ministère au 1er janvier 2017', 'EXEC CP 2017 RAP 2017'."""
+        """A synonym followed by qualifiers only: 'Année RAP', 'Ministère au 1er janvier 2017',
+        'EXEC CP 2017 RAP 2017'."""
         words = normalised_header.split()
         return any(
-            words[:len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()):])
-            for n in self._names() if n and len(words) > len(n.split())
+            words[: len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()) :])
+            for n in self._names()
+            if n and len(words) > len(n.split())
         )
 
     def _names(self) -> frozenset[str]:
@@ -72,8 +106,9 @@ class Schema:
     def lacks(self, names: set[str]) -> list[str]:
         """French labels of the required fields, or groups of fields, absent from `names`."""
         missing = [f.label_fr for f in self.required if f.name not in names]
-        missing += [" / ".join(self.field(n).label_fr for n in group) for group in self.required_any
-                    if not names & set(group)]
+        missing += [
+            " / ".join(self.field(n).label_fr for n in group) for group in self.required_any if not names & set(group)
+        ]
         return missing
 
     def field(self, name: str) -> Field:
@@ -119,12 +154,44 @@ def header_currency(text: str) -> str | None:
 
 
 # Columns that hold people's names, e-mails or phone numbers: dropped at ingestion, never stored.
-_PERSONAL_TOKENS = {"prenom", "prenoms", "email", "emails", "mail", "courriel", "telephone", "tel", "phone",
-                    "whatsapp", "mobile", "portable", "contact", "contacts", "signataire", "rapporteur"}
+_PERSONAL_TOKENS = {
+    "prenom",
+    "prenoms",
+    "email",
+    "emails",
+    "mail",
+    "courriel",
+    "telephone",
+    "tel",
+    "phone",
+    "whatsapp",
+    "mobile",
+    "portable",
+    "contact",
+    "contacts",
+    "signataire",
+    "rapporteur",
+}
 _PERSONAL_PHRASES = ("point focal", "focal point", "full name", "nom et prenom", "personne de contact")
 # "Nom de l'organisation" names an organisation, not a person.
-_NOT_A_PERSON = {"organisation", "organization", "structure", "partenaire", "ong", "bailleur", "region", "cercle",
-                 "commune", "projet", "activite", "programme", "institution", "localite", "village", "site"}
+_NOT_A_PERSON = {
+    "organisation",
+    "organization",
+    "structure",
+    "partenaire",
+    "ong",
+    "bailleur",
+    "region",
+    "cercle",
+    "commune",
+    "projet",
+    "activite",
+    "programme",
+    "institution",
+    "localite",
+    "village",
+    "site",
+}
 
 
 def is_personal_header(header: str) -> bool:
@@ -132,8 +199,11 @@ def is_personal_header(header: str) -> bool:
     tokens = set(norm.split())
     if tokens & _NOT_A_PERSON:
         return False
-    return bool(tokens & _PERSONAL_TOKENS) or any(p in norm for p in _PERSONAL_PHRASES) or tokens in (
-        {"nom"}, {"noms"}, {"name"})
+    return (
+        bool(tokens & _PERSONAL_TOKENS)
+        or any(p in norm for p in _PERSONAL_PHRASES)
+        or tokens in ({"nom"}, {"noms"}, {"name"})
+    )
 
 
 # E-mail addresses and phone numbers (Malian "76 12 43 40", international "+223 66 79 36 13") in free text: the
@@ -144,7 +214,9 @@ EMAIL_REPLACEMENT = "[courriel retiré]"
 PHONE_REPLACEMENT = "[téléphone retiré]"
 # A person's name is recognised after a civility ("voir Mme Diarra", "Dr Modibo DIARRA"): the civility stays, the
 # capitalised words after it go. The classes are spelled out (no \\p{L}) so that RE2 and Python's re read them alike.
-CIVILITIES = r"M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.?|Madame|Monsieur|Mademoiselle|Docteur|Professeur"
+CIVILITIES = (
+    r"M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.?|Madame|Monsieur|Mademoiselle|Docteur|Professeur"
+)
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*"
 CIVILITY_NAME_PATTERN = rf"\b({CIVILITIES})\s+{_NAME_WORD}(?: +{_NAME_WORD}){{0,3}}"
 NAME_REPLACEMENT = r"\1 [nom retiré]"
@@ -158,23 +230,56 @@ def redact(text: str | None) -> str | None:
     text = re.sub(EMAIL_PATTERN, EMAIL_REPLACEMENT, text)
     text = re.sub(PHONE_PATTERN, PHONE_REPLACEMENT, text)
     return re.sub(CIVILITY_NAME_PATTERN, NAME_REPLACEMENT, text)
+
+
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
 
 
 _PLACE_FIELDS = (
-    # HXL before 1.0 wrote bare #adm1, #adm2 for the names: the most specific pattern wins, so #adm1+code stays a P-code.
-    Field("region", "text", ("région", "region", "regions", "admin1", "adm1", "nom region", "province", "provinces"),
-          ("#adm1+name", "#adm1-code"), label_fr="Région"),
-    Field("region_pcode", "text", ("code région", "pcode région", "p-code région", "region pcode", "adm1 pcode", "admin1 pcode"),
-          ("#adm1+code",), label_fr="P-code de la région"),
-    Field("cercle", "text", ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle", "departement"),
-          ("#adm2+name", "#adm2-code"), label_fr="Cercle"),
-    Field("cercle_pcode", "text", ("code cercle", "pcode cercle", "p-code cercle", "cercle pcode", "adm2 pcode", "admin2 pcode"),
-          ("#adm2+code",), label_fr="P-code du cercle"),
-    Field("commune", "text", ("commune", "communes", "admin3", "adm3", "municipality"), ("#adm3+name", "#adm3-code"),
-          label_fr="Commune"),
-    Field("commune_pcode", "text", ("code commune", "pcode commune", "commune pcode", "adm3 pcode"), ("#adm3+code",),
-          label_fr="P-code de la commune"),
+    # HXL before 1.0 wrote bare #adm1, #adm2 for the names: the most specific pattern wins, so #adm1+code stays a
+    # P-code.
+    Field(
+        "region",
+        "text",
+        ("région", "region", "regions", "admin1", "adm1", "nom region", "province", "provinces"),
+        ("#adm1+name", "#adm1-code"),
+        label_fr="Région",
+    ),
+    Field(
+        "region_pcode",
+        "text",
+        ("code région", "pcode région", "p-code région", "region pcode", "adm1 pcode", "admin1 pcode"),
+        ("#adm1+code",),
+        label_fr="P-code de la région",
+    ),
+    Field(
+        "cercle",
+        "text",
+        ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle", "departement"),
+        ("#adm2+name", "#adm2-code"),
+        label_fr="Cercle",
+    ),
+    Field(
+        "cercle_pcode",
+        "text",
+        ("code cercle", "pcode cercle", "p-code cercle", "cercle pcode", "adm2 pcode", "admin2 pcode"),
+        ("#adm2+code",),
+        label_fr="P-code du cercle",
+    ),
+    Field(
+        "commune",
+        "text",
+        ("commune", "communes", "admin3", "adm3", "municipality"),
+        ("#adm3+name", "#adm3-code"),
+        label_fr="Commune",
+    ),
+    Field(
+        "commune_pcode",
+        "text",
+        ("code commune", "pcode commune", "commune pcode", "adm3 pcode"),
+        ("#adm3+code",),
+        label_fr="P-code de la commune",
+    ),
 )
 
 PARTNER_REPORTS = Schema(
@@ -184,48 +289,168 @@ PARTNER_REPORTS = Schema(
     folder="partner_reports",
     identity=("partner", "period_start", "period_end", "year", "quarter", "month"),
     fields=(
-        Field("partner", "text", ("partenaire", "organisation", "organisation partenaire", "partner", "organization",
-                                  "nom de l'organisation", "nom du partenaire", "organization name",
-                                  "organisation de mise en oeuvre", "implementing partner", "ong", "structure", "acteur"),
-              ("#org+impl", "#org"), required=True, label_fr="Partenaire"),
-        Field("partner_acronym", "text", ("acronyme", "sigle", "acronym", "abreviation", "partenaire sigle"),
-              ("#org+acronym",), label_fr="Sigle du partenaire"),
-        Field("donor", "text", ("bailleur", "bailleurs", "bailleur de fonds", "bailleur de fond", "bailleurs de fonds",
-                                "donateur", "source de financement", "donor", "donors", "funder", "funding source", "ptf",
-                                "partenaire financier", "partenaire technique et financier"),
-              ("#org+funder", "#org+donor"), label_fr="Bailleur"),
+        Field(
+            "partner",
+            "text",
+            (
+                "partenaire",
+                "organisation",
+                "organisation partenaire",
+                "partner",
+                "organization",
+                "nom de l'organisation",
+                "nom du partenaire",
+                "organization name",
+                "organisation de mise en oeuvre",
+                "implementing partner",
+                "ong",
+                "structure",
+                "acteur",
+            ),
+            ("#org+impl", "#org"),
+            required=True,
+            label_fr="Partenaire",
+        ),
+        Field(
+            "partner_acronym",
+            "text",
+            ("acronyme", "sigle", "acronym", "abreviation", "partenaire sigle"),
+            ("#org+acronym",),
+            label_fr="Sigle du partenaire",
+        ),
+        Field(
+            "donor",
+            "text",
+            (
+                "bailleur",
+                "bailleurs",
+                "bailleur de fonds",
+                "bailleur de fond",
+                "bailleurs de fonds",
+                "donateur",
+                "source de financement",
+                "donor",
+                "donors",
+                "funder",
+                "funding source",
+                "ptf",
+                "partenaire financier",
+                "partenaire technique et financier",
+            ),
+            ("#org+funder", "#org+donor"),
+            label_fr="Bailleur",
+        ),
         Field("country", "text", ("pays", "country"), ("#country",), label_fr="Pays"),
         *_PLACE_FIELDS,
         # Not required: a physical-presence 3W names who is where, with no sector.
-        Field("sector", "text", ("secteur", "cluster", "domaine", "sector", "secteur d'intervention", "secteurs",
-                                 "clusters"), ("#sector",), label_fr="Secteur"),
-        Field("activity", "text", ("activité", "activités", "activity", "intervention", "description de l'activité",
-                                   "projet", "project"), ("#activity",), label_fr="Activité"),
-        Field("period_start", "date", ("date de début", "début", "debut periode", "période début", "start date", "start",
-                                       "from", "du"), ("#date+start",), label_fr="Début de période"),
-        Field("period_end", "date", ("date de fin", "fin", "fin periode", "période fin", "end date", "end", "to", "au"),
-              ("#date+end",), label_fr="Fin de période"),
-        Field("year", "integer", ("année", "annee de reference", "exercice", "year"), ("#date+year",), label_fr="Année"),
+        Field(
+            "sector",
+            "text",
+            ("secteur", "cluster", "domaine", "sector", "secteur d'intervention", "secteurs", "clusters"),
+            ("#sector",),
+            label_fr="Secteur",
+        ),
+        Field(
+            "activity",
+            "text",
+            ("activité", "activités", "activity", "intervention", "description de l'activité", "projet", "project"),
+            ("#activity",),
+            label_fr="Activité",
+        ),
+        Field(
+            "period_start",
+            "date",
+            ("date de début", "début", "debut periode", "période début", "start date", "start", "from", "du"),
+            ("#date+start",),
+            label_fr="Début de période",
+        ),
+        Field(
+            "period_end",
+            "date",
+            ("date de fin", "fin", "fin periode", "période fin", "end date", "end", "to", "au"),
+            ("#date+end",),
+            label_fr="Fin de période",
+        ),
+        Field(
+            "year", "integer", ("année", "annee de reference", "exercice", "year"), ("#date+year",), label_fr="Année"
+        ),
         Field("quarter", "integer", ("trimestre", "quarter", "trim"), ("#date+quarter",), label_fr="Trimestre"),
         Field("month", "month", ("mois", "month"), ("#date+month",), label_fr="Mois"),
-        Field("planned_budget", "amount", ("budget prévu", "budget planifié", "budget", "montant prévu", "budget total",
-                                           "planned budget", "budget planned", "planned", "montant planifié"),
-              ("#value+budget", "#value+planned"), label_fr="Budget prévu"),
-        Field("amount_spent", "amount", ("montant dépensé", "dépenses", "dépensé", "montant décaissé", "décaissé",
-                                         "décaissements", "montant exécuté", "amount spent", "spent", "expenditure",
-                                         "disbursed", "amount disbursed"), ("#value+spent", "#value+disbursed"),
-              label_fr="Montant dépensé"),
+        Field(
+            "planned_budget",
+            "amount",
+            (
+                "budget prévu",
+                "budget planifié",
+                "budget",
+                "montant prévu",
+                "budget total",
+                "planned budget",
+                "budget planned",
+                "planned",
+                "montant planifié",
+            ),
+            ("#value+budget", "#value+planned"),
+            label_fr="Budget prévu",
+        ),
+        Field(
+            "amount_spent",
+            "amount",
+            (
+                "montant dépensé",
+                "dépenses",
+                "dépensé",
+                "montant décaissé",
+                "décaissé",
+                "décaissements",
+                "montant exécuté",
+                "amount spent",
+                "spent",
+                "expenditure",
+                "disbursed",
+                "amount disbursed",
+            ),
+            ("#value+spent", "#value+disbursed"),
+            label_fr="Montant dépensé",
+        ),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
-        Field("stated_usd", "amount_usd", ("équivalent usd", "équivalent en dollars", "équivalent dollars",
-                                           "montant équivalent usd", "usd equivalent", "equivalent usd",
-                                           "stated usd"), ("#value+usd",),
-              label_fr="Équivalent USD déclaré"),
-        Field("beneficiaries_targeted", "integer", ("bénéficiaires ciblés", "cible", "ciblés", "personnes ciblées",
-                                                    "beneficiaries targeted", "targeted", "target"),
-              ("#targeted", "#beneficiary+targeted"), label_fr="Bénéficiaires ciblés"),
-        Field("beneficiaries_reached", "integer", ("bénéficiaires atteints", "atteints", "personnes atteintes",
-                                                   "beneficiaries reached", "reached"),
-              ("#reached", "#beneficiary+reached"), label_fr="Bénéficiaires atteints"),
+        Field(
+            "stated_usd",
+            "amount_usd",
+            (
+                "équivalent usd",
+                "équivalent en dollars",
+                "équivalent dollars",
+                "montant équivalent usd",
+                "usd equivalent",
+                "equivalent usd",
+                "stated usd",
+            ),
+            ("#value+usd",),
+            label_fr="Équivalent USD déclaré",
+        ),
+        Field(
+            "beneficiaries_targeted",
+            "integer",
+            (
+                "bénéficiaires ciblés",
+                "cible",
+                "ciblés",
+                "personnes ciblées",
+                "beneficiaries targeted",
+                "targeted",
+                "target",
+            ),
+            ("#targeted", "#beneficiary+targeted"),
+            label_fr="Bénéficiaires ciblés",
+        ),
+        Field(
+            "beneficiaries_reached",
+            "integer",
+            ("bénéficiaires atteints", "atteints", "personnes atteintes", "beneficiaries reached", "reached"),
+            ("#reached", "#beneficiary+reached"),
+            label_fr="Bénéficiaires atteints",
+        ),
         Field("status", "text", ("statut", "état", "etat d'avancement", "status"), ("#status",), label_fr="Statut"),
     ),
 )
@@ -236,47 +461,188 @@ BUDGET_LINES = Schema(
     label_fr="Lignes budgétaires (loi de finances)",
     folder="budget_lines",
     identity=("fiscal_year", "budget_version", "institution"),
-    required_any=(("line_label", "action_label", "programme_label"),
-                  ("dotation", "engagement", "liquidation", "ordonnancement", "paiement")),
+    required_any=(
+        ("line_label", "action_label", "programme_label"),
+        ("dotation", "engagement", "liquidation", "ordonnancement", "paiement"),
+    ),
     fields=(
-        Field("fiscal_year", "integer", ("exercice", "année", "annee budgetaire", "exercice budgétaire", "fiscal year",
-                                         "year", "gestion"), ("#date+year",), required=True, label_fr="Exercice"),
-        Field("budget_version", "text", ("version", "type de loi", "loi", "loi de finances", "version budgétaire",
-                                         "budget version", "type de budget"), ("#meta+version",), label_fr="Version"),
+        Field(
+            "fiscal_year",
+            "integer",
+            ("exercice", "année", "annee budgetaire", "exercice budgétaire", "fiscal year", "year", "gestion"),
+            ("#date+year",),
+            required=True,
+            label_fr="Exercice",
+        ),
+        Field(
+            "budget_version",
+            "text",
+            (
+                "version",
+                "type de loi",
+                "loi",
+                "loi de finances",
+                "version budgétaire",
+                "budget version",
+                "type de budget",
+            ),
+            ("#meta+version",),
+            label_fr="Version",
+        ),
         Field("level", "text", ("niveau", "level", "échelon"), ("#meta+level",), label_fr="Niveau"),
         *_PLACE_FIELDS,
-        Field("institution", "text", ("institution", "ministère", "section", "ministere ou institution", "ministry",
-                                      "collectivité", "structure", "administration"), ("#org",), required=True,
-              label_fr="Institution"),
-        Field("line_code", "text", ("imputation", "code ligne", "code imputation", "ligne", "code budgétaire",
-                                    "budget line code", "line code", "code"), ("#meta+code",), label_fr="Code de la ligne"),
+        Field(
+            "institution",
+            "text",
+            (
+                "institution",
+                "ministère",
+                "section",
+                "ministere ou institution",
+                "ministry",
+                "collectivité",
+                "structure",
+                "administration",
+            ),
+            ("#org",),
+            required=True,
+            label_fr="Institution",
+        ),
+        Field(
+            "line_code",
+            "text",
+            (
+                "imputation",
+                "code ligne",
+                "code imputation",
+                "ligne",
+                "code budgétaire",
+                "budget line code",
+                "line code",
+                "code",
+            ),
+            ("#meta+code",),
+            label_fr="Code de la ligne",
+        ),
         Field("programme_code", "text", ("code programme", "programme code", "n programme"), label_fr="Code programme"),
-        Field("programme_label", "text", ("programme", "libellé programme", "programme label", "program"),
-              label_fr="Programme"),
+        Field(
+            "programme_label",
+            "text",
+            ("programme", "libellé programme", "programme label", "program"),
+            label_fr="Programme",
+        ),
         Field("action_code", "text", ("code action", "action code"), label_fr="Code action"),
         Field("action_label", "text", ("action", "libellé action", "action label"), label_fr="Action"),
         Field("activity_code", "text", ("code activité", "activity code"), label_fr="Code activité"),
-        Field("line_label", "text", ("libellé", "libellé de la ligne", "intitulé", "désignation", "activité",
-                                     "line label", "label", "description", "sub account description",
-                                     "libelle de la ligne budgetaire"), ("#description",),
-              label_fr="Libellé de la ligne"),
-        Field("economic_nature", "text", ("nature économique", "nature", "nature de la dépense", "catégorie",
-                                          "economic nature", "economic classification"), label_fr="Nature économique"),
-        Field("funding_origin", "text", ("origine du financement", "source de financement", "financement", "origine",
-                                         "funding origin", "funding source"), label_fr="Origine du financement"),
-        Field("dotation", "amount", ("dotation", "dotations", "crédits ouverts", "credits alloues", "allocation",
-                                     "montant alloué", "appropriation", "budget voté", "budget alloué"),
-              ("#value+allocated",), label_fr="Dotation"),
-        Field("engagement", "amount", ("engagement", "engagements", "montant engagé", "engagé", "commitment",
-                                       "committed"), ("#value+committed",), label_fr="Engagement"),
-        Field("liquidation", "amount", ("liquidation", "liquidations", "montant liquidé", "liquidé", "verified"),
-              ("#value+verified",), label_fr="Liquidation"),
-        Field("ordonnancement", "amount", ("ordonnancement", "ordonnancements", "montant ordonnancé", "ordonnancé",
-                                           "mandatement", "mandaté", "payment order"), ("#value+ordered",),
-              label_fr="Ordonnancement"),
-        Field("paiement", "amount", ("paiement", "paiements", "montant payé", "payé", "payment", "paid", "exec cp",
-                                     "execution cp", "cp executes", "credits de paiement executes", "cp consommes"),
-              ("#value+paid",), label_fr="Paiement"),
+        Field(
+            "line_label",
+            "text",
+            (
+                "libellé",
+                "libellé de la ligne",
+                "intitulé",
+                "désignation",
+                "activité",
+                "line label",
+                "label",
+                "description",
+                "sub account description",
+                "libelle de la ligne budgetaire",
+            ),
+            ("#description",),
+            label_fr="Libellé de la ligne",
+        ),
+        Field(
+            "economic_nature",
+            "text",
+            (
+                "nature économique",
+                "nature",
+                "nature de la dépense",
+                "catégorie",
+                "economic nature",
+                "economic classification",
+            ),
+            label_fr="Nature économique",
+        ),
+        Field(
+            "funding_origin",
+            "text",
+            (
+                "origine du financement",
+                "source de financement",
+                "financement",
+                "origine",
+                "funding origin",
+                "funding source",
+            ),
+            label_fr="Origine du financement",
+        ),
+        Field(
+            "dotation",
+            "amount",
+            (
+                "dotation",
+                "dotations",
+                "crédits ouverts",
+                "credits alloues",
+                "allocation",
+                "montant alloué",
+                "appropriation",
+                "budget voté",
+                "budget alloué",
+            ),
+            ("#value+allocated",),
+            label_fr="Dotation",
+        ),
+        Field(
+            "engagement",
+            "amount",
+            ("engagement", "engagements", "montant engagé", "engagé", "commitment", "committed"),
+            ("#value+committed",),
+            label_fr="Engagement",
+        ),
+        Field(
+            "liquidation",
+            "amount",
+            ("liquidation", "liquidations", "montant liquidé", "liquidé", "verified"),
+            ("#value+verified",),
+            label_fr="Liquidation",
+        ),
+        Field(
+            "ordonnancement",
+            "amount",
+            (
+                "ordonnancement",
+                "ordonnancements",
+                "montant ordonnancé",
+                "ordonnancé",
+                "mandatement",
+                "mandaté",
+                "payment order",
+            ),
+            ("#value+ordered",),
+            label_fr="Ordonnancement",
+        ),
+        Field(
+            "paiement",
+            "amount",
+            (
+                "paiement",
+                "paiements",
+                "montant payé",
+                "payé",
+                "payment",
+                "paid",
+                "exec cp",
+                "execution cp",
+                "cp executes",
+                "credits de paiement executes",
+                "cp consommes",
+            ),
+            ("#value+paid",),
+            label_fr="Paiement",
+        ),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
     ),
 )
@@ -288,39 +654,154 @@ COMMITMENTS = Schema(
     folder="commitments",
     identity=("commitment_id",),
     fields=(
-        Field("commitment_id", "text", ("identifiant", "id", "référence", "ref", "code", "n engagement", "numéro",
-                                        "commitment id", "n"), ("#meta+id",), required=True, label_fr="Identifiant"),
-        Field("made_at", "text", ("cadre", "instance", "contexte", "lieu de l'engagement", "source", "réunion",
-                                  "made at", "forum", "occasion"), ("#meta+source",), label_fr="Pris lors de"),
-        Field("made_on", "date", ("date de l'engagement", "date engagement", "date de la réunion", "pris le", "made on",
-                                  "date made"), ("#date+made",), label_fr="Date de l'engagement"),
-        Field("holder", "text", ("responsable", "détenteur", "porteur", "organisation responsable", "holder",
-                                 "responsible", "owner", "qui"), ("#org+responsible", "#org"), required=True,
-              label_fr="Responsable (organisation ou rôle)"),
-        Field("commitment_kind", "text", ("type", "type d'engagement", "nature de l'engagement", "kind",
-                                          "commitment type"), ("#meta+type",), label_fr="Type"),
-        Field("description", "text", ("description", "engagement", "point d'action", "action", "actions",
-                                      "recommandation", "libellé", "commitment", "action point"), ("#description",),
-              required=True, label_fr="Description"),
-        Field("baseline_amount", "amount", ("base", "valeur de base", "référence de départ", "baseline",
-                                            "montant de base"), ("#value+baseline",), label_fr="Valeur de base"),
-        Field("target_amount", "amount", ("cible", "montant cible", "valeur cible", "target", "target amount"),
-              ("#value+target",), label_fr="Cible (montant)"),
-        Field("target_share", "share", ("cible en pourcentage", "part cible", "pourcentage cible", "target share",
-                                        "cible %"), ("#value+target+pct",), label_fr="Cible (part)"),
-        Field("delivered_amount", "amount", ("réalisé", "montant réalisé", "montant mobilisé", "delivered",
-                                             "amount delivered", "achieved"), ("#value+delivered",),
-              label_fr="Réalisé à ce jour"),
+        Field(
+            "commitment_id",
+            "text",
+            ("identifiant", "id", "référence", "ref", "code", "n engagement", "numéro", "commitment id", "n"),
+            ("#meta+id",),
+            required=True,
+            label_fr="Identifiant",
+        ),
+        Field(
+            "made_at",
+            "text",
+            (
+                "cadre",
+                "instance",
+                "contexte",
+                "lieu de l'engagement",
+                "source",
+                "réunion",
+                "made at",
+                "forum",
+                "occasion",
+            ),
+            ("#meta+source",),
+            label_fr="Pris lors de",
+        ),
+        Field(
+            "made_on",
+            "date",
+            ("date de l'engagement", "date engagement", "date de la réunion", "pris le", "made on", "date made"),
+            ("#date+made",),
+            label_fr="Date de l'engagement",
+        ),
+        Field(
+            "holder",
+            "text",
+            (
+                "responsable",
+                "détenteur",
+                "porteur",
+                "organisation responsable",
+                "holder",
+                "responsible",
+                "owner",
+                "qui",
+            ),
+            ("#org+responsible", "#org"),
+            required=True,
+            label_fr="Responsable (organisation ou rôle)",
+        ),
+        Field(
+            "commitment_kind",
+            "text",
+            ("type", "type d'engagement", "nature de l'engagement", "kind", "commitment type"),
+            ("#meta+type",),
+            label_fr="Type",
+        ),
+        Field(
+            "description",
+            "text",
+            (
+                "description",
+                "engagement",
+                "point d'action",
+                "action",
+                "actions",
+                "recommandation",
+                "libellé",
+                "commitment",
+                "action point",
+            ),
+            ("#description",),
+            required=True,
+            label_fr="Description",
+        ),
+        Field(
+            "baseline_amount",
+            "amount",
+            ("base", "valeur de base", "référence de départ", "baseline", "montant de base"),
+            ("#value+baseline",),
+            label_fr="Valeur de base",
+        ),
+        Field(
+            "target_amount",
+            "amount",
+            ("cible", "montant cible", "valeur cible", "target", "target amount"),
+            ("#value+target",),
+            label_fr="Cible (montant)",
+        ),
+        Field(
+            "target_share",
+            "share",
+            ("cible en pourcentage", "part cible", "pourcentage cible", "target share", "cible %"),
+            ("#value+target+pct",),
+            label_fr="Cible (part)",
+        ),
+        Field(
+            "delivered_amount",
+            "amount",
+            ("réalisé", "montant réalisé", "montant mobilisé", "delivered", "amount delivered", "achieved"),
+            ("#value+delivered",),
+            label_fr="Réalisé à ce jour",
+        ),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
-        Field("deadline", "deadline", ("échéance", "date limite", "délai", "echeance prevue", "deadline", "due date",
-                                   "due"), ("#date+deadline", "#date+due"), label_fr="Échéance"),
-        Field("status", "text", ("statut", "état", "situation", "état d'avancement", "status", "commentaires statut"),
-              ("#status",), label_fr="Statut"),
-        Field("status_date", "date", ("date du statut", "date de mise à jour", "mis à jour le", "date de suivi",
-                                      "status date", "updated", "as of"), ("#date+reported", "#date+updated"),
-              label_fr="Date du statut"),
-        Field("evidence", "text", ("preuve", "justificatif", "source de vérification", "commentaires", "commentaire",
-                                   "observations", "evidence", "comments"), ("#meta+evidence",), label_fr="Preuve"),
+        Field(
+            "deadline",
+            "deadline",
+            ("échéance", "date limite", "délai", "echeance prevue", "deadline", "due date", "due"),
+            ("#date+deadline", "#date+due"),
+            label_fr="Échéance",
+        ),
+        Field(
+            "status",
+            "text",
+            ("statut", "état", "situation", "état d'avancement", "status", "commentaires statut"),
+            ("#status",),
+            label_fr="Statut",
+        ),
+        Field(
+            "status_date",
+            "date",
+            (
+                "date du statut",
+                "date de mise à jour",
+                "mis à jour le",
+                "date de suivi",
+                "status date",
+                "updated",
+                "as of",
+            ),
+            ("#date+reported", "#date+updated"),
+            label_fr="Date du statut",
+        ),
+        Field(
+            "evidence",
+            "text",
+            (
+                "preuve",
+                "justificatif",
+                "source de vérification",
+                "commentaires",
+                "commentaire",
+                "observations",
+                "evidence",
+                "comments",
+            ),
+            ("#meta+evidence",),
+            label_fr="Preuve",
+        ),
     ),
 )
 

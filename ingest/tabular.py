@@ -77,15 +77,18 @@ def _field_for(schema: Schema, header: str, hxl_tag: hxl.model.Column | None) ->
         # '#org+funder' matches both '#org' (partner) and '#org+funder' (donor): the most specific pattern wins.
         matches = [
             (len(pattern.split("+")), f)
-            for f in schema.fields for pattern in f.hxl if hxl.model.TagPattern.parse(pattern).match(hxl_tag)
+            for f in schema.fields
+            for pattern in f.hxl
+            if hxl.model.TagPattern.parse(pattern).match(hxl_tag)
         ]
         if matches:
             return max(matches, key=lambda m: m[0])[1]
     norm = normalise_header(header)
     if not norm:
         return None
-    return (next((f for f in schema.fields if f.matches(norm)), None)
-            or next((f for f in schema.fields if f.matches_qualified(norm)), None))
+    return next((f for f in schema.fields if f.matches(norm)), None) or next(
+        (f for f in schema.fields if f.matches_qualified(norm)), None
+    )
 
 
 def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
@@ -102,7 +105,7 @@ def detect_layout(grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_S
             continue
         hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
         header_row = i + (1 if hxl_row else 0)
-        body = grid[header_row + 1:header_row + 1 + PREVIEW_ROWS]
+        body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
         for schema in schemas:
             layout = _map_columns(schema, row, hxl_row, header_row, body)
             names = {c.field.name for c in layout.columns}
@@ -138,8 +141,9 @@ def _pcode_field(schema: Schema, body: list[list[str]], index: int) -> Field | N
     return next((f for f in schema.fields if f.name == name), None)
 
 
-def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int,
-                 body: list[list[str]] = ()) -> SheetLayout:
+def _map_columns(
+    schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int, body: list[list[str]] = ()
+) -> SheetLayout:
     layout = SheetLayout(schema=schema, header_row=header_row, columns=[])
     taken: set[str] = set()
     for index, header in enumerate(row):
@@ -156,13 +160,19 @@ def _map_columns(schema: Schema, row: list[str], hxl_row: list[str] | None, head
             continue
         taken.add(f.name)
         layout.columns.append(
-            MappedColumn(index=index, header=header or str(tag), field=f, scale=header_scale(header),
-                         currency=header_currency(header))
+            MappedColumn(
+                index=index,
+                header=header or str(tag),
+                field=f,
+                scale=header_scale(header),
+                currency=header_currency(header),
+            )
         )
     return layout
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class CsvText:
@@ -190,8 +200,11 @@ SINGLE_BYTE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
 _FRENCH_LETTERS = set("àâäçéèêëîïôöûùüÿœæÀÂÄÇÉÈÊËÎÏÔÖÛÙÜŸŒÆ«»’‘“”–—…€°")
 # A capital accented letter just after a small letter ("rÈgion"), a small one before a capital ("êTAT"), a
 # control character or a symbol: what a text decoded with the wrong code page looks like.
-_MISREAD = re.compile(r"[a-z][ÀÂÄÇÉÈÊËÎÏÔÖÛÙÜŒÆÃÅ]|[àâäçéèêëîïôöûùüœæ][A-Z]|[\x80-\x9f]|[^\x00-\x7f](?<![" +
-                      re.escape("".join(sorted(_FRENCH_LETTERS))) + r"])")
+_MISREAD = re.compile(
+    r"[a-z][ÀÂÄÇÉÈÊËÎÏÔÖÛÙÜŒÆÃÅ]|[àâäçéèêëîïôöûùüœæ][A-Z]|[\x80-\x9f]|[^\x00-\x7f](?<!["
+    + re.escape("".join(sorted(_FRENCH_LETTERS)))
+    + r"])"
+)
 
 
 def _undefined_as_control(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -237,8 +250,10 @@ def _utf8_copy(path: Path, encoding: str) -> tuple[Path, int]:
     undefined. Old Mac files end lines with CR alone; universal newlines read every kind."""
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
     undefined = 0
-    with (open(path, encoding=encoding, errors="undefined_as_control", newline=None) as src,
-          os.fdopen(fd, "w", encoding="utf-8", newline="\n") as dst):
+    with (
+        open(path, encoding=encoding, errors="undefined_as_control", newline=None) as src,
+        os.fdopen(fd, "w", encoding="utf-8", newline="\n") as dst,
+    ):
         while chunk := src.read(1 << 22):
             if encoding == "cp1252":
                 undefined += sum(chunk.count(chr(b)) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
@@ -279,7 +294,7 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
         for match in re.finditer(rb"\n[ \t\r]*(?=\n|\Z)", data):
             if match.end() == len(data):
                 break
-            line += data[previous:match.start() + 1].count(b"\n")
+            line += data[previous : match.start() + 1].count(b"\n")
             previous = match.start() + 1
             blanks.append(line)
     with open(utf8_path, encoding="utf-8-sig", newline="") as fh:
@@ -324,7 +339,8 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
             f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
             f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
             f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
-            f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})")
+            f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})"
+        )
     except duckdb.InvalidInputException as exc:
         # UTF-8 at the head of the file but not further down: cp1252 whose first accent comes late.
         if text.encoding in {"utf-8", "utf-8-sig"} and "unicode" in str(exc).lower():
@@ -335,14 +351,20 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     data_blanks = text.blank_lines[text.blank_lines >= first_line]
     if data_blanks.size == 0:
         # No blank line among the data: the n-th row is on line first_line + n.
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {row_index} + {first_line} AS line_number, c.* "
-                    f"FROM {table}_cells c")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {row_index} + {first_line} AS line_number, c.* "
+            f"FROM {table}_cells c"
+        )
         return
     # DuckDB skips whitespace-only lines: give each row the physical line it came from.
     [(rows,)] = con.execute(f"SELECT count(*) FROM {table}_cells").fetchall()
-    physical = np.setdiff1d(np.arange(first_line, first_line + rows + data_blanks.size, dtype=np.int64), data_blanks)[:rows]
-    con.register("_physical_lines", pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64),
-                                                  "line_number": physical}))
+    physical = np.setdiff1d(np.arange(first_line, first_line + rows + data_blanks.size, dtype=np.int64), data_blanks)[
+        :rows
+    ]
+    con.register(
+        "_physical_lines",
+        pd.DataFrame({"row_index": np.arange(physical.size, dtype=np.int64), "line_number": physical}),
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS SELECT * FROM _physical_lines")
     con.unregister("_physical_lines")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {table} AS
@@ -351,8 +373,11 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
 
 def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop what land_csv or land_grid made for `table`."""
-    made = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
-                       "ORDER BY table_type DESC", [table, f"{table}_cells", f"{table}_lines"]).fetchall()
+    made = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
+        "ORDER BY table_type DESC",
+        [table, f"{table}_cells", f"{table}_lines"],
+    ).fetchall()
     for name, kind in made:  # the view first: it reads the tables
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
@@ -362,6 +387,7 @@ def _sql_text(value: object) -> str:
 
 
 # --- XLSX --------------------------------------------------------------------------------------------
+
 
 def _cell_text(value: object) -> str | None:
     """Excel's typed cells written back in the one text form the SQL parsers read without ambiguity."""
@@ -393,7 +419,8 @@ def _column_number(letters: bytes) -> int:
 def _check_extent(path: Path) -> None:
     """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it.
 
-    The sheets' XML is streamed and the furthest cell holding a value found; empty styled cells (`<c .../>`) do not count.
+    The sheets' XML is streamed and the furthest cell holding a value found; empty styled cells (`<c .../>`) do not
+    count.
     """
     import zipfile
 
@@ -416,9 +443,11 @@ def _check_extent(path: Path) -> None:
                     tail = block[-64:]
             if rows * columns > MAX_SHEET_CELLS:
                 raise InputError(
-                    f"feuille démesurée : une valeur en ligne {rows}, colonne {columns} ({rows * columns:,} cellules) ; "
+                    f"feuille démesurée : une valeur en ligne {rows}, colonne {columns} "
+                    f"({rows * columns:,} cellules) ; "
                     f"supprimez les cellules éloignées / sheet too large: a value at row {rows}, column {columns} "
-                    f"({rows * columns:,} cells); delete the stray cells")
+                    f"({rows * columns:,} cells); delete the stray cells"
+                )
 
 
 def xlsx_sheets(path: Path) -> dict[str, list[list[str | None]]]:
@@ -437,7 +466,7 @@ def xlsx_sheets(path: Path) -> dict[str, list[list[str | None]]]:
 
 def land_grid(con: duckdb.DuckDBPyConnection, grid: list[list[str | None]], layout: SheetLayout, table: str) -> None:
     width = max(c.index for c in layout.columns) + 1
-    body = grid[layout.header_row + 1:]
+    body = grid[layout.header_row + 1 :]
     frame = pd.DataFrame(
         [(row + [None] * width)[:width] for row in body], columns=[f"c{i}" for i in range(width)], dtype="object"
     )

@@ -18,8 +18,17 @@ from ingest.schemas import TABULAR_SCHEMAS, Schema
 from warehouse.settings import DBT_PROJECT_DIR
 
 PCODES = DBT_PROJECT_DIR / "seeds" / "mali_pcodes_adm1_adm2_2021.csv"
-SECTORS = ["Nutrition", "Santé", "Sécurité alimentaire", "WASH", "Éducation", "Protection sociale",
-           "Relèvement précoce", "Stabilisation", "DDR"]
+SECTORS = [
+    "Nutrition",
+    "Santé",
+    "Sécurité alimentaire",
+    "WASH",
+    "Éducation",
+    "Protection sociale",
+    "Relèvement précoce",
+    "Stabilisation",
+    "DDR",
+]
 LISTS = {
     "status": ["Planifié", "En cours", "Achevé", "Suspendu", "Annulé"],
     "commitment_status": ["Réalisé", "En cours", "Hors trajectoire", "Non réalisé", "Pas de réponse"],
@@ -35,22 +44,39 @@ def _places() -> tuple[list[str], list[str], list[str], list[str]]:
         rows = list(csv.DictReader(fh))
     regions = [r for r in rows if r["Admin Level"] == "1"]
     cercles = [r for r in rows if r["Admin Level"] == "2"]
-    return ([r["Name"] for r in regions], [r["P-Code"] for r in regions],
-            [r["Name"] for r in cercles], [r["P-Code"] for r in cercles])
+    return (
+        [r["Name"] for r in regions],
+        [r["P-Code"] for r in regions],
+        [r["Name"] for r in cercles],
+        [r["P-Code"] for r in cercles],
+    )
 
 
 def _list_for(schema: Schema, field_name: str) -> str | None:
     if field_name == "status":
         return "commitment_status" if schema.kind == "commitment" else "status"
-    return {"region": "region", "region_pcode": "region_pcode", "cercle": "cercle", "cercle_pcode": "cercle_pcode",
-            "sector": "sector", "budget_version": "budget_version", "level": "level",
-            "commitment_kind": "commitment_kind", "currency": "currency"}.get(field_name)
+    return {
+        "region": "region",
+        "region_pcode": "region_pcode",
+        "cercle": "cercle",
+        "cercle_pcode": "cercle_pcode",
+        "sector": "sector",
+        "budget_version": "budget_version",
+        "level": "level",
+        "commitment_kind": "commitment_kind",
+        "currency": "currency",
+    }.get(field_name)
 
 
 def write_template(schema: Schema, out_dir: Path) -> Path:
     region_names, region_codes, cercle_names, cercle_codes = _places()
-    values = LISTS | {"region": region_names, "region_pcode": region_codes, "cercle": cercle_names,
-                      "cercle_pcode": cercle_codes, "sector": SECTORS}
+    values = LISTS | {
+        "region": region_names,
+        "region_pcode": region_codes,
+        "cercle": cercle_names,
+        "cercle_pcode": cercle_codes,
+        "sector": SECTORS,
+    }
     wb = Workbook()
     sheet = wb.active
     sheet.title = schema.label_fr[:31]
@@ -70,9 +96,14 @@ def write_template(schema: Schema, out_dir: Path) -> Path:
         lists.cell(row=1, column=index, value=name)
         for row, value in enumerate(values[name], 2):
             lists.cell(row=row, column=index, value=value)
-        rule = DataValidation(type="list", formula1=f"=Listes!${list_column}$2:${list_column}${len(values[name]) + 1}",
-                              allow_blank=True, showErrorMessage=True, errorTitle="Valeur non prévue",
-                              error="Choisissez une valeur de la liste (onglet Listes).")
+        rule = DataValidation(
+            type="list",
+            formula1=f"=Listes!${list_column}$2:${list_column}${len(values[name]) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Valeur non prévue",
+            error="Choisissez une valeur de la liste (onglet Listes).",
+        )
         sheet.add_data_validation(rule)
         rule.add(f"{column}3:{column}5000")
     lists.sheet_state = "hidden"

@@ -112,8 +112,11 @@ def _redact(raw: str, trimmed: bool = True) -> str:
     The replacing regexes only run on cells where a cheap one finds an '@', three pairs of digits or a civility.
     """
     kept = scrubbed = f"trim({raw})" if trimmed else f"CAST({raw} AS VARCHAR)"
-    for pattern, replacement in ((EMAIL_PATTERN, EMAIL_REPLACEMENT), (PHONE_PATTERN, PHONE_REPLACEMENT),
-                                 (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT)):
+    for pattern, replacement in (
+        (EMAIL_PATTERN, EMAIL_REPLACEMENT),
+        (PHONE_PATTERN, PHONE_REPLACEMENT),
+        (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT),
+    ):
         scrubbed = f"regexp_replace({scrubbed}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
     suspicious = f"regexp_matches({raw}, {sql_string('@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|' + CIVILITIES)})"
     return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {kept} END"
@@ -127,13 +130,17 @@ def _value(f: Field, raw: str, scale: float) -> str:
     if f.kind in {"amount", "amount_usd"}:
         zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
         # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
-        return (f"CASE WHEN {blank} THEN CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 END "
-                f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END")
+        return (
+            f"CASE WHEN {blank} THEN CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 END "
+            f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END"
+        )
     if f.kind == "integer":
         return f"CASE WHEN {blank} THEN NULL ELSE integer_from_nospace({raw}_nospace) END"
     if f.kind == "month":
-        return (f"CASE WHEN {blank} THEN NULL ELSE coalesce(list_filter([integer_from_nospace({raw}_nospace)], "
-                f"lambda m: m BETWEEN 1 AND 12)[1], month_number(trim({raw}))) END")
+        return (
+            f"CASE WHEN {blank} THEN NULL ELSE coalesce(list_filter([integer_from_nospace({raw}_nospace)], "
+            f"lambda m: m BETWEEN 1 AND 12)[1], month_number(trim({raw}))) END"
+        )
     if f.kind == "share":
         return f"CASE WHEN {blank} THEN NULL ELSE share_from_nospace({raw}_nospace) END"
     parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
@@ -159,8 +166,10 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
     if action == "cleared":
         fr, en = f"{fr} : cellule laissée vide, ligne chargée", f"{en}: cell left empty, row loaded"
     # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
-    return (f"{{'column_name': {sql_string(column)}, 'raw_value': {_redact(raw, trimmed=False)}, "
-            f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}")
+    return (
+        f"{{'column_name': {sql_string(column)}, 'raw_value': {_redact(raw, trimmed=False)}, "
+        f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}"
+    )
 
 
 def typed_select(layout: SheetLayout, cells: str) -> str:
@@ -194,14 +203,16 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         if f.kind in REASONS:
             action = "cleared" if f.kind in CLEARABLE_KINDS and not f.required else "rejected"
             if action == "cleared":
-                cleared[f.name] = _invalid(f, raw, 'v_' + f.name)
-            checks.append((_invalid(f, raw, 'v_' + f.name), _problem(col.header, raw, f.kind, action)))
+                cleared[f.name] = _invalid(f, raw, "v_" + f.name)
+            checks.append((_invalid(f, raw, "v_" + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
-            checks.append((f"{raw}_blank", _problem(col.header, raw, 'required')))
+            checks.append((f"{raw}_blank", _problem(col.header, raw, "required")))
         if f.name in NAMING_FIELDS | NAMED_FIELDS:
             letters = f"length(regexp_replace({raw}, '[^\\p{{L}}]', '', 'g'))"
-            not_a_name = (f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
-                          f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))")
+            not_a_name = (
+                f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
+                f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))"
+            )
             action = "rejected" if f.name in NAMING_FIELDS else "cleared"
             if action == "cleared":
                 cleared[f.name] = not_a_name
@@ -219,25 +230,35 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     currency = f"coalesce({', '.join(written + ['CAST(NULL AS VARCHAR)'])})"
     assumed = " AND ".join(w + " IS NULL" for w in written) or "true"
     for c in amount_cols:
-        checks.append((f"coalesce(c{c.index}_currency <> {currency}, false)",
-                       _problem(c.header, f"c{c.index}", "currency_conflict")))
+        checks.append(
+            (
+                f"coalesce(c{c.index}_currency <> {currency}, false)",
+                _problem(c.header, f"c{c.index}", "currency_conflict"),
+            )
+        )
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
-        checks.append((f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
-                       _problem(c.header, f"c{c.index}", "total", "skipped")))
+        checks.append(
+            (
+                f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
+                _problem(c.header, f"c{c.index}", "total", "skipped"),
+            )
+        )
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
     typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
     outputs = ",\n    ".join(
         f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"
-        if n in cleared else f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}"
-        for n in values if n != "currency"
+        if n in cleared
+        else f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}"
+        for n in values
+        if n != "currency"
     )
     # The list of problems is only built for rows where one of the (cheap) conditions holds.
     any_problem = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
     problems = ",\n            ".join(f"CASE WHEN {cond} THEN {problem} END" for cond, problem in checks) or "NULL"
     return f"""
 WITH cleaned AS NOT MATERIALIZED (
-    SELECT *, {', '.join(cleaned)} FROM {cells}
+    SELECT *, {", ".join(cleaned)} FROM {cells}
 ),
 typed AS (
     SELECT *,

@@ -29,7 +29,7 @@ STATUS_FR = {
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def report_data(warehouse: Path) -> dict:
@@ -37,51 +37,81 @@ def report_data(warehouse: Path) -> dict:
     try:
         return {
             "nutrition_by_year": _rows(con, "SELECT * FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year"),
-            "nutrition_lines": _rows(con, """
+            "nutrition_lines": _rows(
+                con,
+                """
                 SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
                        paiement_rate, budget_version
                 FROM marts.fct_budget_execution
                 WHERE nutrition_category <> 'none' AND budget_level = 'national'
-                ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version"""),
-            "commitments": _rows(con, """
+                ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version""",
+            ),
+            "commitments": _rows(
+                con,
+                """
                 SELECT * FROM marts.fct_commitments
                 ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
-                              WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id"""),
-            "transfers": _rows(con, """
+                              WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id""",
+            ),
+            "transfers": _rows(
+                con,
+                """
                 SELECT * FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'
-                ORDER BY fiscal_year"""),
-            "execution": _rows(con, """
+                ORDER BY fiscal_year""",
+            ),
+            "execution": _rows(
+                con,
+                """
                 SELECT * FROM marts.rpt_execution_by_institution
                 WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)
-                ORDER BY dotation_xof DESC, institution"""),
-            "who_funds": _rows(con, """
+                ORDER BY dotation_xof DESC, institution""",
+            ),
+            "who_funds": _rows(
+                con,
+                """
                 SELECT * FROM marts.rpt_who_funds_what_where
                 ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST, donor_org_name, partner_org_name,
-                         region_name, cercle_name, sector_name"""),
-            "stated_mismatches": _rows(con, """
+                         region_name, cercle_name, sector_name""",
+            ),
+            "stated_mismatches": _rows(
+                con,
+                """
                 SELECT m.*, f.path FROM marts.dq_stated_amount_mismatches m
                 LEFT JOIN ops.files f ON f.file_id = m.source_file_id
-                ORDER BY f.path, m.source_position, m.funding_flow_id"""),
+                ORDER BY f.path, m.source_position, m.funding_flow_id""",
+            ),
             # A summary per file, never a list of every unknown name (a file of garbage would fill the page).
-            "unmatched_places": _rows(con, f"""
+            "unmatched_places": _rows(
+                con,
+                f"""
                 SELECT p.*, f.path, count(*) OVER (PARTITION BY p.source_file_id) AS names_in_file
                 FROM marts.dq_unmatched_places p LEFT JOIN ops.files f ON f.file_id = p.source_file_id
                 QUALIFY row_number() OVER (PARTITION BY p.source_file_id
                                            ORDER BY p.rows_affected DESC, p.place_name_as_written) <= {NAMES_PER_FILE}
-                ORDER BY f.path, p.source_file_id, p.place_level, p.place_name_as_written"""),
-            "unmatched_organisations": _rows(con, f"""
+                ORDER BY f.path, p.source_file_id, p.place_level, p.place_name_as_written""",
+            ),
+            "unmatched_organisations": _rows(
+                con,
+                f"""
                 SELECT *, count(*) OVER (PARTITION BY source_system) AS names_in_source FROM (
                     SELECT source_system, org_role, org_name_as_written, sum(flows) AS flows
                     FROM marts.dq_unmatched_organisations GROUP BY ALL)
                 QUALIFY row_number() OVER (PARTITION BY source_system ORDER BY flows DESC, org_name_as_written,
                                                                                org_role) <= {NAMES_PER_FILE}
-                ORDER BY flows DESC, org_name_as_written, source_system, org_role"""),
-            "sources": _rows(con, """
+                ORDER BY flows DESC, org_name_as_written, source_system, org_role""",
+            ),
+            "sources": _rows(
+                con,
+                """
                 SELECT file_id, path, source_kind, status, rows_read, rows_loaded, rows_held_back, rows_rejected, error
-                FROM ops.files ORDER BY path, file_id"""),
-            "versions": _rows(con, """
+                FROM ops.files ORDER BY path, file_id""",
+            ),
+            "versions": _rows(
+                con,
+                """
                 SELECT max(tagging_rules_version) AS rules, max(nutrition_weights_version) AS weights
-                FROM marts.fct_budget_allocations""")[0],
+                FROM marts.fct_budget_allocations""",
+            )[0],
         }
     finally:
         con.close()
@@ -92,8 +122,14 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(receipt_name=receipt_name, names_per_file=NAMES_PER_FILE)
     env.filters.update(
-        amount=formatting.amount, fcfa=formatting.fcfa, eur=formatting.eur, usd=formatting.usd, percent=formatting.percent,
-        ratio=formatting.ratio, date=formatting.date, status_fr=STATUS_FR.get,
+        amount=formatting.amount,
+        fcfa=formatting.fcfa,
+        eur=formatting.eur,
+        usd=formatting.usd,
+        percent=formatting.percent,
+        ratio=formatting.ratio,
+        date=formatting.date,
+        status_fr=STATUS_FR.get,
     )
     data = report_data(warehouse)
     html = env.get_template("index.html.j2").render(

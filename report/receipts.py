@@ -11,99 +11,100 @@ import csv
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader
 
 LINES_SHOWN = 500  # on the page; the CSV has them all
 
 WORDS = {
     "fr": {
-        "title": "Accusé de réception", "other": "English", "file": "Fichier", "received": "Reçu le",
-        "status": "Statut", "kind": "Type", "read": "Lignes lues", "loaded": "Chargées",
-        "held_back": "Retenues", "skipped": "Écartées", "rejected": "Rejetées", "reason": "Motif",
-        "decisions": "Règles appliquées", "problems": "Lignes et cellules à corriger", "sheet": "Feuille",
-        "line": "Ligne", "column": "Colonne", "value": "Valeur lue", "what": "Suite donnée", "none": "Aucune.",
-        "currencies": "Devises des lignes chargées", "shares": "Répartition des montants (parts)",
-        "assumed": "supposée", "more": "lignes de plus dans le fichier CSV", "csv": "Toutes les lignes (CSV)",
-        "statuses": {"loaded": "chargé", "held_back": "retenu : la version précédente reste en vigueur",
-                     "rejected": "rejeté", "duplicate": "doublon d'un fichier déjà reçu"},
-        "actions": {"rejected": "ligne rejetée", "skipped": "ligne écartée (pas une ligne de données)",
-                    "cleared": "cellule laissée vide, ligne chargée", "part_rejected": "partie rejetée, le reste chargé",
-                    "held_back": "ligne en défaut, fichier retenu"},
+        "title": "Accusé de réception",
+        "other": "English",
+        "file": "Fichier",
+        "received": "Reçu le",
+        "status": "Statut",
+        "kind": "Type",
+        "read": "Lignes lues",
+        "loaded": "Chargées",
+        "held_back": "Retenues",
+        "skipped": "Écartées",
+        "rejected": "Rejetées",
+        "reason": "Motif",
+        "decisions": "Règles appliquées",
+        "problems": "Lignes et cellules à corriger",
+        "sheet": "Feuille",
+        "line": "Ligne",
+        "column": "Colonne",
+        "value": "Valeur lue",
+        "what": "Suite donnée",
+        "none": "Aucune.",
+        "currencies": "Devises des lignes chargées",
+        "shares": "Répartition des montants (parts)",
+        "assumed": "supposée",
+        "more": "lignes de plus dans le fichier CSV",
+        "csv": "Toutes les lignes (CSV)",
+        "statuses": {
+            "loaded": "chargé",
+            "held_back": "retenu : la version précédente reste en vigueur",
+            "rejected": "rejeté",
+            "duplicate": "doublon d'un fichier déjà reçu",
+        },
+        "actions": {
+            "rejected": "ligne rejetée",
+            "skipped": "ligne écartée (pas une ligne de données)",
+            "cleared": "cellule laissée vide, ligne chargée",
+            "part_rejected": "partie rejetée, le reste chargé",
+            "held_back": "ligne en défaut, fichier retenu",
+        },
         "send_back": "Corrigez les lignes ci-dessous dans votre fichier et renvoyez-le : il remplacera celui-ci.",
     },
     "en": {
-        "title": "Receipt", "other": "Français", "file": "File", "received": "Received on",
-        "status": "Status", "kind": "Kind", "read": "Rows read", "loaded": "Loaded",
-        "held_back": "Held back", "skipped": "Skipped", "rejected": "Rejected", "reason": "Reason",
-        "decisions": "Rules applied", "problems": "Lines and cells to correct", "sheet": "Sheet",
-        "line": "Line", "column": "Column", "value": "Value read", "what": "What was done", "none": "None.",
-        "currencies": "Currencies of the rows loaded", "shares": "How amounts were shared",
-        "assumed": "assumed", "more": "more lines in the CSV file", "csv": "Every line (CSV)",
-        "statuses": {"loaded": "loaded", "held_back": "held back: the previous version stays in force",
-                     "rejected": "rejected", "duplicate": "duplicate of a file already received"},
-        "actions": {"rejected": "row rejected", "skipped": "row skipped (not a data row)",
-                    "cleared": "cell left empty, row loaded", "part_rejected": "part rejected, the rest loaded",
-                    "held_back": "failing line, file held back"},
+        "title": "Receipt",
+        "other": "Français",
+        "file": "File",
+        "received": "Received on",
+        "status": "Status",
+        "kind": "Kind",
+        "read": "Rows read",
+        "loaded": "Loaded",
+        "held_back": "Held back",
+        "skipped": "Skipped",
+        "rejected": "Rejected",
+        "reason": "Reason",
+        "decisions": "Rules applied",
+        "problems": "Lines and cells to correct",
+        "sheet": "Sheet",
+        "line": "Line",
+        "column": "Column",
+        "value": "Value read",
+        "what": "What was done",
+        "none": "None.",
+        "currencies": "Currencies of the rows loaded",
+        "shares": "How amounts were shared",
+        "assumed": "assumed",
+        "more": "more lines in the CSV file",
+        "csv": "Every line (CSV)",
+        "statuses": {
+            "loaded": "loaded",
+            "held_back": "held back: the previous version stays in force",
+            "rejected": "rejected",
+            "duplicate": "duplicate of a file already received",
+        },
+        "actions": {
+            "rejected": "row rejected",
+            "skipped": "row skipped (not a data row)",
+            "cleared": "cell left empty, row loaded",
+            "part_rejected": "part rejected, the rest loaded",
+            "held_back": "failing line, file held back",
+        },
         "send_back": "Correct the lines below in your file and send it again: it will replace this one.",
     },
 }
-
-TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head><meta charset="utf-8"><title>{{ w.title }} - {{ f.path }}</title>
-<style>
-  body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2rem auto; max-width: 64rem; padding: 0 1rem;
-         color: #1d2733; }
-  table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-  th, td { border-bottom: 1px solid #d9e2ec; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-  th { background: #f0f4f8; } td.num { text-align: right; }
-  .held_back, .rejected { color: #b42318; font-weight: 600; }
-</style></head>
-<body>
-<p><a href="../{{ other }}/{{ page }}">{{ w.other }}</a></p>
-<h1>{{ w.title }}</h1>
-<table>
-<tr><th>{{ w.file }}</th><td>{{ f.path }} (sha256 {{ f.sha256[:12] }})</td></tr>
-<tr><th>{{ w.received }}</th><td>{{ f.received_at.strftime("%Y-%m-%d %H:%M") }} UTC</td></tr>
-<tr><th>{{ w.kind }}</th><td>{{ f.source_kind or "-" }}</td></tr>
-<tr><th>{{ w.status }}</th><td class="{{ f.status }}">{{ w.statuses.get(f.status, f.status) }}</td></tr>
-{% if f.error %}<tr><th>{{ w.reason }}</th><td>{{ f.error }}</td></tr>{% endif %}
-</table>
-<table>
-<tr><th>{{ w.read }}</th><th>{{ w.loaded }}</th><th>{{ w.held_back }}</th><th>{{ w.skipped }}</th><th>{{ w.rejected }}</th></tr>
-<tr><td class="num">{{ f.rows_read }}</td><td class="num">{{ f.rows_loaded }}</td><td class="num">{{ f.rows_held_back or 0 }}</td>
-<td class="num">{{ f.rows_skipped or 0 }}</td><td class="num">{{ f.rows_rejected }}</td></tr>
-</table>
-<h2>{{ w.decisions }}</h2>
-<ul>
-{% if f.encoding %}<li>{{ f.encoding }}</li>{% endif %}
-{% for note in f.notes or [] %}<li>{{ note }}</li>{% endfor %}
-{% if currencies %}<li>{{ w.currencies }} : {% for c in currencies %}{{ c.currency or "?" }} {{ c.rows }}{% if c.assumed %} ({{ w.assumed }} {{ c.assumed }}){% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</li>{% endif %}
-{% if shares %}<li>{{ w.shares }} : {% for s in shares %}{{ s.dimension }} {{ s.share_rule }} {{ s.n }}{% if not loop.last %}, {% endif %}{% endfor %}</li>{% endif %}
-</ul>
-<h2>{{ w.problems }}</h2>
-{% if problems %}
-{% if f.status in ("held_back", "loaded") %}<p>{{ w.send_back }}</p>{% endif %}
-<p><a href="{{ csv_name }}">{{ w.csv }}</a></p>
-<table>
-<tr><th>{{ w.sheet }}</th><th>{{ w.line }}</th><th>{{ w.column }}</th><th>{{ w.value }}</th><th>{{ w.reason }}</th><th>{{ w.what }}</th></tr>
-{% for p in problems[:shown] %}
-<tr><td>{{ p.sheet or "" }}</td><td class="num">{{ p.line_number }}</td><td>{{ p.column_name or "" }}</td>
-<td>{{ p.raw_value if p.raw_value is not none else "" }}</td><td>{{ p["reason_" ~ lang] }}</td>
-<td>{{ w.actions.get(p.action, p.action) }}</td></tr>
-{% endfor %}
-</table>
-{% if problems | length > shown %}<p>{{ problems | length - shown }} {{ w.more }}</p>{% endif %}
-{% else %}<p>{{ w.none }}</p>{% endif %}
-</body>
-</html>
-"""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def receipt_name(file_id: int) -> str:
@@ -113,40 +114,64 @@ def receipt_name(file_id: int) -> str:
 def _currencies(con, file_id: int) -> list[dict]:
     from ingest.schemas import TABULAR_SCHEMAS
 
-    tabular = " UNION ALL ".join(f"SELECT currency, currency_assumed FROM {s.table} WHERE file_id = {file_id}"
-                                 for s in TABULAR_SCHEMAS)
-    return _rows(con, f"""
+    tabular = " UNION ALL ".join(
+        f"SELECT currency, currency_assumed FROM {s.table} WHERE file_id = {file_id}" for s in TABULAR_SCHEMAS
+    )
+    return _rows(
+        con,
+        f"""
         SELECT currency, count(*) AS rows, count(*) FILTER (currency_assumed) AS assumed FROM (
             {tabular}
             UNION ALL SELECT currency_original, false FROM marts.fct_funding_flows
             WHERE source_file_id = {file_id} AND source_system <> 'partner_report')
-        GROUP BY ALL ORDER BY rows DESC, currency NULLS LAST""")
+        GROUP BY ALL ORDER BY rows DESC, currency NULLS LAST""",
+    )
 
 
 def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
     """out_dir/fr/ and out_dir/en/ receipts of every file; returns file_id -> page name."""
-    env = Environment(autoescape=True)
-    template = env.from_string(TEMPLATE)
+    env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True)
+    template = env.get_template("receipt.html.j2")
     pages = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         for f in _rows(con, "SELECT * FROM ops.files ORDER BY file_id"):
             page = receipt_name(f["file_id"])
-            problems = _rows(con, """
+            problems = _rows(
+                con,
+                """
                 SELECT sheet, line_number, column_name, raw_value, reason_fr, reason_en, action FROM ops.rejects
-                WHERE file_id = ? ORDER BY sheet NULLS FIRST, line_number, column_name""", [f["file_id"]])
-            shares = _rows(con, """
+                WHERE file_id = ? ORDER BY sheet NULLS FIRST, line_number, column_name""",
+                [f["file_id"]],
+            )
+            shares = _rows(
+                con,
+                """
                 SELECT a.dimension, a.share_rule, count(*) AS n FROM marts.fct_funding_allocations a
                 JOIN marts.fct_funding_flows fl USING (funding_flow_id)
-                WHERE fl.source_file_id = ? GROUP BY ALL ORDER BY ALL""", [f["file_id"]])
+                WHERE fl.source_file_id = ? GROUP BY ALL ORDER BY ALL""",
+                [f["file_id"]],
+            )
             currencies = _currencies(con, f["file_id"])
             csv_name = page.replace(".html", ".csv")
             for lang, other in (("fr", "en"), ("en", "fr")):
                 folder = out_dir / lang
                 folder.mkdir(parents=True, exist_ok=True)
-                (folder / page).write_text(template.render(
-                    lang=lang, other=other, page=page, w=WORDS[lang], f=f, problems=problems, shown=LINES_SHOWN,
-                    shares=shares, currencies=currencies, csv_name=csv_name), encoding="utf-8")
+                (folder / page).write_text(
+                    template.render(
+                        lang=lang,
+                        other=other,
+                        page=page,
+                        w=WORDS[lang],
+                        f=f,
+                        problems=problems,
+                        shown=LINES_SHOWN,
+                        shares=shares,
+                        currencies=currencies,
+                        csv_name=csv_name,
+                    ),
+                    encoding="utf-8",
+                )
                 if problems:
                     _write_csv(folder / csv_name, problems, lang)
             pages[f["file_id"]] = page
@@ -163,6 +188,13 @@ def _write_csv(path: Path, problems: list[dict], lang: str) -> None:
         writer.writerow([w["sheet"], w["line"], w["column"], w["value"], w["reason"], w["what"]])
         for p in problems:
             raw = p["raw_value"] or ""
-            writer.writerow([p["sheet"] or "", p["line_number"], p["column_name"] or "",
-                             "'" + raw if raw[:1] in ("=", "+", "-", "@") else raw, p[f"reason_{lang}"],
-                             w["actions"].get(p["action"], p["action"])])
+            writer.writerow(
+                [
+                    p["sheet"] or "",
+                    p["line_number"],
+                    p["column_name"] or "",
+                    "'" + raw if raw[:1] in ("=", "+", "-", "@") else raw,
+                    p[f"reason_{lang}"],
+                    w["actions"].get(p["action"], p["action"]),
+                ]
+            )

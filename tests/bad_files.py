@@ -48,9 +48,12 @@ def write_budget_correction(path: Path, dotation_change: int, break_chain: bool)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="cp1252")
     return {
-        "changed_line_code": row[col["Imputation"]], "fiscal_year": int(row[col["Exercice"]]),
-        "old_dotation": old_dotation, "new_dotation": old_dotation + dotation_change,
-        "broken_line_number": second + 1, "broken_ordonnancement": ordonnancement,
+        "changed_line_code": row[col["Imputation"]],
+        "fiscal_year": int(row[col["Exercice"]]),
+        "old_dotation": old_dotation,
+        "new_dotation": old_dotation + dotation_change,
+        "broken_line_number": second + 1,
+        "broken_ordonnancement": ordonnancement,
         "broken_paiement": _number(broken[col["Paiement"]]),
     }
 
@@ -59,8 +62,10 @@ def write_garbage_partner_report(path: Path, lines: int = 400, seed: int = 7) ->
     """Random lines under a valid partner-report header (what a corrupted export or a wrong template looks like)."""
     rng = random.Random(seed)
     alphabet = "0123456789#@!%&*+=?/\\|~^$"
-    body = [";".join("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 12))) for _ in range(5))
-            for _ in range(lines)]
+    body = [
+        ";".join("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 12))) for _ in range(5))
+        for _ in range(lines)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\n" + "\n".join(body) + "\n", encoding="utf-8")
     return body
@@ -72,7 +77,9 @@ def write_partner_report_ending_before_it_starts(path: Path) -> int:
     path.write_text(
         "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
         "ACF;Mopti;Nutrition;01/01/2024;31/03/2024;10 000 000;XOF\n"
-        "ACF;Ségou;Nutrition;01/04/2024;31/01/2024;5 000 000;XOF\n", encoding="utf-8")
+        "ACF;Ségou;Nutrition;01/04/2024;31/01/2024;5 000 000;XOF\n",
+        encoding="utf-8",
+    )
     return 3
 
 
@@ -91,9 +98,12 @@ def write_far_cell_workbook(path: Path) -> None:
 def write_entity_expansion_xml(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     levels = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 9)]
-    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE iati-activities [' + "".join(levels) + "]>\n"
-                    '<iati-activities version="2.03"><iati-activity><iati-identifier>&lol8;</iati-identifier>'
-                    "</iati-activity></iati-activities>\n", encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE iati-activities [' + "".join(levels) + "]>\n"
+        '<iati-activities version="2.03"><iati-activity><iati-identifier>&lol8;</iati-identifier>'
+        "</iati-activity></iati-activities>\n",
+        encoding="utf-8",
+    )
 
 
 def seed_people(seeds: Path) -> tuple[list[str], list[str]]:
@@ -105,7 +115,7 @@ def seed_people(seeds: Path) -> tuple[list[str], list[str]]:
     for document in sorted(seeds.glob("*.txt")):
         text = document.read_text(encoding="utf-8", errors="replace")
         for match in re.finditer(CIVILITY_NAME_PATTERN, text):
-            name = match.group(0)[len(match.group(1)):].strip()
+            name = match.group(0)[len(match.group(1)) :].strip()
             if len(name) >= 5:
                 names.add(name)
         emails.update(re.findall(EMAIL_PATTERN, text))
@@ -114,8 +124,11 @@ def seed_people(seeds: Path) -> tuple[list[str], list[str]]:
 
 def write_partner_report_naming_people(path: Path, names: list[str], emails: list[str]) -> None:
     """A partner report whose free text names people the way coordination teams write it."""
-    rows = [f"ACF;Mopti;Nutrition;Dépistage, voir Mme {name} au 76 00 00 00 ou {email};1 000 000;XOF"
-            for name, email in zip(names, emails)]
+    rows = [
+        f"ACF;Mopti;Nutrition;Dépistage, voir Mme {name} au 76 00 00 00 ou {email};1 000 000;XOF"
+        for name, email in zip(names, emails, strict=False)  # as many rows as the shorter list
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("Partenaire;Région;Secteur;Activité;Montant dépensé;Devise\n" + "\n".join(rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Partenaire;Région;Secteur;Activité;Montant dépensé;Devise\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )

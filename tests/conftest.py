@@ -36,8 +36,7 @@ def shared_path(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
-    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True,
-                   capture_output=True)
+    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True, capture_output=True)
     return _AIRFLOW_HOME
 
 

@@ -49,8 +49,10 @@ def test_a_wal_left_by_a_dead_read_write_session_never_locks_readers_out(paths, 
     paths.warehouse.parent.mkdir(parents=True)
     shutil.copy(built_sample, paths.warehouse)
     # An analyst's read-write session writes, then dies without closing: its WAL stays beside the published file.
-    script = ("import duckdb, os, signal, sys; con = duckdb.connect(sys.argv[1]); "
-              "con.execute('CREATE TABLE main.scratch AS SELECT 42 AS x'); os.kill(os.getpid(), signal.SIGKILL)")
+    script = (
+        "import duckdb, os, signal, sys; con = duckdb.connect(sys.argv[1]); "
+        "con.execute('CREATE TABLE main.scratch AS SELECT 42 AS x'); os.kill(os.getpid(), signal.SIGKILL)"
+    )
     died = subprocess.run([sys.executable, "-c", script, str(paths.warehouse)], capture_output=True)
     assert died.returncode == -signal.SIGKILL
     wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
@@ -63,10 +65,14 @@ def test_a_wal_left_by_a_dead_read_write_session_never_locks_readers_out(paths, 
     candidates.publish_candidate(paths, candidate)
     assert not wal.exists() and list(paths.candidates.glob("stale-*.wal"))
     assert query(paths.warehouse, "SELECT night FROM ops.published_tonight") == [(1,)]
-    assert query(paths.warehouse, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'") == [(0,)]
+    assert query(paths.warehouse, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scratch'") == [
+        (0,)
+    ]
     # And in another process, as an analyst opens it.
-    reader = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-              "print(con.execute('SELECT count(*) FROM marts.fct_budget_execution').fetchone()[0])")
+    reader = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(con.execute('SELECT count(*) FROM marts.fct_budget_execution').fetchone()[0])"
+    )
     opened = subprocess.run([sys.executable, "-c", reader, str(paths.warehouse)], capture_output=True, text=True)
     assert opened.returncode == 0, opened.stderr
     assert int(opened.stdout) == query(built_sample, "SELECT count(*) FROM marts.fct_budget_execution")[0][0]
@@ -80,10 +86,17 @@ def test_a_night_started_while_another_holds_the_warehouse_stops_at_once_without
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
         lock.lock_path(paths.warehouse).parent.mkdir(parents=True, exist_ok=True)
-        lock.lock_path(paths.warehouse).write_text(json.dumps({
-            "run_id": "manual__other-night", "pid": holder.pid, "host": __import__("socket").gethostname(),
-            "taken_at": dt.datetime.now(dt.UTC).isoformat()}))
-        night = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
+        lock.lock_path(paths.warehouse).write_text(
+            json.dumps(
+                {
+                    "run_id": "manual__other-night",
+                    "pid": holder.pid,
+                    "host": __import__("socket").gethostname(),
+                    "taken_at": dt.datetime.now(dt.UTC).isoformat(),
+                }
+            )
+        )
+        night = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
         run = dag.test(logical_date=night)
         assert run.state == "failed"
         tries = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
@@ -93,7 +106,7 @@ def test_a_night_started_while_another_holds_the_warehouse_stops_at_once_without
         holder.kill()
         holder.wait()
     # The holder is gone: the next night breaks its lock and publishes; a night as of a past date runs too.
-    again = dag.test(logical_date=dt.datetime(2024, 9, 15, 2, 30, tzinfo=dt.timezone.utc))
+    again = dag.test(logical_date=dt.datetime(2024, 9, 15, 2, 30, tzinfo=dt.UTC))
     assert again.state == "success"
     assert {ti.state for ti in again.get_task_instances()} == {"success"}
     assert not lock.lock_path(paths.warehouse).exists()

@@ -16,8 +16,11 @@ from ingest.inbox import ingest_inbox
 from tests.conftest import SAMPLE_INBOX, query, shared_path
 
 FAST = HttpPolicy(retries=3, backoff=0.01, connect_timeout=2, read_timeout=0.5)
-FTS_PAGES = ["custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
-             "custom-search-locationid-171-year-2020-page-3.json"]
+FTS_PAGES = [
+    "custom-search-locationid-171-year-2020.json",
+    "custom-search-locationid-171-year-2020-page-2.json",
+    "custom-search-locationid-171-year-2020-page-3.json",
+]
 API_KEY = "cle-secrete-de-test-0123456789"
 
 
@@ -62,8 +65,7 @@ def server():
                     time.sleep(1.0)
                     return self._send(200, b"{}")
                 if fault == "html":  # a proxy's error page answered 200
-                    return self._send(200, b"<html><body>Service indisponible</body></html>",
-                                      content_type="text/html")
+                    return self._send(200, b"<html><body>Service indisponible</body></html>", content_type="text/html")
                 if fault in {"trickle", "endless"}:
                     return self._stream(kind, fault)
                 return self._send(int(fault), b"busy", {"Retry-After": "0"})
@@ -149,8 +151,9 @@ def test_iati_datastore_pages_with_the_key_in_a_header_never_in_files_or_errors(
     server.iati_pages = [sample, real]  # 2 activities (a full page of rows=2), then 1: the last page
     server.faults["iati-1"] = ["429"]
     inbox = tmp_path / "inbox"
-    folder = fetch_iati_activities(inbox, "recipient_country_code:ML", API_KEY,
-                                   base_url=f"{server.base}/datastore", rows=2, policy=FAST)
+    folder = fetch_iati_activities(
+        inbox, "recipient_country_code:ML", API_KEY, base_url=f"{server.base}/datastore", rows=2, policy=FAST
+    )
     assert sorted(p.name for p in folder.iterdir()) == ["page_001.xml", "page_002.xml"]
     assert all(h.get("Ocp-Apim-Subscription-Key") == API_KEY for path, h in server.requests)
     assert not any(API_KEY.encode() in p.read_bytes() for p in folder.iterdir())
@@ -158,8 +161,7 @@ def test_iati_datastore_pages_with_the_key_in_a_header_never_in_files_or_errors(
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.iati_activities") == [(3,)]
 
     with pytest.raises(FeedError) as refused:
-        fetch_iati_activities(tmp_path / "other", "x", "mauvaise-cle", base_url=f"{server.base}/datastore",
-                              policy=FAST)
+        fetch_iati_activities(tmp_path / "other", "x", "mauvaise-cle", base_url=f"{server.base}/datastore", policy=FAST)
     assert "401" in str(refused.value) and "mauvaise-cle" not in str(refused.value)
 
 
@@ -221,8 +223,7 @@ def test_the_api_key_is_not_sent_to_another_host_a_redirect_names(server, tmp_pa
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         server.redirect_to = f"http://127.0.0.1:{httpd.server_port}"
-        fetch_iati_activities(tmp_path / "inbox", "q", API_KEY, base_url=f"{server.base}/moved", rows=10,
-                              policy=FAST)
+        fetch_iati_activities(tmp_path / "inbox", "q", API_KEY, base_url=f"{server.base}/moved", rows=10, policy=FAST)
     finally:
         httpd.shutdown()
     assert server.requests[0][1]["Ocp-Apim-Subscription-Key"] == API_KEY  # the feed's own host had it

@@ -7,8 +7,11 @@ import pytest
 from ingest.inbox import ingest_inbox
 from tests.conftest import query
 
-ROWS = [("ACF", "Nutrition", "Ségou", "1 000 000"), ("Médecins du Monde", "Santé", "Mopti", "2 500 000"),
-        ("Société civile", "Éducation", "Kayes", "750 000")]
+ROWS = [
+    ("ACF", "Nutrition", "Ségou", "1 000 000"),
+    ("Médecins du Monde", "Santé", "Mopti", "2 500 000"),
+    ("Société civile", "Éducation", "Kayes", "750 000"),
+]
 
 
 def _csv(rows, delimiter=";", newline="\n"):
@@ -26,24 +29,28 @@ def _landed(tmp_path, name, data: bytes, folder="partner_reports"):
     return summary.files[0], warehouse
 
 
-@pytest.mark.parametrize("encoding, newline, bom", [
-    ("mac_roman", "\r", b""),   # old Mac files: CR line ends, é is 0x8E
-    ("cp850", "\r\n", b""),     # DOS: É is 0x90, undefined in cp1252
-    ("utf-16-le", "\r\n", "\ufeff".encode("utf-16-le")),
-    ("utf-16-le", "\n", b""),   # UTF-16 without its BOM
-    ("cp1252", "\r\n", b""),
-    ("utf-8", "\n", b"\xef\xbb\xbf"),
-])
+@pytest.mark.parametrize(
+    "encoding, newline, bom",
+    [
+        ("mac_roman", "\r", b""),  # old Mac files: CR line ends, é is 0x8E
+        ("cp850", "\r\n", b""),  # DOS: É is 0x90, undefined in cp1252
+        ("utf-16-le", "\r\n", "\ufeff".encode("utf-16-le")),
+        ("utf-16-le", "\n", b""),  # UTF-16 without its BOM
+        ("cp1252", "\r\n", b""),
+        ("utf-8", "\n", b"\xef\xbb\xbf"),
+    ],
+)
 def test_a_csv_is_decoded_whatever_its_encoding_and_line_ends(tmp_path, encoding, newline, bom):
     result, warehouse = _landed(tmp_path, "3w.csv", bom + _csv(ROWS, newline=newline).encode(encoding))
     assert result.status == "loaded", result.error
-    assert query(warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports ORDER BY line_number") == [
-        (p, s, r, float(a.replace(" ", ""))) for p, s, r, a in ROWS]
+    assert query(
+        warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports ORDER BY line_number"
+    ) == [(p, s, r, float(a.replace(" ", ""))) for p, s, r, a in ROWS]
     assert query(warehouse, "SELECT line_number FROM raw.partner_reports ORDER BY 1") == [(2,), (3,), (4,)]
 
 
 def test_a_cp1252_byte_left_undefined_is_kept_and_said(tmp_path):
-    data = _csv(ROWS).encode("cp1252").replace("Mopti".encode(), b"Mop\x8dti")
+    data = _csv(ROWS).encode("cp1252").replace(b"Mopti", b"Mop\x8dti")
     result, warehouse = _landed(tmp_path, "3w.csv", data)
     assert result.status == "loaded", result.error
     assert query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE partner = 'Médecins du Monde'") == [(1,)]
@@ -67,17 +74,23 @@ def test_a_reader_error_rejects_the_file_with_its_reason_and_the_night_goes_on(t
 def test_a_quoted_header_with_a_line_break_and_qualified_headers_are_read(tmp_path):
     """As France's finance-law execution files: 'Année RAP', 'EXEC CP 2017<newline>RAP 2017', 'Ministère au 1er
     janvier 2017', the paid stage only, amounts with spaces as thousands separators."""
-    text = ('Année RAP;Code Programme;Programme;Action;"EXEC CP 2017\nRAP 2017";Ministère au 1er janvier 2017;Devise\n'
-            "2017;105;Action de la France;Coordination;44 553 801;Affaires étrangères;EUR\n"
-            "2017;105;Action de la France;Coordination;18 788 691;Affaires étrangères;EUR\n"
-            "2017;151;Français à l'étranger;Accès des élèves;-1 080 933;Affaires étrangères;EUR\n")
+    text = (
+        'Année RAP;Code Programme;Programme;Action;"EXEC CP 2017\nRAP 2017";Ministère au 1er janvier 2017;Devise\n'
+        "2017;105;Action de la France;Coordination;44 553 801;Affaires étrangères;EUR\n"
+        "2017;105;Action de la France;Coordination;18 788 691;Affaires étrangères;EUR\n"
+        "2017;151;Français à l'étranger;Accès des élèves;-1 080 933;Affaires étrangères;EUR\n"
+    )
     result, warehouse = _landed(tmp_path, "plr.csv", text.encode("cp1252"), folder="budget_lines")
     assert result.status == "loaded", result.error
-    assert query(warehouse, """SELECT line_number, fiscal_year, institution, programme_code, action_label, paiement,
-                                      dotation, currency FROM raw.budget_lines ORDER BY 1""") == [
+    assert query(
+        warehouse,
+        """SELECT line_number, fiscal_year, institution, programme_code, action_label, paiement,
+                                      dotation, currency FROM raw.budget_lines ORDER BY 1""",
+    ) == [
         (3, 2017, "Affaires étrangères", "105", "Coordination", 44553801.0, None, "EUR"),
         (4, 2017, "Affaires étrangères", "105", "Coordination", 18788691.0, None, "EUR"),
-        (5, 2017, "Affaires étrangères", "151", "Accès des élèves", -1080933.0, None, "EUR")]
+        (5, 2017, "Affaires étrangères", "151", "Accès des élèves", -1080933.0, None, "EUR"),
+    ]
 
 
 def test_a_budget_file_stating_no_currency_is_refused_never_taken_for_fcfa(tmp_path):
@@ -88,27 +101,36 @@ def test_a_budget_file_stating_no_currency_is_refused_never_taken_for_fcfa(tmp_p
 
 
 def test_rows_without_a_currency_take_the_only_one_the_file_writes(tmp_path):
-    text = ("Partenaire;Secteur;Montant dépensé;Devise\nACF;Nutrition;1 000;USD\nHKI;Nutrition;2 000;\n")
+    text = "Partenaire;Secteur;Montant dépensé;Devise\nACF;Nutrition;1 000;USD\nHKI;Nutrition;2 000;\n"
     _, warehouse = _landed(tmp_path, "3w.csv", text.encode("utf-8"))
     assert query(warehouse, "SELECT partner, currency, currency_assumed FROM raw.partner_reports ORDER BY 1") == [
-        ("ACF", "USD", False), ("HKI", "USD", True)]
+        ("ACF", "USD", False),
+        ("HKI", "USD", True),
+    ]
     [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
     assert any("la seule écrite dans le fichier" in n for n in notes)
 
 
 def test_a_pcode_column_is_recognised_by_its_values_and_pre_1_0_hxl_tags_are_read(tmp_path):
-    text = ("Title,Organization,Acronyme,Cluster,Admin1,Admin2,MONTH,AnnualTarget\n"
-            ",#org,#org+acronym,#sector,#adm1,#adm2,#period_date,\n"
-            "ML04,Action contre la faim,ACF,Nutrition,Ségou,Niono,June,12 t\n"
-            "ML04,Action contre la faim,ACF,Santé,Ségou,Niono,juillet,3 mois\n"
-            "ML05,Plan International,PLAN,Protection,Mopti,Bandiagara,13,40\n")
+    text = (
+        "Title,Organization,Acronyme,Cluster,Admin1,Admin2,MONTH,AnnualTarget\n"
+        ",#org,#org+acronym,#sector,#adm1,#adm2,#period_date,\n"
+        "ML04,Action contre la faim,ACF,Nutrition,Ségou,Niono,June,12 t\n"
+        "ML04,Action contre la faim,ACF,Santé,Ségou,Niono,juillet,3 mois\n"
+        "ML05,Plan International,PLAN,Protection,Mopti,Bandiagara,13,40\n"
+    )
     result, warehouse = _landed(tmp_path, "3w.csv", text.encode("utf-8"))
     assert result.status == "loaded" and result.rows_loaded == 3, result.error
-    assert query(warehouse, """SELECT region_pcode, partner, partner_acronym, sector, region, cercle, month
-                               FROM raw.partner_reports ORDER BY line_number""") == [
+    assert query(
+        warehouse,
+        """SELECT region_pcode, partner, partner_acronym, sector, region, cercle, month
+                               FROM raw.partner_reports ORDER BY line_number""",
+    ) == [
         ("ML04", "Action contre la faim", "ACF", "Nutrition", "Ségou", "Niono", 6),
         ("ML04", "Action contre la faim", "ACF", "Santé", "Ségou", "Niono", 7),
-        ("ML05", "Plan International", "PLAN", "Protection", "Mopti", "Bandiagara", None)]
+        ("ML05", "Plan International", "PLAN", "Protection", "Mopti", "Bandiagara", None),
+    ]
     # A month that is no month leaves its cell empty and its row loaded, said in ops.rejects.
     assert query(warehouse, "SELECT line_number, column_name, raw_value, action FROM ops.rejects") == [
-        (5, "MONTH", "13", "cleared")]
+        (5, "MONTH", "13", "cleared")
+    ]

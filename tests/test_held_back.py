@@ -45,29 +45,45 @@ def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_v
     # The night published, the corrected file is held back and names the line that breaks the chain.
     assert [h["path"] for h in ingested["held_back"]] == ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"]
     [(status, read, loaded, held, error)] = query(
-        paths.warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, error FROM ops.files WHERE path = ?",
-        ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"])
+        paths.warehouse,
+        "SELECT status, rows_read, rows_loaded, rows_held_back, error FROM ops.files WHERE path = ?",
+        ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"],
+    )
     expected_rows = len(bad_files.budget_rows()[0]) - bad_files.budget_rows()[1] - 1
     assert (status, read, loaded, held) == ("held_back", expected_rows, 0, expected_rows)
     assert "paiement supérieur à ordonnancement" in error and "version précédente reste en vigueur" in error
-    assert query(paths.warehouse, """SELECT line_number, column_name, raw_value, action FROM ops.rejects
-                                     WHERE file_name LIKE '%corrige%'""") == [(
-        touched["broken_line_number"], "paiement > ordonnancement",
-        f"paiement={touched['broken_paiement']} ; ordonnancement={touched['broken_ordonnancement']}",
-        "held_back")]
+    assert query(
+        paths.warehouse,
+        """SELECT line_number, column_name, raw_value, action FROM ops.rejects
+                                     WHERE file_name LIKE '%corrige%'""",
+    ) == [
+        (
+            touched["broken_line_number"],
+            "paiement > ordonnancement",
+            f"paiement={touched['broken_paiement']} ; ordonnancement={touched['broken_ordonnancement']}",
+            "held_back",
+        )
+    ]
     # The previous version is still in force: the marts are night 1's, the changed dotation is not there.
     assert _execution(paths) == night_1
-    assert query(paths.warehouse, "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? "
-                 "AND fiscal_year = ?", [touched["changed_line_code"], touched["fiscal_year"]]) == [
-        (touched["old_dotation"],)]
+    assert query(
+        paths.warehouse,
+        "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
+        [touched["changed_line_code"], touched["fiscal_year"]],
+    ) == [(touched["old_dotation"],)]
 
     # The receipt, in French and in English, tells the sender which line to fix; the report links to it.
     [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE status = 'held_back'")
     latest = paths.reports / "latest"
     french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
     english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
-    assert "retenu : la version précédente reste en vigueur" in french and "paiement supérieur à ordonnancement" in french
-    assert "held back: the previous version stays in force" in english and "paiement greater than ordonnancement" in english
+    assert (
+        "retenu : la version précédente reste en vigueur" in french and "paiement supérieur à ordonnancement" in french
+    )
+    assert (
+        "held back: the previous version stays in force" in english
+        and "paiement greater than ordonnancement" in english
+    )
     assert f">{touched['broken_line_number']}<" in french and f">{touched['broken_line_number']}<" in english
     assert f'href="accuses/fr/fichier-{file_id}.html"' in (latest / "index.html").read_text(encoding="utf-8")
     csv_text = (latest / "accuses" / "fr" / f"fichier-{file_id}.csv").read_text(encoding="utf-8-sig")
@@ -78,9 +94,11 @@ def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_v
     bad_files.write_budget_correction(fixed, dotation_change=10_000_000, break_chain=False)
     _night(paths, NIGHT_3)
     assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path LIKE '%corrige_v2%'") == [("loaded",)]
-    assert query(paths.warehouse, "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? "
-                 "AND fiscal_year = ?", [touched["changed_line_code"], touched["fiscal_year"]]) == [
-        (touched["new_dotation"],)]
+    assert query(
+        paths.warehouse,
+        "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
+        [touched["changed_line_code"], touched["fiscal_year"]],
+    ) == [(touched["new_dotation"],)]
 
 
 def _ingest_one(tmp_path, relative: str, write) -> tuple:
@@ -98,7 +116,8 @@ def _ingest_one(tmp_path, relative: str, write) -> tuple:
 def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample_of_its_lines(tmp_path):
     warehouse, body = _ingest_one(tmp_path, "partner_reports/export.csv", bad_files.write_garbage_partner_report)
     [(status, read, loaded, held, rejected, error)] = query(
-        warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, rows_rejected, error FROM ops.files")
+        warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, rows_rejected, error FROM ops.files"
+    )
     assert (status, read, loaded) == ("held_back", len(body), 0)
     assert held + rejected == read and rejected > read / 2
     assert error.startswith("fichier retenu") and "pas un fichier de ce type" in error
@@ -112,34 +131,49 @@ def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample
 def test_a_place_or_sector_that_is_not_a_name_is_left_empty_and_its_row_loaded(tmp_path):
     def write(path):
         path.parent.mkdir(parents=True)
-        path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;12345;Nutrition;1 000;XOF\n"
-                        "ONG 3AG;Ségou;#!%;2 000;XOF\n4!1=@;Mopti;Santé;3 000;XOF\n", encoding="utf-8")
+        path.write_text(
+            "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;12345;Nutrition;1 000;XOF\n"
+            "ONG 3AG;Ségou;#!%;2 000;XOF\n4!1=@;Mopti;Santé;3 000;XOF\n",
+            encoding="utf-8",
+        )
 
     warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv", write)
     assert query(warehouse, "SELECT status, rows_loaded, rows_rejected FROM ops.files") == [("loaded", 2, 1)]
     assert query(warehouse, "SELECT partner, region, sector FROM raw.partner_reports ORDER BY line_number") == [
-        ("ACF", None, "Nutrition"), ("ONG 3AG", "Ségou", None)]
+        ("ACF", None, "Nutrition"),
+        ("ONG 3AG", "Ségou", None),
+    ]
     assert query(warehouse, "SELECT line_number, column_name, raw_value, action FROM ops.rejects ORDER BY 1") == [
-        (2, "Région", "12345", "cleared"), (3, "Secteur", "#!%", "cleared"), (4, "Partenaire", "4!1=@", "rejected")]
+        (2, "Région", "12345", "cleared"),
+        (3, "Secteur", "#!%", "cleared"),
+        (4, "Partenaire", "4!1=@", "rejected"),
+    ]
 
 
 def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(tmp_path):
-    warehouse, line = _ingest_one(tmp_path, "partner_reports/3w.csv", bad_files.write_partner_report_ending_before_it_starts)
+    warehouse, line = _ingest_one(
+        tmp_path, "partner_reports/3w.csv", bad_files.write_partner_report_ending_before_it_starts
+    )
     assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
     assert query(warehouse, "SELECT line_number, column_name, reason_en FROM ops.rejects") == [
-        (line, "period_start > period_end", "period ends before it starts")]
+        (line, "period_start > period_end", "period ends before it starts")
+    ]
 
 
 def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
     def write(path):
         path.parent.mkdir(parents=True)
-        path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
-                        "ACF;Ségou;Nutrition;2 000;EUR\n", encoding="utf-8")
+        path.write_text(
+            "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
+            "ACF;Ségou;Nutrition;2 000;EUR\n",
+            encoding="utf-8",
+        )
 
     warehouse, _ = _ingest_one(tmp_path, "partner_reports/droits.csv", write)
     assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
     assert query(warehouse, "SELECT line_number, raw_value, reason_fr FROM ops.rejects") == [
-        (2, "currency=XDR", "devise sans taux de change connu")]
+        (2, "currency=XDR", "devise sans taux de change connu")
+    ]
 
 
 def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp_path):
@@ -147,15 +181,23 @@ def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp
     path = tmp_path / "inbox" / "partner_reports" / "loin.xlsx"
     bad_files.write_far_cell_workbook(path)
     assert path.stat().st_size < 10_000
-    script = ("import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
-              "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b').as_dict(); print(s['rejected'][0]['error'])")
+    script = (
+        "import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
+        "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b').as_dict(); print(s['rejected'][0]['error'])"
+    )
     limit = 3 << 30
 
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "inbox"), str(tmp_path / "w.duckdb")],
-                          cwd=REPO, capture_output=True, text=True, preexec_fn=cap, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "inbox"), str(tmp_path / "w.duckdb")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "feuille démesurée" in done.stdout and "ligne 1048576, colonne 16384" in done.stdout
 
@@ -173,8 +215,9 @@ def test_people_named_after_a_civility_or_by_their_e_mail_never_land(tmp_path):
     for in every text column of every table."""
     names, emails = bad_files.seed_people(shared_path("seeds"))
     assert names and emails
-    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv",
-                               lambda p: bad_files.write_partner_report_naming_people(p, names, emails))
+    warehouse, _ = _ingest_one(
+        tmp_path, "partner_reports/3w.csv", lambda p: bad_files.write_partner_report_naming_people(p, names, emails)
+    )
     assert query(warehouse, "SELECT status, rows_loaded FROM ops.files") == [("loaded", min(len(names), len(emails)))]
     activities = [a for (a,) in query(warehouse, "SELECT activity FROM raw.partner_reports")]
     assert all(a == "Dépistage, voir Mme [nom retiré] au [téléphone retiré] ou [courriel retiré]" for a in activities)
@@ -186,11 +229,18 @@ def leaks(warehouse, people: list[str]) -> list[tuple]:
     import re
 
     pattern = "|".join(re.escape(person.lower()) for person in people)
-    columns = query(warehouse, """SELECT table_schema, table_name, column_name FROM information_schema.columns
-                                  WHERE data_type = 'VARCHAR' OR data_type = 'VARCHAR[]'""")
+    columns = query(
+        warehouse,
+        """SELECT table_schema, table_name, column_name FROM information_schema.columns
+                                  WHERE data_type = 'VARCHAR' OR data_type = 'VARCHAR[]'""",
+    )
     found = []
     for schema, table, column in columns:
-        cells = query(warehouse, f'SELECT CAST("{column}" AS VARCHAR) FROM "{schema}"."{table}" '
-                                 f'WHERE regexp_matches(lower(CAST("{column}" AS VARCHAR)), ?) LIMIT 1', [pattern])
+        cells = query(
+            warehouse,
+            f'SELECT CAST("{column}" AS VARCHAR) FROM "{schema}"."{table}" '
+            f'WHERE regexp_matches(lower(CAST("{column}" AS VARCHAR)), ?) LIMIT 1',
+            [pattern],
+        )
         found += [(f"{schema}.{table}", column, cell) for (cell,) in cells]
     return found

@@ -22,8 +22,12 @@ def con():
 
 def test_real_iati_files_keep_transactions_budgets_and_splits(con):
     totals = {}
-    for name in ("dportal_7.xml", "dportal_76.xml", "dportal_dflat_activities.xml",
-                 "iati_activity_standard_example_annotated.xml"):
+    for name in (
+        "dportal_7.xml",
+        "dportal_76.xml",
+        "dportal_dflat_activities.xml",
+        "iati_activity_standard_example_annotated.xml",
+    ):
         totals[name] = iati.load(con, shared_path("real-data", "iati", name), 1, name, "b")
     assert totals["dportal_7.xml"] == (100, 100, 0)
     assert totals["iati_activity_standard_example_annotated.xml"] == (1, 1, 0)
@@ -34,32 +38,52 @@ def test_real_iati_files_keep_transactions_budgets_and_splits(con):
     assert con.execute("""SELECT percentage FROM raw.iati_recipient_countries
                           WHERE iati_identifier = 'CA-3-D001692001' AND country_code = 'ML'""").fetchall() == [(28.1,)]
     # DAC 12240 basic nutrition appears with a vocabulary.
-    assert con.execute("SELECT count(*) FROM raw.iati_sectors WHERE sector_code = '12240' AND sector_vocabulary = '1'").fetchall()[0][0] > 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM raw.iati_sectors WHERE sector_code = '12240' AND sector_vocabulary = '1'"
+        ).fetchall()[0][0]
+        > 0
+    )
 
 
 def test_our_iati_file_budgets_roles_and_contact_info_never_read(con):
     path = SAMPLE_INBOX / "iati" / "activites_mali_exemple.xml"
     assert iati.load(con, path, 1, path.name, "b") == (2, 2, 0)
     assert con.execute("SELECT budget_type, value, currency FROM raw.iati_budgets ORDER BY ALL").fetchall() == [
-        ("1", 400_000, "USD"), ("1", 1_500_000, "EUR"), ("2", 1_800_000, "EUR")]
+        ("1", 400_000, "USD"),
+        ("1", 1_500_000, "EUR"),
+        ("2", 1_800_000, "EUR"),
+    ]
     assert con.execute("""SELECT transaction_type, value, currency FROM raw.iati_transactions
                           WHERE iati_identifier LIKE '%NUT%' ORDER BY transaction_index""").fetchall() == [
-        ("2", 1_800_000, "EUR"), ("3", 1_000_000, "EUR"), ("3", -50_000, "EUR")]
-    assert con.execute("SELECT org_role, org_name FROM raw.iati_participating_orgs WHERE org_role = '4' ORDER BY 2").fetchall() == [
-        ("4", "Action Contre la Faim"), ("4", "ONG internationale exemple")]
+        ("2", 1_800_000, "EUR"),
+        ("3", 1_000_000, "EUR"),
+        ("3", -50_000, "EUR"),
+    ]
+    assert con.execute(
+        "SELECT org_role, org_name FROM raw.iati_participating_orgs WHERE org_role = '4' ORDER BY 2"
+    ).fetchall() == [("4", "Action Contre la Faim"), ("4", "ONG internationale exemple")]
     assert con.execute("SELECT title FROM raw.iati_activities WHERE iati_identifier LIKE '%NUT%'").fetchall() == [
-        ("Prise en charge de la malnutrition aiguë au Mali et au Niger",)]
+        ("Prise en charge de la malnutrition aiguë au Mali et au Niger",)
+    ]
     everything = str(con.execute("SELECT * FROM raw.iati_activities").fetchall())
     assert "example.org" not in everything and "Ne pas charger" not in everything
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "fichier vide"),
-    (b"<?xml version='1.0'?><iati-activities><iati-activity><iati-identifier>X</iati-identifier><title>",
-     "XML tronqué ou mal formé ligne 1"),
-    (b"<?xml version='1.0'?><iati-organisations><iati-organisation/></iati-organisations>",
-     "pas un fichier d'activités IATI"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "fichier vide"),
+        (
+            b"<?xml version='1.0'?><iati-activities><iati-activity><iati-identifier>X</iati-identifier><title>",
+            "XML tronqué ou mal formé ligne 1",
+        ),
+        (
+            b"<?xml version='1.0'?><iati-organisations><iati-organisation/></iati-organisations>",
+            "pas un fichier d'activités IATI",
+        ),
+    ],
+)
 def test_broken_iati_files_are_rejected_whole(con, tmp_path, content, message):
     path = tmp_path / "f.xml"
     path.write_bytes(content)
@@ -78,45 +102,72 @@ def test_truncated_real_iati_file_loads_nothing(con, tmp_path):
 
 def test_an_unreadable_transaction_is_rejected_alone_and_its_activity_lands(con, tmp_path):
     path = tmp_path / "a.xml"
-    path.write_text("""<iati-activities version="2.03">
+    path.write_text(
+        """<iati-activities version="2.03">
       <iati-activity><iati-identifier>A-1</iati-identifier>
         <transaction><transaction-type code="3"/><value>beaucoup</value></transaction>
         <transaction><transaction-type code="3"/><value/></transaction>
         <transaction><transaction-type code="3"/><value currency="USD">250</value></transaction></iati-activity>
       <iati-activity><iati-identifier>A-2</iati-identifier></iati-activity>
-      <iati-activity><title/></iati-activity></iati-activities>""", encoding="utf-8")
+      <iati-activity><title/></iati-activity></iati-activities>""",
+        encoding="utf-8",
+    )
     assert iati.load(con, path, 7, path.name, "b") == (3, 2, 1)
-    assert con.execute("SELECT line_number, column_name, raw_value, action FROM ops.rejects ORDER BY 1, 2").fetchall() == [
-        (0, "transaction[1]/value", "beaucoup", "part_rejected"), (0, "transaction[2]/value", None, "part_rejected"),
-        (2, "iati-identifier", None, "rejected")]
+    assert con.execute(
+        "SELECT line_number, column_name, raw_value, action FROM ops.rejects ORDER BY 1, 2"
+    ).fetchall() == [
+        (0, "transaction[1]/value", "beaucoup", "part_rejected"),
+        (0, "transaction[2]/value", None, "part_rejected"),
+        (2, "iati-identifier", None, "rejected"),
+    ]
     # The good transaction keeps its position in the activity.
     assert con.execute("SELECT iati_identifier, transaction_index, value FROM raw.iati_transactions").fetchall() == [
-        ("A-1", 2, 250.0)]
+        ("A-1", 2, 250.0)
+    ]
 
 
 def test_real_fts_pages_keep_every_flow_and_its_objects(con):
-    read = [fts.load(con, shared_path("real-data", "fts", name), i, name, "b") for i, name in enumerate(
-        ("custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
-         "custom-search-locationid-171-year-2020-page-3.json"), 1)]
+    read = [
+        fts.load(con, shared_path("real-data", "fts", name), i, name, "b")
+        for i, name in enumerate(
+            (
+                "custom-search-locationid-171-year-2020.json",
+                "custom-search-locationid-171-year-2020-page-2.json",
+                "custom-search-locationid-171-year-2020-page-3.json",
+            ),
+            1,
+        )
+    ]
     flows = sum(r[1] for r in read)
-    assert flows == json.loads(shared_path("real-data", "fts", "custom-search-locationid-171-year-2020.json").read_text())["meta"]["count"]
+    assert (
+        flows
+        == json.loads(shared_path("real-data", "fts", "custom-search-locationid-171-year-2020.json").read_text())[
+            "meta"
+        ]["count"]
+    )
     types = dict(con.execute("SELECT flow_type, count(*) FROM raw.fts_flows GROUP BY 1").fetchall())
     assert set(types) == {"Standard", "Parked", "Pass through", "Carryover"}
     [(parked_with_children,)] = con.execute(
-        "SELECT count(*) FROM raw.fts_flows WHERE flow_type = 'Parked' AND len(child_flow_ids) > 0").fetchall()
+        "SELECT count(*) FROM raw.fts_flows WHERE flow_type = 'Parked' AND len(child_flow_ids) > 0"
+    ).fetchall()
     assert parked_with_children > 0
     # CAD 1 250 000 at 1.375 -> 909 091 USD: the source's own conversion is kept beside the amount.
     assert con.execute("""SELECT original_amount, original_currency, exchange_rate, amount_usd FROM raw.fts_flows
                           WHERE flow_id = '227704'""").fetchall() == [(1_250_000, "CAD", 1.375, 909_091)]
     objects = dict(con.execute("SELECT object_type, count(*) FROM raw.fts_flow_objects GROUP BY 1").fetchall())
     assert {"Organization", "Location", "Plan", "Project", "GlobalCluster", "UsageYear"} <= set(objects)
-    assert con.execute("SELECT count(*) FROM raw.fts_flows WHERE json_extract(flow_json, '$.reportDetails') IS NULL").fetchall() == [(0,)]
+    assert con.execute(
+        "SELECT count(*) FROM raw.fts_flows WHERE json_extract(flow_json, '$.reportDetails') IS NULL"
+    ).fetchall() == [(0,)]
 
 
-@pytest.mark.parametrize("name, message", [
-    ("2-fts-flow-plan-overview-progress-2020.json", "réponse FTS de type « plans » non chargée"),
-    ("1-fts-flow-custom-search-planid-832-groupby-cluster.json", "réponse FTS de type « report3 » non chargée"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("2-fts-flow-plan-overview-progress-2020.json", "réponse FTS de type « plans » non chargée"),
+        ("1-fts-flow-custom-search-planid-832-groupby-cluster.json", "réponse FTS de type « report3 » non chargée"),
+    ],
+)
 def test_other_fts_responses_are_refused_with_a_clear_reason(con, name, message):
     with pytest.raises(InputError, match=message):
         fts.load(con, shared_path("real-data", "fts", name), 1, name, "b")

@@ -57,14 +57,21 @@ def _night_2_files(inbox: Path) -> None:
     (inbox / "iati" / "activites_pam_2024.xml").write_text(PROVIDER_ACTIVITY, encoding="utf-8")
     report = SAMPLE_INBOX / "partner_reports" / "3W_nutrition_T1_2024.csv"
     (inbox / "partner_reports" / "3W_nutrition_T1_2024_corrige.csv").write_bytes(
-        _file_with_rows(report, 4, b"HKI;", ("45\u00a0000\u00a0000 FCFA", "47\u00a0000\u00a0000 FCFA")))
+        _file_with_rows(report, 4, b"HKI;", ("45\u00a0000\u00a0000 FCFA", "47\u00a0000\u00a0000 FCFA"))
+    )
     # OMAES reports its second quarter: its first-quarter rows (night 1) stay in force.
     (inbox / "partner_reports" / "3W_nutrition_T2_2024.csv").write_bytes(
-        _file_with_rows(report, 4, b"OMAES;", ("01/01/2024;31/03/2024;15 000 000", "01/04/2024;30/06/2024;16 000 000")))
+        _file_with_rows(report, 4, b"OMAES;", ("01/01/2024;31/03/2024;15 000 000", "01/04/2024;30/06/2024;16 000 000"))
+    )
     budget = SAMPLE_INBOX / "budget_lines" / "execution_budget_etat_2019_2024.csv"
     (inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige.csv").write_bytes(
-        _file_with_rows(budget, 3, b"2019;Loi de finances initiale;National;;Minist\xe8re de la Sant\xe9 et du D\xe9veloppement social;2.071.01;",
-                        (";250\u00a0000\u00a0000;230", ";260\u00a0000\u00a0000;230")))
+        _file_with_rows(
+            budget,
+            3,
+            b"2019;Loi de finances initiale;National;;Minist\xe8re de la Sant\xe9 et du D\xe9veloppement social;2.071.01;",
+            (";250\u00a0000\u00a0000;230", ";260\u00a0000\u00a0000;230"),
+        )
+    )
 
 
 def _night(warehouse: Path, inbox: Path, run_id: str, build: bool = True) -> None:
@@ -92,50 +99,83 @@ def two_nights(tmp_path_factory) -> tuple[Path, Path]:
 def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(two_nights):
     incremental, full = two_nights
     assert query(incremental, "SELECT build_number, run_id, build_mode FROM ops.model_builds ORDER BY built_at") == [
-        (1, "night-1", "full"), (2, "night-2", "incremental")]
+        (1, "night-1", "full"),
+        (2, "night-2", "incremental"),
+    ]
     assert query(full, "SELECT build_mode FROM ops.model_builds") == [("full",)]
-    groups = {g for (g,) in query(incremental, "SELECT flow_group_key FROM intermediate.int_funding_flow_groups_to_rebuild")}
+    groups = {
+        g for (g,) in query(incremental, "SELECT flow_group_key FROM intermediate.int_funding_flow_groups_to_rebuild")
+    }
     # The corrected 3W file's partners, the new PAM activity and the ONG activity whose incoming funds it provides,
     # the FTS children and their parent; not the other IATI activity nor the FTS flows of page 2.
-    assert {"partner_report:hki", "iati:XM-DAC-41140-ML-2024", "iati:XM-EXEMPLE-ONG-ML-PS-2024-02",
-            "fts:900001", "fts:900002", "fts:900003"} <= groups
+    assert {
+        "partner_report:hki",
+        "iati:XM-DAC-41140-ML-2024",
+        "iati:XM-EXEMPLE-ONG-ML-PS-2024-02",
+        "fts:900001",
+        "fts:900002",
+        "fts:900003",
+    } <= groups
     assert not groups & {"iati:XM-EXEMPLE-DON-ML-NUT-2023-01", "fts:900004", "partner_report:ong tagne"}
     assert {g for g in groups if g.startswith("partner_report:")} == {"partner_report:hki", "partner_report:omaes"}
     [(lines,)] = query(incremental, "SELECT count(*) FROM intermediate.int_budget_lines_to_rebuild")
-    [(in_file,)] = query(incremental, """SELECT count(DISTINCT budget_line_id) FROM staging.stg_raw__budget_lines
+    [(in_file,)] = query(
+        incremental,
+        """SELECT count(DISTINCT budget_line_id) FROM staging.stg_raw__budget_lines
                                           WHERE source_file_id = (SELECT max(file_id) FROM ops.files
-                                                                  WHERE path LIKE '%execution_budget_etat_2019_2024_corrige.csv')""")
+                                                                  WHERE path LIKE '%execution_budget_etat_2019_2024_corrige.csv')""",
+    )
     assert lines == in_file > 0
     # What night 2 wrote is what it rebuilt: the rows of those groups, and no other.
-    [(written, rebuilt, total)] = query(incremental, """
+    [(written, rebuilt, total)] = query(
+        incremental,
+        """
         SELECT count(*) FILTER (build_number = 2),
                count(*) FILTER (flow_group_key IN (SELECT flow_group_key
                                                    FROM intermediate.int_funding_flow_groups_to_rebuild)),
                count(*)
-        FROM marts.fct_funding_flows""")
+        FROM marts.fct_funding_flows""",
+    )
     assert 0 < written == rebuilt < total
 
 
 def test_rules_reaching_back_to_earlier_nights_apply(two_nights):
     incremental, _ = two_nights
-    rules = dict(query(incremental, """SELECT source_record_id, double_count_rule FROM marts.fct_funding_flows
-                                        WHERE source_record_id IN ('900001', 'XM-EXEMPLE-ONG-ML-PS-2024-02#0')"""))
-    assert rules == {"900001": "fts_parent_with_children",
-                     "XM-EXEMPLE-ONG-ML-PS-2024-02#0": "iati_incoming_reported_by_provider"}
+    rules = dict(
+        query(
+            incremental,
+            """SELECT source_record_id, double_count_rule FROM marts.fct_funding_flows
+                                        WHERE source_record_id IN ('900001', 'XM-EXEMPLE-ONG-ML-PS-2024-02#0')""",
+        )
+    )
+    assert rules == {
+        "900001": "fts_parent_with_children",
+        "XM-EXEMPLE-ONG-ML-PS-2024-02#0": "iati_incoming_reported_by_provider",
+    }
     # The corrected 3W file replaced the first: HKI's plan is 47 million, once.
-    assert query(incremental, """SELECT amount_xof FROM marts.fct_funding_flows
-                                  WHERE recipient_org_name = 'HKI' AND flow_stage = 'planned'""") == [(47_000_000,)]
+    assert query(
+        incremental,
+        """SELECT amount_xof FROM marts.fct_funding_flows
+                                  WHERE recipient_org_name = 'HKI' AND flow_stage = 'planned'""",
+    ) == [(47_000_000,)]
     # OMAES's second quarter came beside its first, which stays in force.
-    assert query(incremental, """SELECT value_date, amount_xof FROM marts.fct_funding_flows
-                                  WHERE recipient_org_name = 'OMAES' AND flow_stage = 'planned' ORDER BY 1""") == [
-        (dt.date(2024, 3, 31), 15_000_000), (dt.date(2024, 6, 30), 16_000_000)]
+    assert query(
+        incremental,
+        """SELECT value_date, amount_xof FROM marts.fct_funding_flows
+                                  WHERE recipient_org_name = 'OMAES' AND flow_stage = 'planned' ORDER BY 1""",
+    ) == [(dt.date(2024, 3, 31), 15_000_000), (dt.date(2024, 6, 30), 16_000_000)]
     # The corrected 2019 dotation of the CCN line; its other years and versions, sent on night 1 only, stay.
-    assert query(incremental, """SELECT fiscal_year, budget_version, dotation_xof FROM marts.fct_budget_allocations
+    assert query(
+        incremental,
+        """SELECT fiscal_year, budget_version, dotation_xof FROM marts.fct_budget_allocations
                                   WHERE line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'
-                                  AND fiscal_year IN (2019, 2023) ORDER BY 1, 2""") == [
-        (2019, "initiale", 260_000_000), (2023, "initiale", 304_000_000), (2023, "rectificative", 289_000_000)]
-    [(ccn_rows,)] = query(incremental, """SELECT count(*) FROM marts.fct_budget_allocations
-                                           WHERE line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'""")
+                                  AND fiscal_year IN (2019, 2023) ORDER BY 1, 2""",
+    ) == [(2019, "initiale", 260_000_000), (2023, "initiale", 304_000_000), (2023, "rectificative", 289_000_000)]
+    [(ccn_rows,)] = query(
+        incremental,
+        """SELECT count(*) FROM marts.fct_budget_allocations
+                                           WHERE line_label = 'Cellule de Coordination de la Nutrition - fonctionnement'""",
+    )
     assert ccn_rows == 8
 
 
@@ -147,17 +187,24 @@ def test_incremental_nights_leave_the_marts_a_full_rebuild_gives(two_nights):
     con = duckdb.connect(str(incremental), read_only=True)
     try:
         con.execute(f"ATTACH '{full}' AS full_build (READ_ONLY)")
-        tables = [t for (t,) in con.execute("""SELECT table_name FROM duckdb_tables()
+        tables = [
+            t
+            for (t,) in con.execute("""SELECT table_name FROM duckdb_tables()
                                                 WHERE database_name = current_database() AND schema_name = 'marts'
-                                                ORDER BY 1""").fetchall()]
+                                                ORDER BY 1""").fetchall()
+        ]
         differences, compared = {}, {}
         for table in set(tables) - MARTS_REBUILT_EACH_NIGHT:
             [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{table}").fetchall()
             # Every column but the number of the build that wrote the row (1 or 2 here, 1 there).
-            columns = ", ".join(c for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = 'marts' AND table_name = ? AND column_name <> 'build_number' ORDER BY column_index",
-                [table]).fetchall())
+            columns = ", ".join(
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name = 'marts' AND table_name = ? AND column_name <> 'build_number' ORDER BY column_index",
+                    [table],
+                ).fetchall()
+            )
             [(only_here,)] = con.execute(f"""SELECT count(*) FROM (SELECT {columns} FROM marts.{table}
                                               EXCEPT ALL SELECT {columns} FROM full_build.marts.{table})""").fetchall()
             [(only_there,)] = con.execute(f"""SELECT count(*) FROM (SELECT {columns} FROM full_build.marts.{table}
@@ -166,8 +213,19 @@ def test_incremental_nights_leave_the_marts_a_full_rebuild_gives(two_nights):
                 differences[table] = (only_here, only_there)
             compared[table] = rows
         assert differences == {}
-        assert min(compared[t] for t in ("fct_funding_flows", "fct_funding_allocations", "fct_budget_allocations",
-                                         "rpt_who_funds_what_where", "dq_unmatched_organisations")) > 0
+        assert (
+            min(
+                compared[t]
+                for t in (
+                    "fct_funding_flows",
+                    "fct_funding_allocations",
+                    "fct_budget_allocations",
+                    "rpt_who_funds_what_where",
+                    "dq_unmatched_organisations",
+                )
+            )
+            > 0
+        )
     finally:
         con.close()
 
@@ -178,14 +236,20 @@ def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights)
     incremental, _ = two_nights
     result = validate_marts(incremental)
     assert result.ok, result.summary()
-    [(rebuilt, total)] = query(incremental, """
+    [(rebuilt, total)] = query(
+        incremental,
+        """
         SELECT count(*) FILTER (flow_group_key IN (SELECT flow_group_key
                                                    FROM intermediate.int_funding_flow_groups_to_rebuild)),
                count(*)
-        FROM marts.fct_funding_flows""")
+        FROM marts.fct_funding_flows""",
+    )
     assert result.rows_checked["fct_funding_flows"] == rebuilt < total
-    [(lines,)] = query(incremental, """SELECT count(*) FROM marts.fct_budget_allocations WHERE budget_line_id IN
-                                        (SELECT budget_line_id FROM intermediate.int_budget_lines_to_rebuild)""")
+    [(lines,)] = query(
+        incremental,
+        """SELECT count(*) FROM marts.fct_budget_allocations WHERE budget_line_id IN
+                                        (SELECT budget_line_id FROM intermediate.int_budget_lines_to_rebuild)""",
+    )
     assert result.rows_checked["fct_budget_allocations"] == lines
     [(commitments,)] = query(incremental, "SELECT count(*) FROM marts.fct_commitments")
     assert result.rows_checked["fct_commitments"] == commitments == 18

@@ -45,25 +45,39 @@ def test_sample_inbox_lands_every_row(inbox, tmp_path):
 
 def test_rutf_line_of_2020_keeps_its_amount_and_source_line(inbox, tmp_path):
     _, warehouse = _ingest(inbox, tmp_path)
-    rows = query(warehouse, """
+    rows = query(
+        warehouse,
+        """
         SELECT budget_version, dotation, line_number, currency FROM raw.budget_lines
-        WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY line_number""")
+        WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY line_number""",
+    )
     # Title row, blank row and header above the data: the first data row is line 4 of the cp1252 CSV.
-    assert rows == [("Loi de finances initiale", 600_000_000, 24, "XOF"),
-                    ("Loi de finances rectificative", 600_000_000, 35, "XOF")]
+    assert rows == [
+        ("Loi de finances initiale", 600_000_000, 24, "XOF"),
+        ("Loi de finances rectificative", 600_000_000, 35, "XOF"),
+    ]
 
 
 def test_amounts_in_millions_usd_headers_and_hxl(inbox, tmp_path):
     _, warehouse = _ingest(inbox, tmp_path)
     # "Dotation (millions FCFA)" with 472 000 x 12 % = 56 640 million for Ségou in 2022.
-    assert query(warehouse, """SELECT dotation FROM raw.budget_lines
-                                WHERE fiscal_year = 2022 AND region = 'Ségou'""") == [(56_640_000_000,)]
+    assert query(
+        warehouse,
+        """SELECT dotation FROM raw.budget_lines
+                                WHERE fiscal_year = 2022 AND region = 'Ségou'""",
+    ) == [(56_640_000_000,)]
     # English headers, "Planned budget (USD)", Excel dates and decimals.
-    assert query(warehouse, """SELECT planned_budget, amount_spent, currency, period_end FROM raw.partner_reports
-                                WHERE region = 'Tombouctou'""")[0][:3] == (350_000, 212_500.75, "USD")
+    assert query(
+        warehouse,
+        """SELECT planned_budget, amount_spent, currency, period_end FROM raw.partner_reports
+                                WHERE region = 'Tombouctou'""",
+    )[0][:3] == (350_000, 212_500.75, "USD")
     # HXL row under French headers, "97 250 000 F CFA" with non-breaking spaces, cp1252 accents.
-    assert query(warehouse, """SELECT amount_spent, currency, cercle, line_number FROM raw.partner_reports
-                                WHERE partner = 'Action Contre la Faim'""") == [(97_250_000, "XOF", "Ténenkou", 6)]
+    assert query(
+        warehouse,
+        """SELECT amount_spent, currency, cercle, line_number FROM raw.partner_reports
+                                WHERE partner = 'Action Contre la Faim'""",
+    ) == [(97_250_000, "XOF", "Ténenkou", 6)]
 
 
 def test_commitment_deadlines_dates_french_months_and_undated(inbox, tmp_path):
@@ -72,7 +86,8 @@ def test_commitment_deadlines_dates_french_months_and_undated(inbox, tmp_path):
     assert str(rows["SUN-2014-03"]) == "2014-12-04"  # "4 décembre 2014"
     assert rows["CRP-2016-03"] is None
     assert query(warehouse, "SELECT deadline_text FROM raw.commitments WHERE commitment_id = 'CRP-2016-03'") == [
-        ("La date limite sera communiquée ultérieurement",)]
+        ("La date limite sera communiquée ultérieurement",)
+    ]
 
 
 def test_malformed_files_are_rejected_with_a_reason_and_the_others_load(inbox, tmp_path):
@@ -104,8 +119,11 @@ def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_pat
         encoding="utf-8",
     )
     _, warehouse = _ingest(inbox, tmp_path)
-    rejects = query(warehouse, """SELECT line_number, column_name, raw_value, reason_fr FROM ops.rejects
-                                   WHERE file_name = 'erreurs.csv' ORDER BY line_number, column_name""")
+    rejects = query(
+        warehouse,
+        """SELECT line_number, column_name, raw_value, reason_fr FROM ops.rejects
+                                   WHERE file_name = 'erreurs.csv' ORDER BY line_number, column_name""",
+    )
     assert rejects == [
         (3, "Partenaire", None, "valeur obligatoire manquante"),
         (4, "Montant dépensé", "douze mille", "montant illisible"),
@@ -113,35 +131,51 @@ def test_rejected_rows_keep_file_line_column_raw_value_and_reason(inbox, tmp_pat
         (7, "Partenaire", "TOTAL", "ligne de total ignorée (les totaux sont recalculés)"),
     ]
     # The total row is skipped, not rejected: rows read = loaded + skipped + rejected.
-    assert query(warehouse, """SELECT rows_read, rows_loaded, rows_skipped, rows_rejected FROM ops.files
-                                WHERE file_name = 'erreurs.csv'""") == [(5, 1, 1, 3)]
-    assert query(warehouse, """SELECT DISTINCT line_number, action FROM ops.rejects WHERE file_name = 'erreurs.csv'
-                                ORDER BY 1""") == [(3, "rejected"), (4, "rejected"), (6, "rejected"), (7, "skipped")]
+    assert query(
+        warehouse,
+        """SELECT rows_read, rows_loaded, rows_skipped, rows_rejected FROM ops.files
+                                WHERE file_name = 'erreurs.csv'""",
+    ) == [(5, 1, 1, 3)]
+    assert query(
+        warehouse,
+        """SELECT DISTINCT line_number, action FROM ops.rejects WHERE file_name = 'erreurs.csv'
+                                ORDER BY 1""",
+    ) == [(3, "rejected"), (4, "rejected"), (6, "rejected"), (7, "skipped")]
 
 
 def test_rows_read_equal_rows_loaded_plus_skipped_plus_rejected_for_every_file(inbox, tmp_path):
     (inbox / "partner_reports" / "erreurs.csv").write_text(
-        "Partenaire;Secteur;Montant dépensé\nACF;Nutrition;x\nHKI;Nutrition;10\n", encoding="utf-8")
+        "Partenaire;Secteur;Montant dépensé\nACF;Nutrition;x\nHKI;Nutrition;10\n", encoding="utf-8"
+    )
     (inbox / "iati" / "mauvais.xml").write_text(
         "<iati-activities><iati-activity><iati-identifier>A</iati-identifier><transaction><value>x</value>"
         "</transaction></iati-activity><iati-activity><iati-identifier>B</iati-identifier></iati-activity>"
-        "</iati-activities>", encoding="utf-8")
+        "</iati-activities>",
+        encoding="utf-8",
+    )
     _, warehouse = _ingest(inbox, tmp_path)
-    units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in ("raw.partner_reports", "raw.budget_lines",
-                               "raw.commitments", "raw.iati_activities", "raw.fts_flows"))
+    units = " UNION ALL ".join(
+        f"SELECT file_id FROM {t}"
+        for t in ("raw.partner_reports", "raw.budget_lines", "raw.commitments", "raw.iati_activities", "raw.fts_flows")
+    )
     # The activity whose one transaction is unreadable lands; the transaction alone is rejected.
-    assert query(warehouse, "SELECT rows_read, rows_loaded, rows_rejected FROM ops.files WHERE file_name = 'mauvais.xml'") == [
-        (2, 2, 0)]
+    assert query(
+        warehouse, "SELECT rows_read, rows_loaded, rows_rejected FROM ops.files WHERE file_name = 'mauvais.xml'"
+    ) == [(2, 2, 0)]
     assert query(warehouse, "SELECT action, raw_value FROM ops.rejects WHERE file_name = 'mauvais.xml'") == [
-        ("part_rejected", "x")]
-    for path, read, loaded, skipped, rejected, raw_rows, skipped_lines, rejected_lines in query(warehouse, f"""
+        ("part_rejected", "x")
+    ]
+    for path, read, loaded, skipped, rejected, raw_rows, skipped_lines, rejected_lines in query(
+        warehouse,
+        f"""
             SELECT f.path, f.rows_read, f.rows_loaded, f.rows_skipped, f.rows_rejected,
                    (SELECT count(*) FROM ({units}) r WHERE r.file_id = f.file_id),
                    (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id
                     AND j.action = 'skipped'),
                    (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j WHERE j.file_id = f.file_id
                     AND j.action = 'rejected')
-            FROM ops.files f WHERE f.status = 'loaded'"""):
+            FROM ops.files f WHERE f.status = 'loaded'""",
+    ):
         assert read == loaded + skipped + rejected, path
         assert (loaded, skipped, rejected) == (raw_rows, skipped_lines, rejected_lines), path
 
@@ -150,8 +184,11 @@ def test_running_again_changes_nothing_and_a_copy_is_a_recorded_duplicate(inbox,
     _, warehouse = _ingest(inbox, tmp_path, "night-1")
 
     def snapshot():
-        return query(warehouse, """SELECT (SELECT count(*) FROM ops.files), (SELECT count(*) FROM raw.budget_lines),
-                                          (SELECT count(*) FROM raw.partner_reports), (SELECT count(*) FROM raw.commitments)""")
+        return query(
+            warehouse,
+            """SELECT (SELECT count(*) FROM ops.files), (SELECT count(*) FROM raw.budget_lines),
+                                          (SELECT count(*) FROM raw.partner_reports), (SELECT count(*) FROM raw.commitments)""",
+        )
 
     first = snapshot()
     ingest_inbox(inbox, warehouse, "night-2")
@@ -159,8 +196,9 @@ def test_running_again_changes_nothing_and_a_copy_is_a_recorded_duplicate(inbox,
 
     shutil.copy(inbox / "commitments" / "suivi_engagements.xlsx", inbox / "commitments" / "copie.xlsx")
     ingest_inbox(inbox, warehouse, "night-3")
-    assert query(warehouse, "SELECT status, duplicate_of IS NOT NULL FROM ops.files WHERE file_name = 'copie.xlsx'") == [
-        ("duplicate", True)]
+    assert query(
+        warehouse, "SELECT status, duplicate_of IS NOT NULL FROM ops.files WHERE file_name = 'copie.xlsx'"
+    ) == [("duplicate", True)]
     assert query(warehouse, "SELECT count(*) FROM raw.commitments") == [(first[0][3],)]
 
 
@@ -173,18 +211,22 @@ def test_personal_data_never_reaches_a_table(inbox, tmp_path):
     )
     _, warehouse = _ingest(inbox, tmp_path)
     assert query(warehouse, "SELECT columns_dropped_personal FROM ops.files WHERE file_name = 'avec_contacts.csv'") == [
-        (["Email", "Nom du point focal", "Téléphone"],)]
+        (["Email", "Nom du point focal", "Téléphone"],)
+    ]
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
     phone = re.compile(r"(\+?223[ .]?)?\b\d{2}([ .]?\d{2}){3}\b")
     con = duckdb.connect(str(warehouse), read_only=True)
     columns = con.execute("""SELECT table_schema, table_name, column_name FROM information_schema.columns
                              WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'ops')""").fetchall()
     for schema, table, column in columns:
-        for (value,) in con.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{table} WHERE "{column}" IS NOT NULL').fetchall():
+        for (value,) in con.execute(
+            f'SELECT DISTINCT "{column}" FROM {schema}.{table} WHERE "{column}" IS NOT NULL'
+        ).fetchall():
             assert not email.search(value) and not phone.search(value), (table, column, value)
     con.close()
     assert query(warehouse, "SELECT activity FROM raw.partner_reports WHERE partner = 'GAD'") == [
-        ("Sensibilisation, contact [courriel retiré] ou [téléphone retiré]",)]
+        ("Sensibilisation, contact [courriel retiré] ou [téléphone retiré]",)
+    ]
 
 
 def test_sample_inbox_holds_no_personal_data():
@@ -217,9 +259,12 @@ def test_line_numbers_hold_on_a_file_read_in_parallel(tmp_path, blank_line):
     summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
     expected = 1_000_000 - (blank_line is not None)
     assert summary.as_dict()["rows_loaded"] == expected
-    assert query(warehouse, """SELECT count(*), count(*) FILTER (activity = 'ligne ' || line_number
+    assert query(
+        warehouse,
+        """SELECT count(*), count(*) FILTER (activity = 'ligne ' || line_number
                                                              AND amount_spent = line_number * 1000 + 0.5)
-                               FROM raw.partner_reports""") == [(expected, expected)]
+                               FROM raw.partner_reports""",
+    ) == [(expected, expected)]
 
 
 def test_cp1252_file_whose_first_accent_comes_after_the_first_megabyte(tmp_path):
@@ -232,8 +277,9 @@ def test_cp1252_file_whose_first_accent_comes_after_the_first_megabyte(tmp_path)
     (folder / "long.csv").write_bytes(data)
     summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
     assert summary.as_dict()["rows_loaded"] == 60_001
-    assert query(warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports WHERE line_number = 60002") == [
-        ("Société malienne", "Santé", "Ségou", 1_500_000)]
+    assert query(
+        warehouse, "SELECT partner, sector, region, amount_spent FROM raw.partner_reports WHERE line_number = 60002"
+    ) == [("Société malienne", "Santé", "Ségou", 1_500_000)]
 
 
 def test_rejected_rows_of_a_workbook_keep_their_sheet(tmp_path):
@@ -249,6 +295,9 @@ def test_rejected_rows_of_a_workbook_keep_their_sheet(tmp_path):
     ws.append(["HKI", "Nutrition", "beaucoup"])
     wb.save(folder / "avril.xlsx")
     _, warehouse = _ingest(tmp_path / "inbox", tmp_path)
-    assert query(warehouse, "SELECT sheet, line_number, partner FROM raw.partner_reports") == [("Rapport d'avril", 2, "ACF")]
+    assert query(warehouse, "SELECT sheet, line_number, partner FROM raw.partner_reports") == [
+        ("Rapport d'avril", 2, "ACF")
+    ]
     assert query(warehouse, "SELECT sheet, line_number, column_name, raw_value FROM ops.rejects") == [
-        ("Rapport d'avril", 3, "Montant dépensé", "beaucoup")]
+        ("Rapport d'avril", 3, "Montant dépensé", "beaucoup")
+    ]

@@ -10,11 +10,17 @@ from tests.conftest import REPO, query
 
 
 def test_rutf_line_of_2020_in_fcfa_euro_and_dollars(built_sample):
-    rows = query(built_sample, """
+    rows = query(
+        built_sample,
+        """
         SELECT budget_version, dotation_xof, dotation_eur, dotation_usd, nutrition_category, tagging_rule_id
-        FROM marts.fct_budget_allocations WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY 1""")
-    usd_per_eur_2020 = query(built_sample, """SELECT avg(units_per_eur) FROM raw.ecb_euro_rates
-                                               WHERE currency = 'USD' AND year(rate_date) = 2020""")[0][0]
+        FROM marts.fct_budget_allocations WHERE fiscal_year = 2020 AND line_code = '2.071.09' ORDER BY 1""",
+    )
+    usd_per_eur_2020 = query(
+        built_sample,
+        """SELECT avg(units_per_eur) FROM raw.ecb_euro_rates
+                                               WHERE currency = 'USD' AND year(rate_date) = 2020""",
+    )[0][0]
     expected_usd = round(600_000_000 / 655.957 * usd_per_eur_2020, 2)
     assert [r[:2] for r in rows] == [("initiale", 600_000_000), ("rectificative", 600_000_000)]
     assert float(rows[0][2]) == pytest.approx(914_694.10, abs=0.01)  # fixed peg
@@ -24,41 +30,64 @@ def test_rutf_line_of_2020_in_fcfa_euro_and_dollars(built_sample):
 
 
 def test_allocation_grain_is_line_year_version(built_sample):
-    [(rows, keys, triples)] = query(built_sample, """
+    [(rows, keys, triples)] = query(
+        built_sample,
+        """
         SELECT count(*), count(DISTINCT budget_allocation_id),
                count(DISTINCT (budget_line_id, fiscal_year, budget_version))
-        FROM marts.fct_budget_allocations""")
+        FROM marts.fct_budget_allocations""",
+    )
     # 82 national rows (60 initial + 22 revised) and 30 regional transfers of the XLSX.
     assert rows == keys == triples == 112
 
 
 def test_execution_uses_the_revised_law_and_keeps_the_stage_order(built_sample):
-    rows = query(built_sample, """
+    rows = query(
+        built_sample,
+        """
         SELECT budget_version, dotation_xof, engagement_xof, paiement_xof, paiement_rate
-        FROM marts.fct_budget_execution WHERE fiscal_year = 2020 AND line_code = '2.071.09'""")
+        FROM marts.fct_budget_execution WHERE fiscal_year = 2020 AND line_code = '2.071.09'""",
+    )
     assert rows == [("rectificative", 600_000_000, 540_000_000, 468_000_000, pytest.approx(0.78))]
-    assert query(built_sample, """SELECT count(*) FROM marts.fct_budget_execution
+    assert query(
+        built_sample,
+        """SELECT count(*) FROM marts.fct_budget_execution
                                    WHERE engagement_xof > dotation_xof OR liquidation_xof > engagement_xof
-                                      OR ordonnancement_xof > liquidation_xof OR paiement_xof > ordonnancement_xof""") == [(0,)]
+                                      OR ordonnancement_xof > liquidation_xof OR paiement_xof > ordonnancement_xof""",
+    ) == [(0,)]
 
 
 def test_nutrition_budget_by_year_against_the_2019_baseline(built_sample):
-    rows = {r[0]: r[1:] for r in query(built_sample, """
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built_sample,
+            """
         SELECT fiscal_year, specific_dotation_xof, weighted_nutrition_dotation_xof, ratio_to_2019_baseline
-        FROM marts.rpt_nutrition_budget_by_year""")}
+        FROM marts.rpt_nutrition_budget_by_year""",
+        )
+    }
     assert sorted(rows) == [2019, 2020, 2021, 2022, 2023, 2024]
     # 2019: malnutrition 1.4 bn specific; weighted = 1.4 bn + 0.25 bn enabling + 25 % of 12.1 bn sensitive.
     assert rows[2019][0] == 1_400_000_000
-    assert rows[2019][1] == 1_400_000_000 + 250_000_000 + 0.25 * (2_000_000_000 + 900_000_000 + 5_200_000_000 + 4_000_000_000)
+    assert rows[2019][1] == 1_400_000_000 + 250_000_000 + 0.25 * (
+        2_000_000_000 + 900_000_000 + 5_200_000_000 + 4_000_000_000
+    )
     assert rows[2019][2] == 1.0
     # 2020, revised law (x 0.97): malnutrition 1.512 bn -> 1.467 bn, plus the 600 million RUTF line kept as voted.
     assert rows[2020][0] == 1_467_000_000 + 600_000_000
 
 
 def test_commitments_status_as_of_the_run_date(built_sample):
-    rows = {r[0]: r[1:] for r in query(built_sample, """
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built_sample,
+            """
         SELECT commitment_id, status_reported, computed_status, is_overdue, days_overdue, update_count
-        FROM marts.fct_commitments""")}
+        FROM marts.fct_commitments""",
+        )
+    }
     assert len(rows) == 18
     # The 2019 pledge: latest of two updates says off track, and its 31/12/2023 deadline has passed.
     assert rows["ENG-2019-01"] == ("off_track", "overdue", True, 1057, 2)
@@ -89,8 +118,11 @@ def test_a_corrected_partner_file_replaces_the_earlier_one_in_the_models(tmp_pat
 
     assert dbt_build(warehouse, "2026-11-22", select="+int_partner_reports_placed").ok
     assert query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE partner = 'HKI'") == [(2,)]
-    assert query(warehouse, """SELECT amount_spent FROM intermediate.int_partner_reports_placed
-                                WHERE partner_name = 'HKI'""") == [(39_000_000,)]
+    assert query(
+        warehouse,
+        """SELECT amount_spent FROM intermediate.int_partner_reports_placed
+                                WHERE partner_name = 'HKI'""",
+    ) == [(39_000_000,)]
     # Other partners of the same file: only the corrected file's rows, once each.
     assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_placed") == [(8,)]
 
@@ -111,37 +143,56 @@ def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_
     )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(tmp_path / "inbox", warehouse, "b")
-    assert dbt_build(warehouse, "2026-11-22",
-                     select="+fct_funding_allocations +dq_unmatched_places +rpt_who_funds_what_where").ok
-    assert query(warehouse, """SELECT recipient_org_name, region_pcode, cercle_pcode FROM marts.fct_funding_flows
-                                ORDER BY 1""") == [("ACF", "ML04", "ML0405"), ("HKI", "ML06", "ML0602"),
-                                                   ("OIM", None, None), ("PAM", "ML04", "ML0406")]
+    assert dbt_build(
+        warehouse, "2026-11-22", select="+fct_funding_allocations +dq_unmatched_places +rpt_who_funds_what_where"
+    ).ok
+    assert query(
+        warehouse,
+        """SELECT recipient_org_name, region_pcode, cercle_pcode FROM marts.fct_funding_flows
+                                ORDER BY 1""",
+    ) == [("ACF", "ML04", "ML0405"), ("HKI", "ML06", "ML0602"), ("OIM", None, None), ("PAM", "ML04", "ML0406")]
     # A matched place is shown by its P-code's name, whatever the spelling; an unmatched one as written.
     import csv
 
     with open(REPO / "dbt_project" / "seeds" / "mali_pcodes_adm1_adm2_2021.csv", encoding="utf-8") as seed:
         names = {row["P-Code"]: row["Name"] for row in csv.DictReader(seed)}
-    assert query(warehouse, """SELECT recipient_org_name, region_name, cercle_name FROM marts.fct_funding_flows
-                                ORDER BY 1""") == [("ACF", names["ML04"], names["ML0405"]),
-                                                   ("HKI", names["ML06"], names["ML0602"]),
-                                                   ("OIM", "Atlantide", "Nulle-part"),
-                                                   ("PAM", names["ML04"], names["ML0406"])]
+    assert query(
+        warehouse,
+        """SELECT recipient_org_name, region_name, cercle_name FROM marts.fct_funding_flows
+                                ORDER BY 1""",
+    ) == [
+        ("ACF", names["ML04"], names["ML0405"]),
+        ("HKI", names["ML06"], names["ML0602"]),
+        ("OIM", "Atlantide", "Nulle-part"),
+        ("PAM", names["ML04"], names["ML0406"]),
+    ]
     # Only money spent is known: the gap to the planned budget is unknown, not minus what was spent.
     assert query(warehouse, "SELECT DISTINCT planned_xof, unspent_xof FROM marts.rpt_who_funds_what_where") == [
-        (None, None)]
-    assert query(warehouse, "SELECT place_level, place_name_as_written, rows_affected FROM marts.dq_unmatched_places ORDER BY 1") == [
-        ("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
+        (None, None)
+    ]
+    assert query(
+        warehouse, "SELECT place_level, place_name_as_written, rows_affected FROM marts.dq_unmatched_places ORDER BY 1"
+    ) == [("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
 
 
 def test_transfers_to_local_governments_against_the_30_percent_pledge(built_sample):
-    rows = {r[0]: r[1:] for r in query(built_sample, """
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built_sample,
+            """
         SELECT fiscal_year, transfer_dotation_xof, share_of_national_budget, pledged_share
-        FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'""")}
+        FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'""",
+        )
+    }
     assert rows[2019][0] == 420_000_000_000
     assert rows[2019][1] == pytest.approx(420_000_000_000 / 2_147_250_000_000)
     assert all(share < pledged for _, share, pledged in rows.values())  # the pledge is never met in the sample
-    regions = query(built_sample, """SELECT count(DISTINCT region_name) FROM marts.rpt_transfers_to_local_governments
-                                      WHERE region_name <> 'Total' AND fiscal_year = 2022""")
+    regions = query(
+        built_sample,
+        """SELECT count(DISTINCT region_name) FROM marts.rpt_transfers_to_local_governments
+                                      WHERE region_name <> 'Total' AND fiscal_year = 2022""",
+    )
     assert regions == [(10,)]
 
 
@@ -154,13 +205,17 @@ def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
     folder = tmp_path / "inbox" / "commitments"
     folder.mkdir(parents=True)
     header = "Identifiant;Responsable;Description;Échéance;Statut;Date du statut\n"
-    (folder / "suivi.csv").write_text(header + "X-1;CCN;Tenir le forum;31/12/2027;En cours;01/01/2025\n", encoding="utf-8")
+    (folder / "suivi.csv").write_text(
+        header + "X-1;CCN;Tenir le forum;31/12/2027;En cours;01/01/2025\n", encoding="utf-8"
+    )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(tmp_path / "inbox", warehouse, "night-1")
     assert dbt_build(warehouse, "2025-02-01", select="+fct_commitment_status_history fct_commitments").ok
 
     # The tracker is overwritten and the raw table reloaded: the January status is gone from the sources...
-    (folder / "suivi.csv").write_text(header + "X-1;CCN;Tenir le forum;31/12/2027;Réalisé;01/06/2025\n", encoding="utf-8")
+    (folder / "suivi.csv").write_text(
+        header + "X-1;CCN;Tenir le forum;31/12/2027;Réalisé;01/06/2025\n", encoding="utf-8"
+    )
     con = duckdb.connect(str(warehouse))
     con.execute("DELETE FROM raw.commitments; DELETE FROM ops.files")  # raw rebuilt from scratch, snapshot kept
     con.close()
@@ -168,15 +223,23 @@ def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
     assert dbt_build(warehouse, "2025-07-01", select="+fct_commitment_status_history fct_commitments").ok
 
     # ... but not from the history.
-    assert query(warehouse, """SELECT status_date, status_reported, only_in_snapshot
-                                FROM marts.fct_commitment_status_history ORDER BY status_date""") == [
-        (datetime.date(2025, 1, 1), "in_progress", True), (datetime.date(2025, 6, 1), "achieved", False)]
+    assert query(
+        warehouse,
+        """SELECT status_date, status_reported, only_in_snapshot
+                                FROM marts.fct_commitment_status_history ORDER BY status_date""",
+    ) == [(datetime.date(2025, 1, 1), "in_progress", True), (datetime.date(2025, 6, 1), "achieved", False)]
     assert query(warehouse, "SELECT computed_status FROM marts.fct_commitments") == [("achieved",)]
 
 
 def test_doubling_pledge_trajectory(built_sample):
-    rows = {r[0]: r[1:] for r in query(built_sample, """
-        SELECT fiscal_year, expected_xof, actual_xof, trajectory_status FROM marts.rpt_nutrition_pledge_trajectory""")}
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built_sample,
+            """
+        SELECT fiscal_year, expected_xof, actual_xof, trajectory_status FROM marts.rpt_nutrition_pledge_trajectory""",
+        )
+    }
     baseline = rows[2019][1]
     assert rows[2021][0] == pytest.approx(float(baseline) * 1.5)  # halfway from 2019 to the 2023 deadline
     assert rows[2023][0] == pytest.approx(float(baseline) * 2)
@@ -187,12 +250,18 @@ def test_calendar_with_fiscal_year(built_sample):
     [(days, first, last)] = query(built_sample, "SELECT count(*), min(date_day), max(date_day) FROM marts.dim_dates")
     assert (first, last) == (datetime.date(1990, 1, 1), datetime.date(2040, 12, 31))
     assert days == (last - first).days + 1
-    assert query(built_sample, """SELECT fiscal_year, fiscal_quarter, month_name_fr FROM marts.dim_dates
-                                   WHERE date_day = DATE '2024-08-15'""") == [(2024, 3, "août")]
+    assert query(
+        built_sample,
+        """SELECT fiscal_year, fiscal_quarter, month_name_fr FROM marts.dim_dates
+                                   WHERE date_day = DATE '2024-08-15'""",
+    ) == [(2024, 3, "août")]
     # Every dated funding flow finds its day in the calendar.
-    assert query(built_sample, """SELECT count(*) FROM marts.fct_funding_flows f
+    assert query(
+        built_sample,
+        """SELECT count(*) FROM marts.fct_funding_flows f
                                    LEFT JOIN marts.dim_dates d ON d.date_day = f.value_date
-                                   WHERE f.value_date IS NOT NULL AND d.date_day IS NULL""") == [(0,)]
+                                   WHERE f.value_date IS NOT NULL AND d.date_day IS NULL""",
+    ) == [(0,)]
 
 
 def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
@@ -207,8 +276,11 @@ def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
     for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
             described[model["name"]] = {c["name"] for c in model.get("columns", []) if c.get("description")}
-    columns = query(built_sample, """SELECT table_name, column_name FROM information_schema.columns
-                                      WHERE table_schema = 'marts'""")
+    columns = query(
+        built_sample,
+        """SELECT table_name, column_name FROM information_schema.columns
+                                      WHERE table_schema = 'marts'""",
+    )
     assert {t for t, _ in columns} == set(described) and len(described) == 20
     assert [(t, c) for t, c in columns if c not in described.get(t, set())] == []
 
@@ -238,13 +310,19 @@ def test_source_freshness_warns_after_40_days_without_a_file(built_sample, tmp_p
 
 
 def test_communes_named_by_partner_reports_join_the_places_dimension(built_sample):
-    communes = query(built_sample, """SELECT place_id, place_name, parent_pcode, admin_level FROM marts.dim_places
-                                       WHERE place_level = 'commune' ORDER BY place_id""")
+    communes = query(
+        built_sample,
+        """SELECT place_id, place_name, parent_pcode, admin_level FROM marts.dim_places
+                                       WHERE place_level = 'commune' ORDER BY place_id""",
+    )
     assert len(communes) == 8
     assert ("ML0406/pelengana@2021", "Pelengana", "ML0406", 3) in communes  # a commune of the cercle of Ségou
     assert ("ML0901/communeiv@2021", "Commune IV", "ML0901", 3) in communes  # Bamako's Commune IV
     # 63 regions and cercles of the 2021 list stay as they were.
     assert query(built_sample, "SELECT count(*) FROM marts.dim_places WHERE place_level <> 'commune'") == [(63,)]
-    assert query(built_sample, """SELECT count(*), count(p.place_id) FROM marts.fct_funding_flows f
+    assert query(
+        built_sample,
+        """SELECT count(*), count(p.place_id) FROM marts.fct_funding_flows f
                                    LEFT JOIN marts.dim_places p ON p.place_id = f.commune_place_id
-                                   WHERE f.commune_name IS NOT NULL""") == [(16, 16)]
+                                   WHERE f.commune_name IS NOT NULL""",
+    ) == [(16, 16)]

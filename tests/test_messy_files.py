@@ -13,25 +13,46 @@ from tests.conftest import query
 HEADER = ["Partenaire", "Secteur", "Région", "Montant dépensé", "Date de début"]
 # trap -> (header, data row, expected (partner, sector, region, amount_spent, currency, period_start))
 TRAPS = {
-    "espaces insécables et FCFA": (HEADER, ["ACF", "Nutrition", "Mopti", "1\u00a0200\u00a0000 FCFA", "22/11/2016"],
-                                   ("ACF", "Nutrition", "Mopti", 1_200_000, "XOF", dt.date(2016, 11, 22))),
-    "points de milliers et F CFA": (HEADER, ["ACF", "Nutrition", "Mopti", "1.200.000 F CFA", "2016-11-22"],
-                                    ("ACF", "Nutrition", "Mopti", 1_200_000, "XOF", dt.date(2016, 11, 22))),
-    "virgule décimale": (HEADER, ["ACF", "Nutrition", "Mopti", "1 200 000,50", "22 novembre 2016"],
-                         ("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22))),
-    "dollars dans la cellule": (HEADER, ["ACF", "Nutrition", "Mopti", "$2,000,000.00", "42696"],
-                                ("ACF", "Nutrition", "Mopti", 2_000_000, "USD", dt.date(2016, 11, 22))),
-    "XOF dans la cellule": (HEADER, ["ACF", "Nutrition", "Mopti", "35 000 XOF", "1er décembre 2014"],
-                            ("ACF", "Nutrition", "Mopti", 35_000, "XOF", dt.date(2014, 12, 1))),
-    "millions dans l'en-tête": (["Partenaire", "Secteur", "Région", "Montant dépensé (millions de FCFA)", "Date de début"],
-                                ["ACF", "Nutrition", "Mopti", "1,5", "22/11/2016"],
-                                ("ACF", "Nutrition", "Mopti", 1_500_000, "XOF", dt.date(2016, 11, 22))),
-    "en-têtes anglais en capitales": (["ORGANIZATION", "SECTOR", "REGION", "AMOUNT SPENT (USD)", "START DATE"],
-                                      ["ACF", "Nutrition", "Mopti", "2500", "22/11/2016"],
-                                      ("ACF", "Nutrition", "Mopti", 2_500, "USD", dt.date(2016, 11, 22))),
-    "en-têtes sans accents": (["partenaire", "secteur", "region", "montant depense", "date de debut"],
-                              ["ACF", "Nutrition", "Segou", "10 000", "22/11/2016"],
-                              ("ACF", "Nutrition", "Segou", 10_000, "XOF", dt.date(2016, 11, 22))),
+    "espaces insécables et FCFA": (
+        HEADER,
+        ["ACF", "Nutrition", "Mopti", "1\u00a0200\u00a0000 FCFA", "22/11/2016"],
+        ("ACF", "Nutrition", "Mopti", 1_200_000, "XOF", dt.date(2016, 11, 22)),
+    ),
+    "points de milliers et F CFA": (
+        HEADER,
+        ["ACF", "Nutrition", "Mopti", "1.200.000 F CFA", "2016-11-22"],
+        ("ACF", "Nutrition", "Mopti", 1_200_000, "XOF", dt.date(2016, 11, 22)),
+    ),
+    "virgule décimale": (
+        HEADER,
+        ["ACF", "Nutrition", "Mopti", "1 200 000,50", "22 novembre 2016"],
+        ("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22)),
+    ),
+    "dollars dans la cellule": (
+        HEADER,
+        ["ACF", "Nutrition", "Mopti", "$2,000,000.00", "42696"],
+        ("ACF", "Nutrition", "Mopti", 2_000_000, "USD", dt.date(2016, 11, 22)),
+    ),
+    "XOF dans la cellule": (
+        HEADER,
+        ["ACF", "Nutrition", "Mopti", "35 000 XOF", "1er décembre 2014"],
+        ("ACF", "Nutrition", "Mopti", 35_000, "XOF", dt.date(2014, 12, 1)),
+    ),
+    "millions dans l'en-tête": (
+        ["Partenaire", "Secteur", "Région", "Montant dépensé (millions de FCFA)", "Date de début"],
+        ["ACF", "Nutrition", "Mopti", "1,5", "22/11/2016"],
+        ("ACF", "Nutrition", "Mopti", 1_500_000, "XOF", dt.date(2016, 11, 22)),
+    ),
+    "en-têtes anglais en capitales": (
+        ["ORGANIZATION", "SECTOR", "REGION", "AMOUNT SPENT (USD)", "START DATE"],
+        ["ACF", "Nutrition", "Mopti", "2500", "22/11/2016"],
+        ("ACF", "Nutrition", "Mopti", 2_500, "USD", dt.date(2016, 11, 22)),
+    ),
+    "en-têtes sans accents": (
+        ["partenaire", "secteur", "region", "montant depense", "date de debut"],
+        ["ACF", "Nutrition", "Segou", "10 000", "22/11/2016"],
+        ("ACF", "Nutrition", "Segou", 10_000, "XOF", dt.date(2016, 11, 22)),
+    ),
 }
 
 
@@ -63,8 +84,11 @@ def _loaded(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     summary = ingest_inbox(tmp_path / "inbox", warehouse, "b").as_dict()
     assert summary["rows_rejected"] == 0 and summary["files_rejected"] == 0, summary
-    return query(warehouse, """SELECT partner, sector, region, amount_spent, currency, period_start, line_number
-                               FROM raw.partner_reports ORDER BY line_number""")
+    return query(
+        warehouse,
+        """SELECT partner, sector, region, amount_spent, currency, period_start, line_number
+                               FROM raw.partner_reports ORDER BY line_number""",
+    )
 
 
 @pytest.mark.parametrize("trap", TRAPS)
@@ -101,7 +125,9 @@ def test_native_excel_numbers_and_dates(tmp_path):
     wb.active.append(HEADER)
     wb.active.append(["ACF", "Nutrition", "Mopti", 1200000.5, dt.datetime(2016, 11, 22)])
     wb.save(folder / "natif.xlsx")
-    assert [r[:6] for r in _loaded(tmp_path)] == [("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22))]
+    assert [r[:6] for r in _loaded(tmp_path)] == [
+        ("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22))
+    ]
 
 
 def test_filled_templates_read_back(tmp_path):
@@ -112,12 +138,26 @@ def test_filled_templates_read_back(tmp_path):
     inbox = tmp_path / "inbox"
     written = {p.stem: p for p in write_templates(tmp_path / "modeles")}
     fill = {
-        "modele_partner_reports": {"Partenaire": "ACF", "Secteur": "Nutrition", "Région": "Mopti",
-                                   "Montant dépensé": 1000, "Début de période": "01/01/2024"},
-        "modele_budget_lines": {"Exercice": 2024, "Institution": "Ministère de la Santé",
-                                "Libellé de la ligne": "Achat d'ATPE", "Dotation": 600000000, "Devise": "XOF"},
-        "modele_commitments": {"Identifiant": "T-1", "Responsable (organisation ou rôle)": "CCN",
-                               "Description": "Organiser le forum", "Échéance": "31/12/2026"},
+        "modele_partner_reports": {
+            "Partenaire": "ACF",
+            "Secteur": "Nutrition",
+            "Région": "Mopti",
+            "Montant dépensé": 1000,
+            "Début de période": "01/01/2024",
+        },
+        "modele_budget_lines": {
+            "Exercice": 2024,
+            "Institution": "Ministère de la Santé",
+            "Libellé de la ligne": "Achat d'ATPE",
+            "Dotation": 600000000,
+            "Devise": "XOF",
+        },
+        "modele_commitments": {
+            "Identifiant": "T-1",
+            "Responsable (organisation ou rôle)": "CCN",
+            "Description": "Organiser le forum",
+            "Échéance": "31/12/2026",
+        },
     }
     for stem, values in fill.items():
         wb = load_workbook(written[stem])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 
 import pytest
 
 from tests.conftest import REPO, query
 
-NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
+NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +27,16 @@ def _sha(path):
 
 
 def _marts(warehouse):
-    return {t: query(warehouse, f"SELECT * FROM marts.{t} ORDER BY ALL")
-            for t in ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")}
+    return {
+        t: query(warehouse, f"SELECT * FROM marts.{t} ORDER BY ALL")
+        for t in ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")
+    }
 
 
 def test_dag_declares_the_nightly_flow(dag):
     order = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish"]
     assert sorted(dag.task_ids) == sorted(order)
-    for upstream, downstream in zip(order, order[1:]):
+    for upstream, downstream in itertools.pairwise(order):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
     assert dag.max_active_runs == 1
     assert str(dag.timetable.timezone) == "Africa/Bamako"
@@ -59,7 +62,9 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert "Données au 22 novembre 2026" in html
     assert (paths.reports / "latest").resolve() == paths.reports / "2026-11-22"
     assert 'href="documentation/index.html"' in html
-    assert "fct_budget_execution" in (paths.reports / "latest" / "documentation" / "index.html").read_text(encoding="utf-8")
+    assert "fct_budget_execution" in (paths.reports / "latest" / "documentation" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(8,)]
     assert not list(paths.candidates.glob("*.duckdb"))  # the candidate became the published warehouse
 
@@ -69,9 +74,13 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert again.state == "success"
     assert page.read_bytes() == first_page
     assert _marts(paths.warehouse) == first_marts
-    assert query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL") == first_files
+    assert (
+        query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL") == first_files
+    )
     assert [m for (m,) in query(paths.warehouse, "SELECT build_mode FROM ops.model_builds ORDER BY built_at")] == [
-        "full", "incremental"]
+        "full",
+        "incremental",
+    ]
 
 
 @pytest.mark.airflow

@@ -23,15 +23,16 @@ from python_calamine import CalamineWorkbook
 from tests import bad_files
 from tests.conftest import SHARED, query
 
-NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.timezone.utc)
+NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
 REAL = SHARED / "real-data"
 pytestmark = [pytest.mark.airflow, pytest.mark.real_data]
 
 
 # What each bad file must become.
 BAD_FILES = {
-    "budget_lines/execution_corrigee_paiement_trop_eleve.csv":
-        lambda p: bad_files.write_budget_correction(p, dotation_change=1_000_000, break_chain=True),
+    "budget_lines/execution_corrigee_paiement_trop_eleve.csv": lambda p: bad_files.write_budget_correction(
+        p, dotation_change=1_000_000, break_chain=True
+    ),
     "partner_reports/export_corrompu.csv": bad_files.write_garbage_partner_report,
     "partner_reports/periode_inversee.csv": bad_files.write_partner_report_ending_before_it_starts,
     "partner_reports/cellule_lointaine.xlsx": bad_files.write_far_cell_workbook,
@@ -82,8 +83,9 @@ def night(airflow_db, tmp_path_factory):
 
 
 def _file_id(paths, relative: str) -> int:
-    [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE path = ? AND status = 'loaded'",
-                         [relative])
+    [(file_id,)] = query(
+        paths.warehouse, "SELECT file_id FROM ops.files WHERE path = ? AND status = 'loaded'", [relative]
+    )
     return file_id
 
 
@@ -97,8 +99,9 @@ def test_the_night_publishes_and_no_file_is_moved_or_changed(night):
 
 def test_every_file_is_loaded_with_its_rows_accounted_for_or_rejected_with_its_reason(night):
     _, paths, before = night
-    records = {p: (status, error) for p, status, error in query(paths.warehouse,
-               "SELECT path, status, error FROM ops.files")}
+    records = {
+        p: (status, error) for p, status, error in query(paths.warehouse, "SELECT path, status, error FROM ops.files")
+    }
     assert set(records) == {str(p.relative_to(paths.inbox)) for p in before}
     for path, (status, error) in records.items():
         assert status == EXPECTED_STATUS.get(path, status), path
@@ -106,20 +109,26 @@ def test_every_file_is_loaded_with_its_rows_accounted_for_or_rejected_with_its_r
         assert (status != "loaded") == bool(error), path
     # The real files themselves are loaded or rejected; only the bad files of ours are held back.
     assert {p for p, (status, _) in records.items() if status == "held_back"} == {
-        p for p, s in EXPECTED_STATUS.items() if s == "held_back"}
+        p for p, s in EXPECTED_STATUS.items() if s == "held_back"
+    }
     # The empty and the malformed file are rejected, each with its own reason.
     assert "vide" in records["iati/dportal_1.xml"][1]
     assert "mal formé" in records["iati/dportal_140.xml"][1]
-    units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in (
-        "raw.partner_reports", "raw.budget_lines", "raw.commitments", "raw.iati_activities", "raw.fts_flows"))
-    for path, read, loaded, skipped, rejected, in_tables, skipped_lines, rejected_lines in query(paths.warehouse, f"""
+    units = " UNION ALL ".join(
+        f"SELECT file_id FROM {t}"
+        for t in ("raw.partner_reports", "raw.budget_lines", "raw.commitments", "raw.iati_activities", "raw.fts_flows")
+    )
+    for path, read, loaded, skipped, rejected, in_tables, skipped_lines, rejected_lines in query(
+        paths.warehouse,
+        f"""
             SELECT f.path, f.rows_read, f.rows_loaded, f.rows_skipped, f.rows_rejected,
                    (SELECT count(*) FROM ({units}) r WHERE r.file_id = f.file_id),
                    (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j
                     WHERE j.file_id = f.file_id AND j.action = 'skipped'),
                    (SELECT count(DISTINCT (sheet, line_number)) FROM ops.rejects j
                     WHERE j.file_id = f.file_id AND j.action = 'rejected')
-            FROM ops.files f WHERE f.status = 'loaded'"""):
+            FROM ops.files f WHERE f.status = 'loaded'""",
+    ):
         assert read == loaded + skipped + rejected, path
         assert (loaded, skipped, rejected) == (in_tables, skipped_lines, rejected_lines), path
 
@@ -134,8 +143,9 @@ def _number(text):
 def test_every_iati_transaction_with_a_value_lands_once_unsplit(night):
     """Per currency, the count and sum of transactions of each activity's latest file, read here with ElementTree."""
     _, paths, _ = night
-    loaded = dict(query(paths.warehouse, "SELECT path, file_id FROM ops.files WHERE status = 'loaded' "
-                                         "AND source_kind = 'iati'"))
+    loaded = dict(
+        query(paths.warehouse, "SELECT path, file_id FROM ops.files WHERE status = 'loaded' AND source_kind = 'iati'")
+    )
     latest: dict[str, tuple[int, list]] = {}
     for path, file_id in loaded.items():
         for activity in ET.parse(paths.inbox / path).getroot().iter("iati-activity"):
@@ -156,32 +166,52 @@ def test_every_iati_transaction_with_a_value_lands_once_unsplit(night):
         for currency, amount in values:
             expected[currency][0] += 1
             expected[currency][1] += amount
-    marts = {c: (n, s) for c, n, s in query(paths.warehouse, """
+    marts = {
+        c: (n, s)
+        for c, n, s in query(
+            paths.warehouse,
+            """
         SELECT currency_original, count(*), sum(amount_original) FROM marts.fct_funding_flows
-        WHERE source_system = 'iati' GROUP BY 1""")}
+        WHERE source_system = 'iati' GROUP BY 1""",
+        )
+    }
     assert set(marts) == set(expected)
     for currency, (count, total) in expected.items():
         assert marts[currency][0] == count, currency
         assert marts[currency][1] == pytest.approx(total, rel=1e-9, abs=0.01), currency
-    [(duplicates,)] = query(paths.warehouse, """SELECT count(*) - count(DISTINCT source_record_id)
-                                                FROM marts.fct_funding_flows WHERE source_system = 'iati'""")
+    [(duplicates,)] = query(
+        paths.warehouse,
+        """SELECT count(*) - count(DISTINCT source_record_id)
+                                                FROM marts.fct_funding_flows WHERE source_system = 'iati'""",
+    )
     assert duplicates == 0
     # The publishers' percentages are normalised by a stated rule: every flow's shares add up to 1.
-    assert query(paths.warehouse, """SELECT count(*) FROM (SELECT funding_flow_id, dimension FROM
-                                     marts.fct_funding_allocations GROUP BY ALL HAVING abs(sum(share) - 1) > 1e-9)""") == [(0,)]
+    assert query(
+        paths.warehouse,
+        """SELECT count(*) FROM (SELECT funding_flow_id, dimension FROM
+                                     marts.fct_funding_allocations GROUP BY ALL HAVING abs(sum(share) - 1) > 1e-9)""",
+    ) == [(0,)]
 
 
 def test_fts_flows_land_once_across_pages(night):
     import json
 
     _, paths, _ = night
-    pages = [json.loads((paths.inbox / "fts" / name).read_text(encoding="utf-8")) for name in (
-        "custom-search-locationid-171-year-2020.json", "custom-search-locationid-171-year-2020-page-2.json",
-        "custom-search-locationid-171-year-2020-page-3.json")]
+    pages = [
+        json.loads((paths.inbox / "fts" / name).read_text(encoding="utf-8"))
+        for name in (
+            "custom-search-locationid-171-year-2020.json",
+            "custom-search-locationid-171-year-2020-page-2.json",
+            "custom-search-locationid-171-year-2020-page-3.json",
+        )
+    ]
     ids = {str(f["id"]) for page in pages for f in page["data"]["flows"]}
     assert len(ids) == pages[0]["meta"]["count"]
-    [(in_marts,)] = query(paths.warehouse, f"""SELECT count(*) FROM marts.fct_funding_flows WHERE source_system = 'fts'
-                                             AND source_record_id IN ({', '.join(repr(i) for i in ids)})""")
+    [(in_marts,)] = query(
+        paths.warehouse,
+        f"""SELECT count(*) FROM marts.fct_funding_flows WHERE source_system = 'fts'
+                                             AND source_record_id IN ({", ".join(repr(i) for i in ids)})""",
+    )
     assert in_marts == len(ids)
 
 
@@ -191,15 +221,28 @@ def test_the_2014_rowca_3w_lands_as_presence_by_country(night):
         rows = list(csv.DictReader(fh))[1:]  # row 2 holds the HXL tags
     file_id = _file_id(paths, "partner_reports/rowca_3w_2014_hxl.csv")
     countries = collections.Counter({"Mali": "ML", "Senegal": "SN"}[r["Country"]] for r in rows)
-    assert dict(query(paths.warehouse, """SELECT country_code, count(*) FROM marts.fct_operational_presence
-                                          WHERE source_file_id = ? GROUP BY 1""", [file_id])) == countries
-    assert query(paths.warehouse, """SELECT count(DISTINCT partner_name), count(DISTINCT sector_name),
+    assert (
+        dict(
+            query(
+                paths.warehouse,
+                """SELECT country_code, count(*) FROM marts.fct_operational_presence
+                                          WHERE source_file_id = ? GROUP BY 1""",
+                [file_id],
+            )
+        )
+        == countries
+    )
+    assert query(
+        paths.warehouse,
+        """SELECT count(DISTINCT partner_name), count(DISTINCT sector_name),
                                             count(*) FILTER (reports_money)
-                                     FROM marts.fct_operational_presence WHERE source_file_id = ?""", [file_id]) == [
-        (len({r["Organization"] for r in rows}), len({r["Cluster"] for r in rows}), 0)]
+                                     FROM marts.fct_operational_presence WHERE source_file_id = ?""",
+        [file_id],
+    ) == [(len({r["Organization"] for r in rows}), len({r["Cluster"] for r in rows}), 0)]
     # Targets in tonnes or months are no beneficiary counts and no money: nothing of this file is a funding flow.
-    assert query(paths.warehouse, "SELECT count(*) FROM marts.fct_funding_flows WHERE source_file_id = ?",
-                 [file_id]) == [(0,)]
+    assert query(
+        paths.warehouse, "SELECT count(*) FROM marts.fct_funding_flows WHERE source_file_id = ?", [file_id]
+    ) == [(0,)]
 
 
 def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
@@ -207,18 +250,31 @@ def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
     workbook = CalamineWorkbook.from_path(str(paths.inbox / "partner_reports" / "tcd_ocha_3w_avr2025.xlsx"))
     file_id = _file_id(paths, "partner_reports/tcd_ocha_3w_avr2025.xlsx")
     for sheet, organisation, province, sector, skip in (
-            ("3W Opérationnelle", "Acronyme", "Province", "Cluster", 2), ("3W Physique", "Organisation", "Provinces",
-                                                                           None, 1)):
+        ("3W Opérationnelle", "Acronyme", "Province", "Cluster", 2),
+        ("3W Physique", "Organisation", "Provinces", None, 1),
+    ):
         grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         header = grid[0]
-        body = [dict(zip(header, r)) for r in grid[skip:] if any(str(c).strip() for c in r)]
+        body = [dict(zip(header, r, strict=False)) for r in grid[skip:] if any(str(c).strip() for c in r)]
         column = "partner_acronym" if organisation == "Acronyme" else "partner_name"
-        figures = query(paths.warehouse, f"""
+        figures = query(
+            paths.warehouse,
+            f"""
             SELECT count(*), count(DISTINCT {column}), count(DISTINCT region_pcode), count(DISTINCT sector_name),
                    list(DISTINCT country_code), count(*) FILTER (reports_money)
-            FROM marts.fct_operational_presence WHERE source_file_id = ? AND source_sheet = ?""", [file_id, sheet])
-        assert figures == [(len(body), len({r[organisation] for r in body}), len({r["Title"] for r in body}),
-                            len({r[sector] for r in body}) if sector else 0, ["TD"], 0)], sheet
+            FROM marts.fct_operational_presence WHERE source_file_id = ? AND source_sheet = ?""",
+            [file_id, sheet],
+        )
+        assert figures == [
+            (
+                len(body),
+                len({r[organisation] for r in body}),
+                len({r["Title"] for r in body}),
+                len({r[sector] for r in body}) if sector else 0,
+                ["TD"],
+                0,
+            )
+        ], sheet
         assert len({r[province] for r in body}) == len({r["Title"] for r in body}), sheet
 
 
@@ -226,9 +282,12 @@ def test_every_file_has_a_receipt_in_french_and_english_linked_from_the_report(n
     _, paths, _ = night
     latest = paths.reports / "latest"
     page = (latest / "index.html").read_text(encoding="utf-8")
-    for file_id, status, error, rejects in query(paths.warehouse, """
+    for file_id, _status, error, rejects in query(
+        paths.warehouse,
+        """
             SELECT f.file_id, f.status, f.error, (SELECT count(*) FROM ops.rejects r WHERE r.file_id = f.file_id)
-            FROM ops.files f"""):
+            FROM ops.files f""",
+    ):
         french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
         english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
         assert f'href="accuses/fr/fichier-{file_id}.html"' in page
@@ -250,8 +309,14 @@ def test_no_person_named_in_the_source_documents_reaches_a_table_or_the_report(n
     # The real files' own e-mail addresses (the GNR organisations file holds some) must not land either.
     from ingest.schemas import EMAIL_PATTERN
 
-    emails = emails + sorted({e for f in REAL.rglob("*") if f.is_file() and f.suffix in {".csv", ".json", ".xml"}
-                              for e in re.findall(EMAIL_PATTERN, f.read_text(encoding="utf-8", errors="replace"))})
+    emails = emails + sorted(
+        {
+            e
+            for f in REAL.rglob("*")
+            if f.is_file() and f.suffix in {".csv", ".json", ".xml"}
+            for e in re.findall(EMAIL_PATTERN, f.read_text(encoding="utf-8", errors="replace"))
+        }
+    )
     assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path = ?", [NAMING_PEOPLE]) == [("loaded",)]
     assert leaks(paths.warehouse, names + emails) == []
     published = [p for p in (paths.reports / "latest").rglob("*") if p.suffix in {".html", ".csv"}]

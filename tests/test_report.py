@@ -24,7 +24,7 @@ def test_report_shows_nutrition_by_year_and_commitments(built_sample, tmp_path):
     html = build_report(built_sample, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
     text = html.replace("\u202f", " ").replace("\u00a0", " ")
     assert "Achat d&#39;aliments thérapeutiques prêts à l&#39;emploi (ATPE)" in html
-    assert "<td class=\"num\">600 000 000 FCFA</td><td class=\"num\">468 000 000 FCFA</td>" in text
+    assert '<td class="num">600 000 000 FCFA</td><td class="num">468 000 000 FCFA</td>' in text
     assert text.count('class="status-overdue">En retard</td>') == 8
     assert "Doubler les fonds alloués à la nutrition dans le budget national" in text
     assert "<td>2019</td>" in text and "<td>2024</td>" in text
@@ -38,7 +38,11 @@ def test_publishing_replaces_the_report_in_one_rename(tmp_path):
         (built / "index.html").write_text(content, encoding="utf-8")
         page = publish_report(built, reports, day)
         assert page.read_text(encoding="utf-8") == content
-    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == ["2026-11-21", "2026-11-22", "latest"]
+    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == [
+        "2026-11-21",
+        "2026-11-22",
+        "latest",
+    ]
     assert (reports / "2026-11-21" / "index.html").read_text(encoding="utf-8") == "ancien"
 
 
@@ -50,17 +54,22 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
     shutil.copy(built_sample, paths.warehouse)
     built = build_report(paths.warehouse, paths.reports / ".staging" / "n1", dt.date(2026, 11, 22)).parent
     publish_report(built, paths.reports, "2026-11-22")
-    before = (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
-              (paths.reports / "latest" / "index.html").read_bytes())
+    before = (
+        hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
+        (paths.reports / "latest" / "index.html").read_bytes(),
+    )
 
     (paths.inbox / "partner_reports" / "nouveau.csv").write_text(
-        "Partenaire;Secteur;Montant dépensé\nGAD;Nutrition;1 000 000\n", encoding="utf-8")
+        "Partenaire;Secteur;Montant dépensé\nGAD;Nutrition;1 000 000\n", encoding="utf-8"
+    )
     ingested = nightly.ingest(paths, "night-2", dt.date(2026, 11, 23))
     nightly.build(ingested["candidate"], dt.date(2026, 11, 23), "test-night")
     # ... the process dies here, before nightly.publish.
 
-    assert (hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
-            (paths.reports / "latest" / "index.html").read_bytes()) == before
+    assert (
+        hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
+        (paths.reports / "latest" / "index.html").read_bytes(),
+    ) == before
     assert ingested["files_loaded"] == 1  # the candidate had the new file; the published warehouse does not
 
 
@@ -84,20 +93,31 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
     unknown = [f"Lieu inconnu {chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(NAMES_PER_FILE + 7)]
     (inbox / "partner_reports" / "lieux.csv").write_text(
         "Partenaire;Secteur;Région;Montant dépensé;Devise\n"
-        + "".join(f"ACF;Nutrition;{place};1 000;XOF\n" for place in unknown), encoding="utf-8")
+        + "".join(f"ACF;Nutrition;{place};1 000;XOF\n" for place in unknown),
+        encoding="utf-8",
+    )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(inbox, warehouse, "b")
     nightly.build(str(warehouse), dt.date(2026, 11, 22), "test-night")
     html = build_report(warehouse, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
-    quality = html[html.index("7. Qualité des données"):html.index("8. Sources")].replace("\u202f", " ").replace("\u00a0", " ")
+    quality = (
+        html[html.index("7. Qualité des données") : html.index("8. Sources")]
+        .replace("\u202f", " ")
+        .replace("\u00a0", " ")
+    )
     quality = re.sub(r">\s+<", "><", quality)
     # The inconsistent contribution, with its file and line; the consistent one (600 million FCFA ~ 1.07 million USD) is not.
-    assert "<td>partner_reports/contributions.csv</td><td class=\"num\">2</td><td>Alliance SUN Mali</td>" in quality
-    assert "<td class=\"num\">1 200 000 FCFA</td><td class=\"num\">2 000 000 $ US</td>" in quality
+    assert '<td>partner_reports/contributions.csv</td><td class="num">2</td><td>Alliance SUN Mali</td>' in quality
+    assert '<td class="num">1 200 000 FCFA</td><td class="num">2 000 000 $ US</td>' in quality
     assert "OMAES" not in quality
     # A misspelt region and the sample's unknown donor are listed, not dropped.
-    assert "<td>Tomboctou</td><td>région</td><td>partner_reports/contributions.csv</td><td class=\"num\">1</td>" in quality
-    assert "<td>Bailleur exemple</td><td>bailleur</td><td>fts</td><td class=\"num\">5</td>" in quality
+    assert (
+        '<td>Tomboctou</td><td>région</td><td>partner_reports/contributions.csv</td><td class="num">1</td>' in quality
+    )
+    assert '<td>Bailleur exemple</td><td>bailleur</td><td>fts</td><td class="num">5</td>' in quality
     listed = [place for place in unknown if f"<td>{place}</td>" in quality]
     assert len(listed) == NAMES_PER_FILE
-    assert f"… et {len(unknown) - NAMES_PER_FILE} autres noms de lieux non reconnus dans partner_reports/lieux.csv" in quality
+    assert (
+        f"… et {len(unknown) - NAMES_PER_FILE} autres noms de lieux non reconnus dans partner_reports/lieux.csv"
+        in quality
+    )

@@ -20,7 +20,8 @@ def main() -> int:
     files = con.execute("SELECT status, count(*) FROM ops.files GROUP BY 1 ORDER BY 1").fetchall()
     years = con.execute(
         "SELECT fiscal_year, weighted_nutrition_dotation_xof, nutrition_share_of_budget "
-        "FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year DESC LIMIT 1").fetchall()
+        "FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year DESC LIMIT 1"
+    ).fetchall()
     con.close()
     print(f"Entrepôt / warehouse : {p.warehouse}")
     print(f"Rapport / report     : {page.resolve()}")

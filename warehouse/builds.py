@@ -56,8 +56,9 @@ def project_fingerprint() -> str:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = ?",
-                            [table]).fetchall())
+    return bool(
+        con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = ?", [table]).fetchall()
+    )
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -66,17 +67,19 @@ def latest(con: duckdb.DuckDBPyConnection) -> dict | None:
     if not _has_table(con, "model_builds"):
         return None
     columns = ("build_number", "build_mode", "fingerprint", "built_through_file_id")
-    rows = con.execute(f"""SELECT {', '.join(columns)} FROM ops.model_builds
+    rows = con.execute(f"""SELECT {", ".join(columns)} FROM ops.model_builds
                            ORDER BY build_number DESC LIMIT 1""").fetchall()
-    return dict(zip(columns, rows[0])) if rows else None
+    return dict(zip(columns, rows[0], strict=True)) if rows else None
 
 
 def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """The reference data ingestion loads whole (the ECB rates), by the hash it was loaded with."""
     if not _has_table(con, "reference_files"):
         return ""
-    return ";".join(f"{name}={sha}" for name, sha in
-                    con.execute("SELECT name, sha256 FROM ops.reference_files ORDER BY name").fetchall())
+    return ";".join(
+        f"{name}={sha}"
+        for name, sha in con.execute("SELECT name, sha256 FROM ops.reference_files ORDER BY name").fetchall()
+    )
 
 
 def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
@@ -95,8 +98,12 @@ def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
         reason = "modèles, graines ou taux de change modifiés / models, seeds or exchange rates changed"
     else:
         reason = None
-    return BuildPlan(build_number=(last["build_number"] if last else 0) + 1, fingerprint=fingerprint,
-                     full_refresh_reason=reason, built_through_file_id=None if reason else last["built_through_file_id"])
+    return BuildPlan(
+        build_number=(last["build_number"] if last else 0) + 1,
+        fingerprint=fingerprint,
+        full_refresh_reason=reason,
+        built_through_file_id=None if reason else last["built_through_file_id"],
+    )
 
 
 def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
@@ -104,10 +111,12 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(CREATE_TABLE)
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO ops.model_builds
             SELECT ?, ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
-                    [build.build_number, run_id, build.mode, build.full_refresh_reason, build.fingerprint])
+            [build.build_number, run_id, build.mode, build.full_refresh_reason, build.fingerprint],
+        )
     finally:
         con.close()
 

@@ -55,8 +55,11 @@ def publish_candidate(paths: Paths, candidate: Path) -> Path:
     stale = _wal(paths.warehouse)
     if stale.exists():
         aside = paths.candidates / f"stale-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.wal"
-        log.warning("WAL abandonné par une session morte mis de côté / WAL left by a dead session set aside: %s -> %s",
-                    stale, aside)
+        log.warning(
+            "WAL abandonné par une session morte mis de côté / WAL left by a dead session set aside: %s -> %s",
+            stale,
+            aside,
+        )
         os.replace(stale, aside)
     os.replace(candidate, paths.warehouse)
     return paths.warehouse

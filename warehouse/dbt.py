@@ -38,22 +38,38 @@ class Freshness:
     age_days: float | None
 
 
-def _dbt(command: list[str], warehouse: Path, artifact: str, target: Path = TARGET,
-         env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+def _dbt(
+    command: list[str], warehouse: Path, artifact: str, target: Path = TARGET, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, dict]:
     """Run `dbt <command>` on `warehouse` and return the process and the JSON artifact it wrote."""
-    args = [str(Path(sys.executable).with_name("dbt")), *command,
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    args = [
+        str(Path(sys.executable).with_name("dbt")),
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+    ]
     env = os.environ | (env or {}) | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     artifact_file = target / artifact
     artifact_file.unlink(missing_ok=True)
     proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
     if not artifact_file.exists():
-        raise RuntimeError(f"dbt {command[0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise RuntimeError(
+            f"dbt {command[0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc, json.loads(artifact_file.read_text())
 
 
-def dbt_build(warehouse: Path, run_date: str, build_number: int = 1, built_through_file_id: int | None = None,
-              select: str | None = None) -> DbtResult:
+def dbt_build(
+    warehouse: Path,
+    run_date: str,
+    build_number: int = 1,
+    built_through_file_id: int | None = None,
+    select: str | None = None,
+) -> DbtResult:
     """`dbt build` number `build_number` of `warehouse`, with the run date as the 'as of' date of computed statuses.
 
     With `built_through_file_id` (the newest file the last build saw), only the groups of rows later files touch are
@@ -63,12 +79,18 @@ def dbt_build(warehouse: Path, run_date: str, build_number: int = 1, built_throu
     """
     # buildable: a test runs when its model is built, even if another of its parents is not (a fact -> dim test).
     command = ["build", "--indirect-selection", "buildable"] + (["--select", select] if select else [])
-    command += ["--full-refresh"] if built_through_file_id is None else [
-        "--exclude-resource-type", "seed", "unit_test", "--exclude", "tag:full_build_only"]
+    command += (
+        ["--full-refresh"]
+        if built_through_file_id is None
+        else ["--exclude-resource-type", "seed", "unit_test", "--exclude", "tag:full_build_only"]
+    )
     # Environment variables, not --vars: a new var re-parses the whole project, a new environment value only the
     # model that reads it while parsing (fct_commitments; the build's figures are read when executing only).
-    env = {"DBT_RUN_DATE": run_date, "DBT_BUILD_NUMBER": str(build_number),
-           "DBT_BUILT_THROUGH_FILE_ID": str(-1 if built_through_file_id is None else built_through_file_id)}
+    env = {
+        "DBT_RUN_DATE": run_date,
+        "DBT_BUILD_NUMBER": str(build_number),
+        "DBT_BUILT_THROUGH_FILE_ID": str(-1 if built_through_file_id is None else built_through_file_id),
+    }
     proc, artifact = _dbt(command, warehouse, "run_results.json", env=env)
     counts: dict[str, int] = {}
     failures = []
@@ -89,7 +111,9 @@ def source_freshness(warehouse: Path) -> list[Freshness]:
         Freshness(
             source=r["unique_id"].removeprefix("source.mali_budget."),
             status=r["status"],
-            age_days=round(r["max_loaded_at_time_ago_in_s"] / 86400, 1) if r.get("max_loaded_at_time_ago_in_s") is not None else None,
+            age_days=round(r["max_loaded_at_time_ago_in_s"] / 86400, 1)
+            if r.get("max_loaded_at_time_ago_in_s") is not None
+            else None,
         )
         for r in artifact["results"]
     ]

@@ -57,8 +57,14 @@ def _stale(holder: dict) -> bool:
 
 
 def _write(path: Path, run_id: str, exclusive: bool) -> None:
-    record = json.dumps({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                         "taken_at": dt.datetime.now(dt.UTC).isoformat()})
+    record = json.dumps(
+        {
+            "run_id": run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "taken_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+    )
     if exclusive:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -89,7 +95,8 @@ def hold(warehouse: Path, run_id: str) -> None:
                 f"Une autre nuit travaille sur cet entrepôt ({holder.get('run_id')}, pid {holder.get('pid')} sur "
                 f"{holder.get('host')} depuis {holder.get('taken_at')}) : cette nuit s'arrête sans rien changer / "
                 f"another night is working on this warehouse ({holder.get('run_id')}): this night stops, "
-                f"changing nothing ({path})")
+                f"changing nothing ({path})"
+            )
         log.warning("Verrou abandonné cassé / stale lock broken: %s (%s)", holder, path)
         path.unlink(missing_ok=True)
     raise NightAlreadyRunning(f"verrou disputé / lock contended: {path}")

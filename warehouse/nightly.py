@@ -23,6 +23,7 @@ def hold(paths: Paths, run_id: str) -> None:
     """This night's step holds the warehouse, or NightAlreadyRunning says which night does."""
     lock.hold(paths.warehouse, run_id)
 
+
 log = logging.getLogger(__name__)
 
 
@@ -42,19 +43,33 @@ def fetch_feeds(paths: Paths, run_date: dt.date, iati_api_key: str | None) -> di
     fts_query = os.environ.get("FTS_FLOW_QUERY")
     if fts_query:
         try:
-            fetched["fts"] = str(feeds.fetch_fts_flows(
-                paths.inbox, dict(parse_qsl(fts_query)), os.environ.get("FTS_API_URL", feeds.FTS_URL), today=run_date))
+            fetched["fts"] = str(
+                feeds.fetch_fts_flows(
+                    paths.inbox,
+                    dict(parse_qsl(fts_query)),
+                    os.environ.get("FTS_API_URL", feeds.FTS_URL),
+                    today=run_date,
+                )
+            )
         except feeds.FeedError as exc:
             failures.append(str(exc))
     iati_query = os.environ.get("IATI_DATASTORE_QUERY")
     if iati_query:
         if not iati_api_key:
-            failures.append("Datastore IATI : clé d'API absente (connexion iati_datastore ou IATI_API_KEY) / no API key")
+            failures.append(
+                "Datastore IATI : clé d'API absente (connexion iati_datastore ou IATI_API_KEY) / no API key"
+            )
         else:
             try:
-                fetched["iati"] = str(feeds.fetch_iati_activities(
-                    paths.inbox, iati_query, iati_api_key,
-                    os.environ.get("IATI_DATASTORE_URL", feeds.IATI_DATASTORE_URL), today=run_date))
+                fetched["iati"] = str(
+                    feeds.fetch_iati_activities(
+                        paths.inbox,
+                        iati_query,
+                        iati_api_key,
+                        os.environ.get("IATI_DATASTORE_URL", feeds.IATI_DATASTORE_URL),
+                        today=run_date,
+                    )
+                )
             except feeds.FeedError as exc:
                 failures.append(str(exc))
     if failures:
@@ -89,15 +104,24 @@ def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = F
     from warehouse.dbt import source_freshness
 
     build_plan, result = builds.build(Path(candidate), run_date.isoformat(), run_id, full_refresh)
-    log.info("dbt build %s%s: %s", build_plan.mode,
-             f" ({build_plan.full_refresh_reason})" if build_plan.full_refresh_reason else "", result.summary())
+    log.info(
+        "dbt build %s%s: %s",
+        build_plan.mode,
+        f" ({build_plan.full_refresh_reason})" if build_plan.full_refresh_reason else "",
+        result.summary(),
+    )
     if not result.ok:
         raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
     # A source nobody has sent anything to for weeks is worth a warning, not a failed night.
     stale = [f for f in source_freshness(Path(candidate)) if f.status != "pass"]
     for f in stale:
-        log.warning("Source %s : dernier chargement il y a %s jours / last loaded %s days ago (%s)",
-                    f.source, f.age_days, f.age_days, f.status)
+        log.warning(
+            "Source %s : dernier chargement il y a %s jours / last loaded %s days ago (%s)",
+            f.source,
+            f.age_days,
+            f.age_days,
+            f.status,
+        )
     return result.counts | {"build_mode": build_plan.mode, "stale_sources": [f.source for f in stale]}
 
 
