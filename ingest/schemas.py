@@ -98,6 +98,9 @@ class Schema:
     identity: tuple[str, ...] = field(default=())
     # Groups of fields of which a file must give one column at least (a budget file may hold the paid stage only).
     required_any: tuple[tuple[str, ...], ...] = ()
+    # Fields of which a row must fill one at least, beside its required ones (a row naming a partner and nothing else
+    # says nothing: it is how random lines under a valid header look).
+    row_needs_any: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[Field]:
@@ -288,6 +291,21 @@ PARTNER_REPORTS = Schema(
     label_fr="Rapport de partenaire (qui fait quoi où, avec quel argent)",
     folder="partner_reports",
     identity=("partner", "period_start", "period_end", "year", "quarter", "month"),
+    row_needs_any=(
+        "region",
+        "region_pcode",
+        "cercle",
+        "cercle_pcode",
+        "commune",
+        "commune_pcode",
+        "country",
+        "sector",
+        "activity",
+        "planned_budget",
+        "amount_spent",
+        "beneficiaries_targeted",
+        "beneficiaries_reached",
+    ),
     fields=(
         Field(
             "partner",

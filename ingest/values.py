@@ -62,6 +62,10 @@ REASONS = {
     "currency_conflict": ("devise contradictoire entre les colonnes", "currencies disagree between columns"),
     "total": ("ligne de total ignorée (les totaux sont recalculés)", "total row skipped (totals are recomputed)"),
     "name": ("pas un nom : trop peu de lettres", "not a name: too few letters"),
+    "says_nothing": (
+        "ligne sans lieu, secteur, activité, montant ni bénéficiaires",
+        "row with no place, sector, activity, amount nor beneficiaries",
+    ),
 }
 # Who a row is about must be a name: two letters in a row and at least a third of its non-blank characters letters
 # ("3AG", "4H Mali", "ONG 12345" are; a soup of digits and signs from a corrupt export is not). A place, a sector or a
@@ -217,6 +221,12 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             if action == "cleared":
                 cleared[f.name] = not_a_name
             checks.append((not_a_name, _problem(col.header, raw, "name", action)))
+
+    telling = [by_name[n] for n in schema.row_needs_any if n in by_name]
+    if telling:
+        # The whole line as read is the raw value: nothing else in it to point at.
+        line = f"concat_ws(' ; ', {', '.join(f'c{c.index}' for c in layout.columns)})"
+        checks.append((" AND ".join(f"c{c.index}_blank" for c in telling), _problem("(ligne)", line, "says_nothing")))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).

@@ -58,14 +58,20 @@ def write_budget_correction(path: Path, dotation_change: int, break_chain: bool)
     }
 
 
-def write_garbage_partner_report(path: Path, lines: int = 400, seed: int = 7) -> list[str]:
-    """Random lines under a valid partner-report header (what a corrupted export or a wrong template looks like)."""
+def write_garbage_partner_report(path: Path, lines: int = 400, seed: int = 7, style: str = "signs") -> list[str]:
+    """Random lines under a valid partner-report header, as a corrupted export or a wrong template looks: a soup of
+    digits and signs across the columns ("signs"), or one random base64 word per line and no separator ("base64")."""
+    import base64
+
     rng = random.Random(seed)
     alphabet = "0123456789#@!%&*+=?/\\|~^$"
-    body = [
-        ";".join("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 12))) for _ in range(5))
-        for _ in range(lines)
-    ]
+    if style == "base64":
+        body = [base64.b64encode(rng.randbytes(rng.randint(9, 30))).decode() for _ in range(lines)]
+    else:
+        body = [
+            ";".join("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 12))) for _ in range(5))
+            for _ in range(lines)
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("Partenaire;Région;Secteur;Montant dépensé;Devise\n" + "\n".join(body) + "\n", encoding="utf-8")
     return body

@@ -113,8 +113,11 @@ def _ingest_one(tmp_path, relative: str, write) -> tuple:
     return warehouse, outcome
 
 
-def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample_of_its_lines(tmp_path):
-    warehouse, body = _ingest_one(tmp_path, "partner_reports/export.csv", bad_files.write_garbage_partner_report)
+@pytest.mark.parametrize("style", ["signs", "base64"])
+def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample_of_its_lines(tmp_path, style):
+    warehouse, body = _ingest_one(
+        tmp_path, "partner_reports/export.csv", lambda p: bad_files.write_garbage_partner_report(p, style=style)
+    )
     [(status, read, loaded, held, rejected, error)] = query(
         warehouse, "SELECT status, rows_read, rows_loaded, rows_held_back, rows_rejected, error FROM ops.files"
     )

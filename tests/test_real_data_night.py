@@ -34,6 +34,7 @@ BAD_FILES = {
         p, dotation_change=1_000_000, break_chain=True
     ),
     "partner_reports/export_corrompu.csv": bad_files.write_garbage_partner_report,
+    "partner_reports/export_base64.csv": lambda p: bad_files.write_garbage_partner_report(p, style="base64"),
     "partner_reports/periode_inversee.csv": bad_files.write_partner_report_ending_before_it_starts,
     "partner_reports/cellule_lointaine.xlsx": bad_files.write_far_cell_workbook,
     "iati/entites.xml": bad_files.write_entity_expansion_xml,
@@ -41,6 +42,7 @@ BAD_FILES = {
 EXPECTED_STATUS = {
     "budget_lines/execution_corrigee_paiement_trop_eleve.csv": "held_back",
     "partner_reports/export_corrompu.csv": "held_back",
+    "partner_reports/export_base64.csv": "held_back",
     "partner_reports/periode_inversee.csv": "held_back",
     "partner_reports/cellule_lointaine.xlsx": "rejected",
     "iati/entites.xml": "rejected",
