@@ -25,7 +25,14 @@ def _child(kind: str, target: str, workdir: str) -> dict:
     import duckdb
 
     if kind != "duckdb_read_csv":
-        from ingest.inbox import ingest_inbox  # module loading is left out of both timings, as duckdb's is
+        # Module loading is left out of both timings, as duckdb's is; the night's per-file check is in ours.
+        import datetime as dt
+        import functools
+
+        from expectations.files import check_file
+        from ingest.inbox import ingest_inbox
+
+        check = functools.partial(check_file, today=dt.date.today())
 
     started = time.perf_counter()
     if kind == "duckdb_read_csv":
@@ -36,13 +43,20 @@ def _child(kind: str, target: str, workdir: str) -> dict:
         )
         [(rows,)] = con.execute("SELECT count(*) FROM t").fetchall()
     else:
-        summary = ingest_inbox(Path(target), Path(workdir) / f"{kind}.duckdb", "benchmark").as_dict()
+        summary = ingest_inbox(Path(target), Path(workdir) / f"{kind}.duckdb", "benchmark", check).as_dict()
         rows = summary["rows_loaded"]
-        if summary["rows_rejected"] or summary["files_rejected"]:
+        # Real folders hold empty and malformed files: they are reported, not a reason to stop. The synthetic
+        # file is ours: a rejected row there is a bug.
+        if kind == "partner_reports" and (summary["rows_rejected"] or summary["files_rejected"]):
             raise SystemExit(f"unexpected rejects: {summary}")
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": rows, "seconds": seconds, "peak_mb": peak_mb}
+    not_loaded = (
+        []
+        if kind == "duckdb_read_csv"
+        else [f"{f['path']}: {f['error']}" for f in summary["rejected"] + summary["held_back"]]
+    )
+    return {"rows": rows, "seconds": seconds, "peak_mb": peak_mb, "not_loaded": not_loaded}
 
 
 def measure(kind: str, target: Path, workdir: Path) -> dict:
@@ -116,6 +130,8 @@ def main() -> None:
                 f"{result['seconds']:.2f} s ({result['rows'] / result['seconds']:,.0f} activités/s, "
                 f"{size / result['seconds']:.1f} Mo/s), mémoire max {result['peak_mb']:.0f} Mo"
             )
+            for reason in result["not_loaded"]:
+                print(f"  non chargé / not loaded: {reason[:160]}")
         else:
             print(f"IATI : {args.iati_dir} absent, mesure sautée")
 

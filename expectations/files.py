@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import os
 
 import duckdb
 
@@ -26,6 +28,8 @@ FILE_SUITES = {
 # The budget facts are in FCFA of West Africa: a budget in another currency is held back until they convert it.
 BUDGET_CURRENCIES = ["XOF"]
 LINES_NAMED = 50  # per expectation in ops.rejects; the count says how many more
+# Rows per GX batch: a 2-million-row file is checked in pieces, so its pandas copy stays small.
+CHUNK_ROWS = int(os.environ.get("FILE_CHECK_CHUNK_ROWS", 250_000))
 
 
 @functools.cache
@@ -45,15 +49,30 @@ def _parameters(con: duckdb.DuckDBPyConnection, table: str, today: dt.date) -> d
     return {"accepted_currencies": accepted, "latest_fiscal_year": today.year + 5}
 
 
-def _frame(con: duckdb.DuckDBPyConnection, table: str, file_id: int):
-    """The file's rows, dates as ISO text (GX's pandas date comparisons are unreliable, ISO strings compare exactly)."""
-    columns = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema || '.' || table_name = ? "
-        "ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    exprs = [f"strftime({name}, '%Y-%m-%d') AS {name}" if dtype == "DATE" else name for name, dtype in columns]
-    return con.execute(f"SELECT {', '.join(exprs)} FROM {table} WHERE file_id = ?", [file_id]).df()
+def _suite_columns(validation) -> list[str]:
+    """The columns the suite's expectations read: only those are taken out of DuckDB."""
+    kwargs = [e.configuration.kwargs for e in validation.suite.expectations]
+    return sorted({kw[k] for kw in kwargs for k in ("column", "column_A", "column_B") if k in kw})
+
+
+def _frames(con: duckdb.DuckDBPyConnection, table: str, file_id: int, columns: list[str]):
+    """The file's rows in chunks of at most CHUNK_ROWS (every expectation here is about one row, so any split holds),
+    dates as ISO text (GX's pandas date comparisons are unreliable, ISO strings compare exactly)."""
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema || '.' || table_name = ?",
+            [table],
+        ).fetchall()
+    )
+    exprs = ["sheet", "line_number"] + [
+        f"strftime({name}, '%Y-%m-%d') AS {name}" if types[name] == "DATE" else name for name in columns
+    ]
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {table} WHERE file_id = ?", [file_id]).fetchall()
+    chunks = max(1, math.ceil(rows / CHUNK_ROWS))
+    for i in range(chunks if rows else 0):
+        yield con.execute(
+            f"SELECT {', '.join(exprs)} FROM {table} WHERE file_id = ? AND line_number % ? = ?", [file_id, chunks, i]
+        ).df()
 
 
 def _shown(value) -> str:
@@ -82,6 +101,25 @@ def _failed(result) -> FailedCheck:
     )
 
 
+def _merged(failures: list[FailedCheck]) -> list[FailedCheck]:
+    """One failure per expectation across the chunks: counts added, the first lines named."""
+    merged: dict[tuple[str, str], FailedCheck] = {}
+    for f in failures:
+        key = (f.expectation, f.column)
+        if key in merged:
+            m = merged[key]
+            f = FailedCheck(
+                f.expectation,
+                f.column,
+                f.reason_fr,
+                f.reason_en,
+                m.unexpected + f.unexpected,
+                sorted(m.lines + f.lines, key=lambda ln: (ln[0] or "", ln[1]))[:LINES_NAMED],
+            )
+        merged[key] = f
+    return list(merged.values())
+
+
 def check_file(
     con: duckdb.DuckDBPyConnection, file_id: int, tables: list[str], today: dt.date | None = None
 ) -> list[FailedCheck]:
@@ -90,14 +128,13 @@ def check_file(
     for table in tables:
         if table not in FILE_SUITES:
             continue
-        frame = _frame(con, table, file_id)
-        if frame.empty:
-            continue
         validation = _context().validation_definitions.get(FILE_SUITES[table])
-        outcome = validation.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=_parameters(con, table, today or dt.date.today()),
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["sheet", "line_number"]},
-        )
-        failed += [_failed(r) for r in outcome.results if not r.success]
-    return failed
+        parameters = _parameters(con, table, today or dt.date.today())
+        for frame in _frames(con, table, file_id, _suite_columns(validation)):
+            outcome = validation.run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=parameters,
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["sheet", "line_number"]},
+            )
+            failed += [_failed(r) for r in outcome.results if not r.success]
+    return _merged(failed)

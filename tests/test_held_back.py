@@ -163,6 +163,30 @@ def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(t
     ]
 
 
+def test_a_large_file_is_checked_in_chunks_and_its_failures_merged(tmp_path, monkeypatch):
+    """One row per GX batch: the failing lines of different batches make one failure with their count."""
+    from expectations import files
+
+    monkeypatch.setattr(files, "CHUNK_ROWS", 1)
+
+    def write(path):
+        path.parent.mkdir(parents=True)
+        path.write_text(
+            "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
+            "ACF;Mopti;Nutrition;01/04/2024;31/01/2024;5 000;XOF\n"
+            "ACF;Kayes;Nutrition;01/01/2024;31/03/2024;-3;XOF\n"
+            "ACF;Ségou;Nutrition;01/05/2024;31/01/2024;5 000;XOF\n",
+            encoding="utf-8",
+        )
+
+    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv", write)
+    assert query(
+        warehouse, "SELECT column_name, list(line_number ORDER BY line_number) FROM ops.rejects GROUP BY ALL ORDER BY 1"
+    ) == [("amount_spent", [3]), ("period_start > period_end", [2, 4])]
+    [(error,)] = query(warehouse, "SELECT error FROM ops.files")
+    assert "fin de période avant son début (2 ligne(s)" in error
+
+
 def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
     def write(path):
         path.parent.mkdir(parents=True)
