@@ -16,6 +16,7 @@ import os
 
 import duckdb
 
+from expectations.batches import iso_select_list
 from ingest.inbox import FailedCheck
 from warehouse.settings import EXPECTATIONS_DIR
 
@@ -39,6 +40,12 @@ def _context():
     return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
 
 
+@functools.cache
+def _validation(name: str):
+    """A stored validation definition, read from its file once per process (every incoming file uses it)."""
+    return _context().validation_definitions.get(name)
+
+
 def _parameters(con: duckdb.DuckDBPyConnection, table: str, today: dt.date) -> dict:
     if table == "raw.budget_lines":
         accepted = BUDGET_CURRENCIES
@@ -56,17 +63,8 @@ def _suite_columns(validation) -> list[str]:
 
 
 def _frames(con: duckdb.DuckDBPyConnection, table: str, file_id: int, columns: list[str]):
-    """The file's rows in chunks of at most CHUNK_ROWS (every expectation here is about one row, so any split holds),
-    dates as ISO text (GX's pandas date comparisons are unreliable, ISO strings compare exactly)."""
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema || '.' || table_name = ?",
-            [table],
-        ).fetchall()
-    )
-    exprs = ["sheet", "line_number"] + [
-        f"strftime({name}, '%Y-%m-%d') AS {name}" if types[name] == "DATE" else name for name in columns
-    ]
+    """The file's rows in chunks of at most CHUNK_ROWS (every expectation here is about one row, so any split holds)."""
+    exprs = ["sheet", "line_number", *iso_select_list(con, table, columns)]
     [(rows,)] = con.execute(f"SELECT count(*) FROM {table} WHERE file_id = ?", [file_id]).fetchall()
     chunks = max(1, math.ceil(rows / CHUNK_ROWS))
     for i in range(chunks if rows else 0):
@@ -128,7 +126,7 @@ def check_file(
     for table in tables:
         if table not in FILE_SUITES:
             continue
-        validation = _context().validation_definitions.get(FILE_SUITES[table])
+        validation = _validation(FILE_SUITES[table])
         parameters = _parameters(con, table, today or dt.date.today())
         for frame in _frames(con, table, file_id, _suite_columns(validation)):
             outcome = validation.run(

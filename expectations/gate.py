@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.batches import iso_select_list
 from warehouse.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -75,15 +76,9 @@ def _describe(mart: str, result) -> str:
 
 
 def _mart_select(con: duckdb.DuckDBPyConnection, mart: str) -> str:
-    """Dates as ISO text: GX's pandas date comparisons are unreliable, ISO strings compare and parse exactly."""
-    columns = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
-        [mart],
-    ).fetchall()
-    if not columns:
+    exprs = iso_select_list(con, f"marts.{mart}")
+    if not exprs:
         raise LookupError(f"marts.{mart} est absent du entrepôt / is missing from the warehouse")
-    exprs = [f"strftime({name}, '%Y-%m-%d') AS {name}" if dtype == "DATE" else name for name, dtype in columns]
     return f"SELECT {', '.join(exprs)} FROM marts.{mart}"
 
 

@@ -12,6 +12,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader
 
 from report import formatting
+from report.query import rows
 from report.receipts import receipt_name
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -26,18 +27,12 @@ STATUS_FR = {
 }
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def report_data(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return {
-            "nutrition_by_year": _rows(con, "SELECT * FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year"),
-            "nutrition_lines": _rows(
+            "nutrition_by_year": rows(con, "SELECT * FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year"),
+            "nutrition_lines": rows(
                 con,
                 """
                 SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
@@ -46,34 +41,34 @@ def report_data(warehouse: Path) -> dict:
                 WHERE nutrition_category <> 'none' AND budget_level = 'national'
                 ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version""",
             ),
-            "commitments": _rows(
+            "commitments": rows(
                 con,
                 """
                 SELECT * FROM marts.fct_commitments
                 ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
                               WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id""",
             ),
-            "transfers": _rows(
+            "transfers": rows(
                 con,
                 """
                 SELECT * FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'
                 ORDER BY fiscal_year""",
             ),
-            "execution": _rows(
+            "execution": rows(
                 con,
                 """
                 SELECT * FROM marts.rpt_execution_by_institution
                 WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)
                 ORDER BY dotation_xof DESC, institution""",
             ),
-            "who_funds": _rows(
+            "who_funds": rows(
                 con,
                 """
                 SELECT * FROM marts.rpt_who_funds_what_where
                 ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST, donor_org_name, partner_org_name,
                          region_name, cercle_name, sector_name""",
             ),
-            "stated_mismatches": _rows(
+            "stated_mismatches": rows(
                 con,
                 """
                 SELECT m.*, f.path FROM marts.dq_stated_amount_mismatches m
@@ -81,7 +76,7 @@ def report_data(warehouse: Path) -> dict:
                 ORDER BY f.path, m.source_position, m.funding_flow_id""",
             ),
             # A summary per file, never a list of every unknown name (a file of garbage would fill the page).
-            "unmatched_places": _rows(
+            "unmatched_places": rows(
                 con,
                 f"""
                 SELECT p.*, f.path, count(*) OVER (PARTITION BY p.source_file_id) AS names_in_file
@@ -90,7 +85,7 @@ def report_data(warehouse: Path) -> dict:
                                            ORDER BY p.rows_affected DESC, p.place_name_as_written) <= {NAMES_PER_FILE}
                 ORDER BY f.path, p.source_file_id, p.place_level, p.place_name_as_written""",
             ),
-            "unmatched_organisations": _rows(
+            "unmatched_organisations": rows(
                 con,
                 f"""
                 SELECT *, count(*) OVER (PARTITION BY source_system) AS names_in_source FROM (
@@ -100,13 +95,13 @@ def report_data(warehouse: Path) -> dict:
                                                                                org_role) <= {NAMES_PER_FILE}
                 ORDER BY flows DESC, org_name_as_written, source_system, org_role""",
             ),
-            "sources": _rows(
+            "sources": rows(
                 con,
                 """
                 SELECT file_id, path, source_kind, status, rows_read, rows_loaded, rows_held_back, rows_rejected, error
                 FROM ops.files ORDER BY path, file_id""",
             ),
-            "versions": _rows(
+            "versions": rows(
                 con,
                 """
                 SELECT max(tagging_rules_version) AS rules, max(nutrition_weights_version) AS weights

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader
 
+from report.query import rows
+
 LINES_SHOWN = 500  # on the page; the CSV has them all
 
 WORDS = {
@@ -101,12 +103,6 @@ WORDS = {
 }
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def receipt_name(file_id: int) -> str:
     return f"fichier-{file_id}.html"
 
@@ -117,7 +113,7 @@ def _currencies(con, file_id: int) -> list[dict]:
     tabular = " UNION ALL ".join(
         f"SELECT currency, currency_assumed FROM {s.table} WHERE file_id = {file_id}" for s in TABULAR_SCHEMAS
     )
-    return _rows(
+    return rows(
         con,
         f"""
         SELECT currency, count(*) AS rows, count(*) FILTER (currency_assumed) AS assumed FROM (
@@ -135,16 +131,16 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
     pages = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        for f in _rows(con, "SELECT * FROM ops.files ORDER BY file_id"):
+        for f in rows(con, "SELECT * FROM ops.files ORDER BY file_id"):
             page = receipt_name(f["file_id"])
-            problems = _rows(
+            problems = rows(
                 con,
                 """
                 SELECT sheet, line_number, column_name, raw_value, reason_fr, reason_en, action FROM ops.rejects
                 WHERE file_id = ? ORDER BY sheet NULLS FIRST, line_number, column_name""",
                 [f["file_id"]],
             )
-            shares = _rows(
+            shares = rows(
                 con,
                 """
                 SELECT a.dimension, a.share_rule, count(*) AS n FROM marts.fct_funding_allocations a

@@ -33,8 +33,6 @@ def _execution(paths):
 
 
 def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_version_stays_in_force(paths):
-    from expectations.files import check_file  # noqa: F401 - the night's check, imported to fail early if broken
-
     _night(paths, NIGHT_1)
     night_1 = _execution(paths)
 
@@ -113,6 +111,16 @@ def _ingest_one(tmp_path, relative: str, write) -> tuple:
     return warehouse, outcome
 
 
+def _ingest_text(tmp_path, relative: str, text: str):
+    """_ingest_one of a file holding `text`; returns the warehouse."""
+
+    def write(path):
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+
+    return _ingest_one(tmp_path, relative, write)[0]
+
+
 @pytest.mark.parametrize("style", ["signs", "base64"])
 def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample_of_its_lines(tmp_path, style):
     warehouse, body = _ingest_one(
@@ -132,15 +140,11 @@ def test_a_file_of_garbage_under_a_valid_header_is_held_back_whole_with_a_sample
 
 
 def test_a_place_or_sector_that_is_not_a_name_is_left_empty_and_its_row_loaded(tmp_path):
-    def write(path):
-        path.parent.mkdir(parents=True)
-        path.write_text(
-            "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;12345;Nutrition;1 000;XOF\n"
-            "ONG 3AG;Ségou;#!%;2 000;XOF\n4!1=@;Mopti;Santé;3 000;XOF\n",
-            encoding="utf-8",
-        )
-
-    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv", write)
+    text = (
+        "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;12345;Nutrition;1 000;XOF\n"
+        "ONG 3AG;Ségou;#!%;2 000;XOF\n4!1=@;Mopti;Santé;3 000;XOF\n"
+    )
+    warehouse = _ingest_text(tmp_path, "partner_reports/3w.csv", text)
     assert query(warehouse, "SELECT status, rows_loaded, rows_rejected FROM ops.files") == [("loaded", 2, 1)]
     assert query(warehouse, "SELECT partner, region, sector FROM raw.partner_reports ORDER BY line_number") == [
         ("ACF", None, "Nutrition"),
@@ -169,17 +173,13 @@ def test_a_large_file_is_checked_in_chunks_and_its_failures_merged(tmp_path, mon
 
     monkeypatch.setattr(files, "CHUNK_ROWS", 1)
 
-    def write(path):
-        path.parent.mkdir(parents=True)
-        path.write_text(
-            "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
-            "ACF;Mopti;Nutrition;01/04/2024;31/01/2024;5 000;XOF\n"
-            "ACF;Kayes;Nutrition;01/01/2024;31/03/2024;-3;XOF\n"
-            "ACF;Ségou;Nutrition;01/05/2024;31/01/2024;5 000;XOF\n",
-            encoding="utf-8",
-        )
-
-    warehouse, _ = _ingest_one(tmp_path, "partner_reports/3w.csv", write)
+    text = (
+        "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
+        "ACF;Mopti;Nutrition;01/04/2024;31/01/2024;5 000;XOF\n"
+        "ACF;Kayes;Nutrition;01/01/2024;31/03/2024;-3;XOF\n"
+        "ACF;Ségou;Nutrition;01/05/2024;31/01/2024;5 000;XOF\n"
+    )
+    warehouse = _ingest_text(tmp_path, "partner_reports/3w.csv", text)
     assert query(
         warehouse, "SELECT column_name, list(line_number ORDER BY line_number) FROM ops.rejects GROUP BY ALL ORDER BY 1"
     ) == [("amount_spent", [3]), ("period_start > period_end", [2, 4])]
@@ -188,15 +188,11 @@ def test_a_large_file_is_checked_in_chunks_and_its_failures_merged(tmp_path, mon
 
 
 def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
-    def write(path):
-        path.parent.mkdir(parents=True)
-        path.write_text(
-            "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
-            "ACF;Ségou;Nutrition;2 000;EUR\n",
-            encoding="utf-8",
-        )
-
-    warehouse, _ = _ingest_one(tmp_path, "partner_reports/droits.csv", write)
+    text = (
+        "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
+        "ACF;Ségou;Nutrition;2 000;EUR\n"
+    )
+    warehouse = _ingest_text(tmp_path, "partner_reports/droits.csv", text)
     assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
     assert query(warehouse, "SELECT line_number, raw_value, reason_fr FROM ops.rejects") == [
         (2, "currency=XDR", "devise sans taux de change connu")
