@@ -26,8 +26,6 @@ FILE_SUITES = {
     "raw.partner_reports": "file_partner_reports",
     "raw.commitments": "file_commitments",
 }
-# The budget facts are in FCFA of West Africa: a budget in another currency is held back until they convert it.
-BUDGET_CURRENCIES = ["XOF"]
 LINES_NAMED = 50  # per expectation in ops.rejects; the count says how many more
 # Rows per GX batch: a 2-million-row file is checked in pieces, so its pandas copy stays small.
 CHUNK_ROWS = int(os.environ.get("FILE_CHECK_CHUNK_ROWS", 250_000))
@@ -47,12 +45,12 @@ def _validation(name: str):
 
 
 def _parameters(con: duckdb.DuckDBPyConnection, table: str, today: dt.date) -> dict:
-    if table == "raw.budget_lines":
-        accepted = BUDGET_CURRENCIES
-    else:
-        accepted = sorted(
-            {c for (c,) in con.execute("SELECT DISTINCT currency FROM raw.ecb_euro_rates").fetchall()} | {"EUR", "XOF"}
-        )
+    # The currencies the facts convert: the ECB's, the euro and the two CFA francs at their peg. An unknown currency
+    # (NULL: nothing in the file states it) is not refused: its amounts are kept unconverted and flagged.
+    accepted = sorted(
+        {c for (c,) in con.execute("SELECT DISTINCT currency FROM raw.ecb_euro_rates").fetchall()}
+        | {"EUR", "XOF", "XAF"}
+    )
     return {"accepted_currencies": accepted, "latest_fiscal_year": today.year + 5}
 
 

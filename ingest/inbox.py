@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import fts, iati, ledger, reference, tabular
-from ingest.errors import InputError
+from ingest import countries, fts, iati, ledger, profiles, reference, suggest, tabular
+from ingest.errors import HeadersNotRecognised, InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, typed_rows
 
@@ -100,8 +100,14 @@ def _schemas_for(relative: Path) -> tuple[Schema, ...]:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
+    """The data files of the inbox: not its profiles (inbox/_profils/), hidden files, Excel's lock files nor notes."""
     return sorted(
-        p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() != ".md"
+        p
+        for p in inbox.rglob("*")
+        if p.is_file()
+        and not p.name.startswith((".", "~$"))
+        and p.suffix.lower() != ".md"
+        and p.relative_to(inbox).parts[0] != profiles.PROFILES_DIR
     )
 
 
@@ -136,7 +142,16 @@ def ingest_file(
 ) -> FileResult:
     relative = path.relative_to(inbox)
     sha = sha256_of(path)
-    known = con.execute("SELECT file_id, path FROM ops.files WHERE sha256 = ? ORDER BY file_id", [sha]).fetchall()
+    try:
+        profile, profile_error = profiles.profile_for(inbox, relative), None
+    except InputError as exc:
+        profile, profile_error = profiles.Profile(), str(exc)
+    # A file rejected under other profiles than today's is read again: fixing a profile is an edit and a rerun.
+    known = con.execute(
+        "SELECT file_id, path FROM ops.files WHERE sha256 = ? "
+        "AND NOT (status = 'rejected' AND coalesce(profiles, []) <> ?) ORDER BY file_id",
+        [sha, list(profile.names)],
+    ).fetchall()
     if any(p == str(relative) for _, p in known):
         return FileResult(str(relative), "known")
     stat = path.stat()
@@ -148,7 +163,11 @@ def ingest_file(
         "received_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None),
         "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
         "load_batch": load_batch,
+        "profiles": list(profile.names) or None,
     }
+    if profile_error:
+        _record(con, record | {"status": "rejected", "error": profile_error})
+        return FileResult(str(relative), "rejected", error=profile_error)
     if known:
         _record(
             con,
@@ -166,7 +185,7 @@ def ingest_file(
         con.execute("BEGIN TRANSACTION")
         try:
             file_id = _next_file_id(con)
-            result = _load(con, path, relative, file_id, load_batch, encoding)
+            result = _load(con, path, relative, file_id, load_batch, encoding, profile)
             failed = _not_of_its_kind(con, result, file_id) or (check(con, file_id, result.tables) if check else [])
             status, error = "loaded", None
             if failed:
@@ -211,7 +230,8 @@ def ingest_file(
                 raise
             reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
             log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
-            _record(con, record | {"status": "rejected", "error": reason})
+            suggestion = exc.suggested_profile if isinstance(exc, HeadersNotRecognised) else None
+            _record(con, record | {"status": "rejected", "error": reason, "suggested_profile": suggestion})
             return FileResult(str(relative), "rejected", error=reason)
         except BaseException:
             con.execute("ROLLBACK")
@@ -319,7 +339,9 @@ def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, fi
     )
 
 
-def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
+def _load(
+    con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None, profile: profiles.Profile
+) -> _Loaded:
     suffix = path.suffix.lower()
     if suffix == ".xml":
         return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
@@ -327,12 +349,14 @@ def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, encodi
         return _Loaded("fts", *fts.load(con, path, file_id, path.name, load_batch))
     if suffix not in tabular.TABULAR_SUFFIXES:
         raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
-    return _load_tabular(con, path, relative, file_id, load_batch, encoding)
+    return _load_tabular(con, path, relative, file_id, load_batch, encoding, profile)
 
 
-def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None) -> _Loaded:
+def _load_tabular(
+    con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None, profile: profiles.Profile
+) -> _Loaded:
     suffix = path.suffix.lower()
-    schemas = _schemas_for(relative)
+    schemas = profile.schemas(_schemas_for(relative))
     if suffix in {".csv", ".txt", ".tsv"}:
         text = tabular.prepare_csv(path, encoding)
         notes = [f"encodage / encoding: {text.encoding}"]
@@ -343,23 +367,35 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
             )
         try:
             grids = {None: tabular.csv_preview(text)}
-            layouts = _layouts(grids, schemas)
+            layouts = _layouts(grids, schemas, profile, notes, relative)
             sheet, layout = next(iter(layouts.items()))
             try:
                 tabular.land_csv(con, text, layout, "landed")
-                counts = [_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch, notes)]
+                counts = _type_and_insert_landed(con, layout, file_id, path.name, sheet, load_batch, notes, profile)
             except duckdb.InvalidInputException as exc:  # the CSV reader's errors
                 raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
         finally:
             text.cleanup()
     else:
         notes = []
-        grids = tabular.xlsx_sheets(path)
-        layouts = _layouts(grids, schemas)
+        grids, unread = tabular.xlsx_sheets(path)
+        if profile.sheet is not None:
+            if profile.sheet not in grids:
+                raise InputError(
+                    f"feuille « {profile.sheet} » du profil absente (feuilles : {', '.join(grids)}) / "
+                    f"the profile's sheet is not in the workbook"
+                )
+            unread |= {name: ("autre feuille que celle du profil", "not the profile's sheet") for name in grids}
+            unread.pop(profile.sheet)
+            grids = {profile.sheet: grids[profile.sheet]}
+        for name, (fr, en) in unread.items():
+            grids.pop(name, None)
+            notes.append(f"feuille « {name} » non lue : {fr} / sheet '{name}' not read: {en}")
+        layouts = _layouts(grids, schemas, profile, notes, relative)
         counts = []
         for sheet, layout in layouts.items():
             tabular.land_grid(con, grids[sheet], layout, "landed")
-            counts.append(_type_and_insert(con, layout, "landed", file_id, path.name, sheet, load_batch, notes))
+            counts += _type_and_insert_landed(con, layout, file_id, path.name, sheet, load_batch, notes, profile)
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
     return _Loaded(
         kind="+".join(kinds),
@@ -370,20 +406,27 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         rows_rejected=sum(c[3] for c in counts),
         extra={
             "sheets": [s for s in layouts if s is not None] or None,
+            "notes": list(dict.fromkeys(notes)) or None,
             "columns_dropped_personal": sorted({h for lay in layouts.values() for h in lay.dropped_personal}) or None,
             "columns_ignored": sorted({h for lay in layouts.values() for h in lay.ignored}) or None,
             "encoding": text.encoding if suffix in {".csv", ".txt", ".tsv"} else None,
-            "notes": notes or None,
         },
     )
 
 
-def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
+def _layouts(
+    grids: dict, schemas: tuple[Schema, ...], profile: profiles.Profile, notes: list[str], relative: Path
+) -> dict:
     layouts = {}
     for sheet, grid in grids.items():
-        layout = tabular.detect_layout(grid, schemas)
+        layout = tabular.detect_layout(grid, schemas, profile)
         if layout is not None:
             layouts[sheet] = layout
+        elif sheet is not None and any(any(c for c in row) for row in grid):
+            notes.append(
+                f"feuille « {sheet} » non lue : en-têtes non reconnus / "
+                f"sheet '{sheet}' not read: headers not recognised"
+            )
     if not layouts:
         if not any(any(c for c in row) for grid in grids.values() for row in grid):
             raise InputError("fichier vide / empty file")
@@ -392,45 +435,136 @@ def _layouts(grids: dict, schemas: tuple[Schema, ...]) -> dict:
             for s in schemas
             for g in list(grids.values())[:1]
         )
-        raise InputError("en-têtes non reconnus / headers not recognised - " + hints)
+        sheet, grid = next((s, g) for s, g in grids.items() if any(any(c for c in row) for row in g))
+        raise HeadersNotRecognised(
+            "en-têtes non reconnus / headers not recognised - "
+            + hints
+            + " ; un profil est suggéré dans l'accusé de réception / a profile is suggested in the receipt",
+            suggest.suggest_profile(grid, schemas, relative),
+        )
     return layouts
 
 
-def _file_currency(con, layout: tabular.SheetLayout, notes: list[str]) -> str | None:
-    """The currency of the typed rows that write none, by a stated rule written in the file's notes: the one currency
-    the sheet writes elsewhere; none when it holds no amount. A budget sheet with amounts and no currency anywhere is
-    refused (its amounts would be taken for FCFA); other kinds keep the old XOF default, flagged on each row."""
+def _type_and_insert_landed(con, layout, file_id, file_name, sheet, load_batch, notes, profile) -> list[tuple]:
+    """The landed sheet typed and inserted; a wide layout once per year, each pass named '<sheet> [2008]'."""
+    tabular.decide_thousands(con, layout, "landed", notes)
+    if not layout.years:
+        return [_type_and_insert(con, layout, "landed", file_id, file_name, sheet, load_batch, notes, profile)]
+    notes.append(
+        f"disposition large : exercices {', '.join(map(str, layout.years))} lus un par un, chaque ligne comptée une "
+        f"fois par exercice / wide layout: years read one by one, each line counted once per year"
+    )
+    counts = []
+    for year in layout.years:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW landed_year AS SELECT *, '{year}' AS c{layout.width} FROM landed")
+        pass_name = f"{sheet} [{year}]" if sheet else f"[{year}]"
+        counts.append(
+            _type_and_insert(
+                con,
+                layout.for_year(year, layout.width),
+                "landed_year",
+                file_id,
+                file_name,
+                pass_name,
+                load_batch,
+                notes,
+                profile,
+            )
+        )
+    tabular.drop_landed(con, "landed")
+    return counts
+
+
+def _decide_currencies(con, layout: tabular.SheetLayout, profile: profiles.Profile, notes: list[str]) -> None:
+    """The country and currency of the typed rows that write none, by stated rules written in the file's notes.
+
+    Country: the row's own, else the profile's. "FCFA": XOF or XAF by the row's country (named, or its P-code's),
+    else the profile's; unknown otherwise. A row writing no currency: the profile's, else the one currency the sheet
+    writes elsewhere; else, when the sheet holds amounts, unknown: the amounts are kept unconverted and flagged.
+    """
+    fields = {f.name for f in layout.schema.fields}
+    pcodes = [n for n in ("region_pcode", "cercle_pcode", "commune_pcode") if n in fields]
+    if "country" in fields and profile.country:
+        # A row placed by a P-code has its country in it (TD01 is Chad): the profile's is for the others.
+        [(filled,)] = con.execute(
+            "UPDATE typed_rows SET country = ? WHERE country IS NULL AND fate = 'loaded'"
+            + "".join(f" AND {p} IS NULL" for p in pcodes),
+            [profile.country],
+        ).fetchall()
+        if filled:
+            notes.append(
+                f"pays des lignes qui n'en écrivent pas : {profile.country} (profil) / "
+                f"country of rows writing none: {profile.country} (profile)"
+            )
+    _decide_cfa_franc(con, fields, profile, notes)
+    if profile.currency:
+        [(filled,)] = con.execute(
+            "UPDATE typed_rows SET currency = ? WHERE currency IS NULL AND currency_assumed", [profile.currency]
+        ).fetchall()
+        if filled:
+            notes.append(
+                f"devise des lignes qui n'en écrivent pas : {profile.currency} (profil) / "
+                f"currency of rows writing none: {profile.currency} (profile)"
+            )
+        return
     currencies = [
         c for (c,) in con.execute("SELECT DISTINCT currency FROM typed_rows WHERE currency IS NOT NULL").fetchall()
     ]
     if len(currencies) == 1:
+        con.execute("UPDATE typed_rows SET currency = ? WHERE currency IS NULL AND currency_assumed", currencies)
         notes.append(
             f"devise des lignes qui n'en écrivent pas : {currencies[0]}, la seule écrite dans le fichier / "
             f"currency of rows writing none: {currencies[0]}, the only one the file writes"
         )
-        return currencies[0]
-    if currencies:
-        return None
-    amounts = [
-        f.name for f in layout.schema.fields if f.kind == "amount" and f.name in {c.field.name for c in layout.columns}
-    ]
-    [(has_amounts,)] = con.execute(
-        f"SELECT coalesce(bool_or({' OR '.join(f'coalesce({a} <> 0, false)' for a in amounts) or 'false'}), false) "
-        "FROM typed_rows"
+        return
+    amounts = [c.field.name for c in layout.columns if c.field.kind == "amount"]
+    [(unknown,)] = con.execute(
+        "SELECT count(*) FROM typed_rows WHERE currency IS NULL AND currency_assumed AND ("
+        + (" OR ".join(f"coalesce({a} <> 0, false)" for a in amounts) or "false")
+        + ")"
     ).fetchall()
-    if not has_amounts:
-        return None
-    if layout.schema.kind == "budget_line":
-        raise InputError(
-            "devise absente : aucune cellule, colonne ni en-tête ne dit la monnaie des montants ; "
-            "ajoutez une colonne Devise / no currency stated: no cell, column or header says the "
-            "currency of the amounts; add a Currency column"
+    if unknown:
+        notes.append(
+            f"devise inconnue sur {unknown} ligne(s) avec montants : rien ne dit la monnaie, montants gardés non "
+            f"convertis (un profil peut la donner : devise) / currency unknown on {unknown} row(s) with amounts: "
+            f"nothing states it, amounts kept unconverted (a profile can state it: devise)"
         )
-    notes.append(
-        "devise supposée XOF (aucune n'est écrite), signalée sur chaque ligne / currency assumed XOF (none "
-        "is written), flagged on each row"
-    )
-    return "XOF"
+
+
+def _decide_cfa_franc(con, fields: set[str], profile: profiles.Profile, notes: list[str]) -> None:
+    pcodes = [n for n in ("region_pcode", "cercle_pcode", "commune_pcode") if n in fields]
+    country = "country" if "country" in fields else "CAST(NULL AS VARCHAR)"
+    prefix = f"left(coalesce({', '.join(pcodes)}), 2)" if pcodes else "CAST(NULL AS VARCHAR)"
+    keys = con.execute(
+        f"SELECT DISTINCT {country} AS country, {prefix} AS prefix FROM typed_rows WHERE currency = ?",
+        [countries.AMBIGUOUS_CFA],
+    ).fetchall()
+    if not keys:
+        return
+    decided = []
+    for named, pcode_prefix in keys:
+        code, how = countries.alpha2_from_name(named), "pays de la ligne / row's country"
+        if code is None and pcode_prefix in countries.CFA_FRANC:
+            code, how = pcode_prefix, "P-code de la ligne / row's P-code"
+        if code is None and profile.country:
+            code, how = profile.country, "profil / profile"
+        franc = countries.cfa_franc(code)
+        decided.append((named, pcode_prefix, franc))
+        notes.append(
+            f"FCFA lu {franc} : {code} ({how})"
+            if franc
+            else f"FCFA sans pays connu de la zone franc ({named or code or '?'}) : XOF ou XAF, devise inconnue, "
+            f"montants non convertis / FCFA with no CFA-zone country: XOF or XAF unknown, amounts unconverted"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE cfa_francs (country VARCHAR, prefix VARCHAR, currency VARCHAR)")
+    con.executemany("INSERT INTO cfa_francs VALUES (?, ?, ?)", decided)
+    con.execute(f"""
+        UPDATE typed_rows SET currency = f.currency FROM cfa_francs f
+        WHERE typed_rows.currency = '{countries.AMBIGUOUS_CFA}'
+          AND {country.replace("country", "typed_rows.country") if pcodes or "country" in fields else country}
+              IS NOT DISTINCT FROM f.country
+          AND {prefix} IS NOT DISTINCT FROM f.prefix""")
+    con.execute("DROP TABLE cfa_francs")
 
 
 def _type_and_insert(
@@ -442,15 +576,14 @@ def _type_and_insert(
     sheet: str | None,
     load_batch: str,
     notes: list[str],
+    profile: profiles.Profile,
 ) -> tuple[int, int, int, int]:
     """Type the landed rows once; loaded rows go into the raw table, every problem into ops.rejects with what
     became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
     names = ", ".join(name for name, _ in output_columns(schema))
     con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells)}")
-    file_currency = _file_currency(con, layout, notes)
-    if file_currency:
-        con.execute("UPDATE typed_rows SET currency = ? WHERE currency IS NULL", [file_currency])
+    _decide_currencies(con, layout, profile, notes)
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",

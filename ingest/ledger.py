@@ -61,6 +61,10 @@ ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_held_back BIGINT DEFAULT 0;
 -- optional field set to missing, its row loaded | part_rejected: one part of a record (an IATI transaction) |
 -- held_back: a line breaking an expectation of its file's kind, the whole file held back
 ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejected';
+-- The import profiles applied to the file (inbox/_profils/<name>@<sha256 prefix>), and for a file whose headers were
+-- not recognised, the profile the product suggests writing.
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS profiles VARCHAR[];
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS suggested_profile VARCHAR;
 """
 
 

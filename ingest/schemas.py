@@ -101,6 +101,8 @@ class Schema:
     # Fields of which a row must fill one at least, beside its required ones (a row naming a partner and nothing else
     # says nothing: it is how random lines under a valid header look).
     row_needs_any: tuple[str, ...] = ()
+    # Fields of which a row must fill one at least to be data: without, it is skipped as a heading (a budget's chapter).
+    row_skipped_without: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[Field]:
@@ -146,13 +148,18 @@ def header_scale(text: str) -> float:
 
 
 def header_currency(text: str) -> str | None:
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().upper()
-    if re.search(r"F\s*CFA|FCFA|XOF|\bCFA\b", plain):
-        return "XOF"
-    if re.search(r"\bUSD\b|US\$|\$|DOLLAR", plain):
-        return "USD"
-    if re.search(r"\bEUR\b|EURO|€", plain):
-        return "EUR"
+    """The currency a header names ('Dotation (FCFA)' -> 'FCFA', ambiguous until the file's country is known), as
+    the SQL macro currency_named does for cells."""
+    plain = unicodedata.normalize("NFKD", str(text).replace("€", " EUR ")).encode("ascii", "ignore").decode().upper()
+    for code, pattern in (
+        ("XOF", r"\bXOF\b|BCEAO|UEMOA|OUEST|WEST AFRICAN"),
+        ("XAF", r"\bXAF\b|BEAC|CEMAC|AFRIQUE CENTRALE|CENTRAL AFRICAN"),
+        ("FCFA", r"F\s*CFA|\bCFA\b"),
+        ("EUR", r"\bEUR\b|EURO|€"),
+        ("USD", r"\bUSD\b|US\$|\$|DOLLAR"),
+    ):
+        if re.search(pattern, plain):
+            return code
     return None
 
 
@@ -483,6 +490,7 @@ BUDGET_LINES = Schema(
         ("line_label", "action_label", "programme_label"),
         ("dotation", "engagement", "liquidation", "ordonnancement", "paiement"),
     ),
+    row_skipped_without=("dotation", "engagement", "liquidation", "ordonnancement", "paiement"),
     fields=(
         Field(
             "fiscal_year",
@@ -538,6 +546,10 @@ BUDGET_LINES = Schema(
                 "budget line code",
                 "line code",
                 "code",
+                "sub account",
+                "sous compte",
+                "compte",
+                "code catégorie",
             ),
             ("#meta+code",),
             label_fr="Code de la ligne",
@@ -551,7 +563,9 @@ BUDGET_LINES = Schema(
         ),
         Field("action_code", "text", ("code action", "action code"), label_fr="Code action"),
         Field("action_label", "text", ("action", "libellé action", "action label"), label_fr="Action"),
-        Field("activity_code", "text", ("code activité", "activity code"), label_fr="Code activité"),
+        Field(
+            "activity_code", "text", ("code activité", "activity code", "code sous action"), label_fr="Code activité"
+        ),
         Field(
             "line_label",
             "text",
@@ -609,6 +623,11 @@ BUDGET_LINES = Schema(
                 "appropriation",
                 "budget voté",
                 "budget alloué",
+                # a commune's "prévisions / réalisations", a council's "Budget / Actual"
+                "budget",
+                "prévisions",
+                "prévision",
+                "prévu",
             ),
             ("#value+allocated",),
             label_fr="Dotation",
@@ -657,10 +676,23 @@ BUDGET_LINES = Schema(
                 "cp executes",
                 "credits de paiement executes",
                 "cp consommes",
+                "réalisations",
+                "réalisation",
+                "réalisé",
+                "actual",
+                "actuals",
             ),
             ("#value+paid",),
             label_fr="Paiement",
         ),
+        Field(
+            "budget_side",
+            "text",
+            ("sens", "recettes ou dépenses", "recette dépense", "type de ligne", "revenue or expenditure", "side"),
+            ("#meta+side",),
+            label_fr="Recette ou dépense",
+        ),
+        Field("country", "text", ("pays", "country"), ("#country",), label_fr="Pays"),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
     ),
 )
@@ -775,6 +807,7 @@ COMMITMENTS = Schema(
             label_fr="Réalisé à ce jour",
         ),
         Field("currency", "currency", ("devise", "monnaie", "currency"), ("#currency",), label_fr="Devise"),
+        Field("country", "text", ("pays", "country"), ("#country",), label_fr="Pays"),
         Field(
             "deadline",
             "deadline",

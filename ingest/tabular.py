@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import html
 import mmap
 import os
 import re
@@ -24,6 +25,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingest.errors import InputError
+from ingest.profiles import Profile, column_letter
 from ingest.schemas import (
     PERSONAL_DATA_HXL,
     TABULAR_SCHEMAS,
@@ -35,6 +37,7 @@ from ingest.schemas import (
     normalise_header,
 )
 
+NO_PROFILE = Profile()
 TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
 PREVIEW_ROWS = 40
 
@@ -46,6 +49,9 @@ class MappedColumn:
     field: Field
     scale: float = 1.0
     currency: str | None = None
+    # ',' or '.' when the column's cells show it separates thousands ("2,000,000"): then "175,000" is 175 000 too.
+    thousands: str | None = None
+    constant: bool = False  # not a cell of the file: the year of a wide layout's pass
 
 
 @dataclass
@@ -55,6 +61,19 @@ class SheetLayout:
     columns: list[MappedColumn]
     dropped_personal: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    # A wide layout ("2008 Budget", "2008 Actual", "2009 Budget", ...): the amount columns of each year, read in one
+    # pass per year with the year as the fiscal year (inbox.py).
+    years: dict[int, list[MappedColumn]] = field(default_factory=dict)
+
+    def for_year(self, year: int, year_column: int) -> SheetLayout:
+        """This layout with one year's amount columns and the year (landed in column `year_column`)."""
+        fiscal_year = next(f for f in self.schema.fields if f.name == "fiscal_year")
+        columns = [*self.columns, *self.years[year], MappedColumn(year_column, str(year), fiscal_year, constant=True)]
+        return SheetLayout(self.schema, self.header_row, columns, self.dropped_personal, self.ignored)
+
+    @property
+    def width(self) -> int:
+        return max(c.index for c in [*self.columns, *(c for cols in self.years.values() for c in cols)]) + 1
 
 
 def _hxl_column(cell: str) -> hxl.model.Column | None:
@@ -97,18 +116,25 @@ def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
     return is_personal_header(header)
 
 
-def detect_layout(grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS) -> SheetLayout | None:
-    """Pick the (schema, header row) whose header names the most fields, all required ones included."""
+def detect_layout(
+    grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS, profile: Profile = NO_PROFILE
+) -> SheetLayout | None:
+    """Pick the (schema, header row) whose header names the most fields, all required ones included; a profile
+    may name the header row and map columns detection cannot."""
     best: tuple[int, SheetLayout] | None = None
-    for i, row in enumerate(grid[:PREVIEW_ROWS]):
-        if _is_hxl_row(row):
+    rows = range(PREVIEW_ROWS) if profile.header_line is None else [profile.header_line - 1]
+    for i in rows:
+        if i >= len(grid) or _is_hxl_row(grid[i]):
             continue
+        row = grid[i]
         hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
         header_row = i + (1 if hxl_row else 0)
         body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
-        for schema in schemas:
-            layout = _map_columns(schema, row, hxl_row, header_row, body)
+        for schema in profile.schemas(schemas):
+            layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
             names = {c.field.name for c in layout.columns}
+            if layout.years:
+                names |= {"fiscal_year"} | {c.field.name for cols in layout.years.values() for c in cols}
             if len(names) < 2 or schema.lacks(names):
                 continue
             if best is None or len(names) > best[0]:
@@ -142,19 +168,40 @@ def _pcode_field(schema: Schema, body: list[list[str]], index: int) -> Field | N
 
 
 def _map_columns(
-    schema: Schema, row: list[str], hxl_row: list[str] | None, header_row: int, body: list[list[str]] = ()
+    schema: Schema,
+    row: list[str],
+    hxl_row: list[str] | None,
+    header_row: int,
+    body: list[list[str]] = (),
+    profile: Profile = NO_PROFILE,
 ) -> SheetLayout:
     layout = SheetLayout(schema=schema, header_row=header_row, columns=[])
     taken: set[str] = set()
-    for index, header in enumerate(row):
-        header = str(header or "").strip()
+    dated: dict[int, list[MappedColumn]] = {}
+    width = max(len(row), max((len(r) for r in body), default=0)) if profile.columns else len(row)
+    for index in range(width):
+        header = str(row[index] or "").strip() if index < len(row) else ""
         tag = _hxl_column(hxl_row[index]) if hxl_row and index < len(hxl_row) else None
-        if not header and tag is None:
+        chosen = profile.column_field(index, header)
+        if chosen == "-":
+            layout.ignored.append(header or column_letter(index))
+            continue
+        if not header and tag is None and chosen is None:
             continue
         if _is_personal(header, tag):
             layout.dropped_personal.append(header or str(tag))
             continue
-        f = _field_for(schema, header, tag) or _pcode_field(schema, body, index)
+        f = (
+            next((f for f in schema.fields if f.name == chosen), None)
+            if chosen
+            else _field_for(schema, header, tag) or _pcode_field(schema, body, index)
+        )
+        year, of_year = _year_amount(schema, header) if chosen is None and tag is None else (None, None)
+        if of_year is not None:
+            dated.setdefault(year, []).append(
+                MappedColumn(index, header, of_year, profile.scale or header_scale(header), header_currency(header))
+            )
+            continue
         if f is None or f.name in taken:
             layout.ignored.append(header or str(tag))
             continue
@@ -162,13 +209,34 @@ def _map_columns(
         layout.columns.append(
             MappedColumn(
                 index=index,
-                header=header or str(tag),
+                header=header or (str(tag) if tag is not None else column_letter(index)),
                 field=f,
-                scale=header_scale(header),
+                scale=profile.scale or header_scale(header),
                 currency=header_currency(header),
             )
         )
+    if len(dated) > 1 and "fiscal_year" not in taken:
+        layout.years = dict(sorted(dated.items()))
+    else:  # one year only: the amounts of the year the file is about ('EXEC CP 2017 RAP 2017')
+        for columns in dated.values():
+            for c in columns:
+                if c.field.name not in taken:
+                    taken.add(c.field.name)
+                    layout.columns.append(c)
     return layout
+
+
+_YEAR = re.compile(r"\b(19[89][0-9]|20[0-9]{2})\b")
+
+
+def _year_amount(schema: Schema, header: str) -> tuple[int | None, Field | None]:
+    """'2008 Budget' -> (2008, dotation): a header naming an amount field and one year, in either order."""
+    years = set(_YEAR.findall(header))
+    if len(years) != 1 or "fiscal_year" not in {f.name for f in schema.fields}:
+        return None, None
+    norm = normalise_header(_YEAR.sub(" ", header))
+    f = next((f for f in schema.fields if f.kind == "amount" and f.matches(norm)), None)
+    return (int(years.pop()), f) if f else (None, None)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -330,7 +398,7 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     would number them at half the reading speed). Rowids start at 0, or at a large offset for a table made
     inside a transaction: hence the minimum subtracted.
     """
-    width = max(c.index for c in layout.columns) + 1
+    width = layout.width
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
     skip = layout.header_row + 1 - sum(n for end, n in text.continuations.items() if end <= layout.header_row)
@@ -369,6 +437,33 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
     con.unregister("_physical_lines")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {table} AS
                     SELECT l.line_number, c.* FROM {table}_cells c JOIN {table}_lines l ON l.row_index = {row_index}""")
+
+
+def decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
+    """Per amount column, from all its cells: a cell with two groups of three digits after commas ("2,000,000") or a
+    comma before a decimal point ("1,250.50") says commas separate thousands in the whole column; dots likewise."""
+    amounts = [
+        c
+        for c in [*layout.columns, *(c for cols in layout.years.values() for c in cols)]
+        if c.field.kind in {"amount", "amount_usd"}
+    ]
+    if not amounts:
+        return
+    tests = ", ".join(
+        f"bool_or(regexp_matches(n{i}, '^[(+\\-−]?[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}|[0-9],[0-9]{{3}}\\.[0-9]')), "
+        f"bool_or(regexp_matches(n{i}, '^[(+\\-−]?[0-9]{{1,3}}(\\.[0-9]{{3}}){{2,}}|[0-9]\\.[0-9]{{3}},[0-9]'))"
+        for i, _ in enumerate(amounts)
+    )
+    nospace = ", ".join(f"amount_nospace(c{c.index}) AS n{i}" for i, c in enumerate(amounts))
+    [flags] = con.execute(f"SELECT {tests} FROM (SELECT {nospace} FROM {table})").fetchall()
+    for i, c in enumerate(amounts):
+        comma, dot = bool(flags[2 * i]), bool(flags[2 * i + 1])
+        if comma != dot:
+            c.thousands = "," if comma else "."
+            notes.append(
+                f"colonne « {c.header} » : « {c.thousands} » sépare les milliers (lu sur toutes ses cellules) / "
+                f"column '{c.header}': '{c.thousands}' separates thousands (read from all its cells)"
+            )
 
 
 def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -450,22 +545,59 @@ def _check_extent(path: Path) -> None:
                 )
 
 
-def xlsx_sheets(path: Path) -> dict[str, list[list[str | None]]]:
+def xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[str, tuple[str, str]]]:
+    """The grids of the sheets to read, and the sheets not read with why (French, English): hidden sheets, chart
+    sheets and pivot tables summarise or hide data that is elsewhere in the workbook."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         _check_extent(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises plain errors for corrupt or non-Excel files
         raise InputError(f"classeur Excel illisible / unreadable workbook: {exc}") from exc
-    sheets = {}
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        sheets[name] = [[_cell_text(v) for v in row] for row in rows]
-    return sheets
+    pivots = _pivot_sheets(path)
+    sheets, unread = {}, {}
+    for meta in workbook.sheets_metadata:
+        if str(meta.visible) != "SheetVisibleEnum.Visible":
+            unread[meta.name] = ("feuille masquée", "hidden sheet")
+        elif str(meta.typ) != "SheetTypeEnum.WorkSheet":
+            unread[meta.name] = ("feuille de graphique ou de macro", "chart or macro sheet")
+        elif meta.name in pivots:
+            unread[meta.name] = ("tableau croisé dynamique (un résumé)", "pivot table (a summary)")
+        else:
+            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheets[meta.name] = [[_cell_text(v) for v in row] for row in rows]
+    return sheets, unread
+
+
+def _pivot_sheets(path: Path) -> set[str]:
+    """Names of the sheets holding a pivot table (their relationships point at xl/pivotTables/)."""
+    import zipfile
+
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return set()
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return set()
+    with archive:
+        names = set(archive.namelist())
+        if not any(n.startswith("xl/pivotTables/") for n in names):
+            return set()
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+        targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
+        pivots = set()
+        for name, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+            sheet_file = targets.get(rid, "").lstrip("/").removeprefix("xl/")
+            rel = f"xl/worksheets/_rels/{Path(sheet_file).name}.rels"
+            if rel in names and b"pivotTable" in archive.read(rel):
+                pivots.add(html.unescape(name))
+        return pivots
 
 
 def land_grid(con: duckdb.DuckDBPyConnection, grid: list[list[str | None]], layout: SheetLayout, table: str) -> None:
-    width = max(c.index for c in layout.columns) + 1
+    width = layout.width
     body = grid[layout.header_row + 1 :]
     frame = pd.DataFrame(
         [(row + [None] * width)[:width] for row in body], columns=[f"c{i}" for i in range(width)], dtype="object"

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pycountry
 
+from ingest import countries
 from ingest.schemas import (
     CIVILITIES,
     CIVILITY_NAME_PATTERN,
@@ -43,11 +44,25 @@ SQL_TYPES = {
 }
 NULL_TOKENS = ("", "-", "--", "n/a", "na", "nd", "n.d.", "?", "null", "none", "neant", "néant", "nc")
 ZERO_TOKENS = ("-", "--", "neant", "néant")  # accounting "nothing" in an amount cell (all of them NULL_TOKENS)
-TOTAL_LABELS = ("total", "total general", "total général", "sous-total", "sous total", "grand total", "totaux")
+TOTAL_LABELS = (
+    "total",
+    "total general",
+    "total général",
+    "sous-total",
+    "sous total",
+    "subtotal",
+    "sub-total",
+    "grand total",
+    "totaux",
+)
 # Anchored regexes, any case, with the spaces DuckDB's trim() removes (Unicode Zs: also non-breaking ones) around;
 # on a cell with text in it they fail at its first letter.
 BLANK_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in NULL_TOKENS) + r")\p{Zs}*"
-TOTAL_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in TOTAL_LABELS) + r")\p{Zs}*"
+# "Total", "Total :", "Sous-total programme 1", "Total Sub-Head 6.12": a total word alone or with words ending in the
+# number of what it totals ("Total Nutrition" names a sector, not a total).
+TOTAL_PATTERN = (
+    r"\p{Zs}*(" + "|".join(re.escape(t) for t in TOTAL_LABELS) + r")(\p{Zs}*:|[\p{Zs}:.-].*[0-9][0-9.]*)?\p{Zs}*"
+)
 
 REASONS = {
     "amount": ("montant illisible", "amount is not a number"),
@@ -59,6 +74,7 @@ REASONS = {
     "share": ("pourcentage illisible", "percentage cannot be read"),
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
+    "no_amount": ("ligne de chapitre sans montant, pas une ligne budgétaire", "chapter row with no amount, not a line"),
     "currency_conflict": ("devise contradictoire entre les colonnes", "currencies disagree between columns"),
     "total": ("ligne de total ignorée (les totaux sont recalculés)", "total row skipped (totals are recomputed)"),
     "name": ("pas un nom : trop peu de lettres", "not a name: too few letters"),
@@ -83,7 +99,7 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.D
 
 @cache
 def _iso_currencies() -> str:
-    codes = sorted({c.alpha_3 for c in pycountry.currencies} | {"XOF", "XAF"})
+    codes = sorted({c.alpha_3 for c in pycountry.currencies} | {"XOF", "XAF", countries.AMBIGUOUS_CFA})
     return ", ".join(f"'{c}'" for c in codes)
 
 
@@ -190,7 +206,10 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
         if c.field.kind in {"amount", "amount_usd", "integer", "month", "share"}:
-            cleaned.append(f"amount_nospace({raw}) AS {raw}_nospace")
+            nospace = f"amount_nospace({raw})"
+            if c.thousands:
+                nospace = f"replace({nospace}, '{c.thousands}', '')"
+            cleaned.append(f"{nospace} AS {raw}_nospace")
 
     values, checks, cleared = {}, [], {}
     for f in schema.fields:
@@ -223,10 +242,17 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             checks.append((not_a_name, _problem(col.header, raw, "name", action)))
 
     telling = [by_name[n] for n in schema.row_needs_any if n in by_name]
+    # The whole line as read is the raw value of a problem with the line: nothing else in it to point at.
+    line = f"concat_ws(' ; ', {', '.join(f'c{c.index}' for c in layout.columns if not c.constant)})"
     if telling:
-        # The whole line as read is the raw value: nothing else in it to point at.
-        line = f"concat_ws(' ; ', {', '.join(f'c{c.index}' for c in layout.columns)})"
         checks.append((" AND ".join(f"c{c.index}_blank" for c in telling), _problem("(ligne)", line, "says_nothing")))
+
+    # A budget row with a label and no amount in any stage is a chapter or head-account heading (its lines follow).
+    stages = [by_name[n] for n in schema.row_skipped_without if n in by_name]
+    if stages:
+        zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
+        empty = [f"(c{c.index}_blank AND coalesce(lower(trim(c{c.index})) NOT IN ({zero}), true))" for c in stages]
+        checks.append((" AND ".join(empty), _problem("(ligne)", line, "no_amount", "skipped")))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).
@@ -254,7 +280,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             )
         )
 
-    not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns)
+    not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns if not c.constant)
     typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
     outputs = ",\n    ".join(
         f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"

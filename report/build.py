@@ -38,7 +38,7 @@ def report_data(warehouse: Path) -> dict:
                 SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
                        paiement_rate, budget_version
                 FROM marts.fct_budget_execution
-                WHERE nutrition_category <> 'none' AND budget_level = 'national'
+                WHERE nutrition_category <> 'none' AND budget_level = 'national' AND in_platform_scope
                 ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version""",
             ),
             "commitments": rows(

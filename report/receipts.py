@@ -31,6 +31,8 @@ WORDS = {
         "skipped": "Écartées",
         "rejected": "Rejetées",
         "reason": "Motif",
+        "profiles": "Profils d'import appliqués",
+        "suggested": "Profil d'import suggéré : vérifiez-le, enregistrez-le dans inbox/_profils/ et relancez la nuit",
         "decisions": "Règles appliquées",
         "problems": "Lignes et cellules à corriger",
         "sheet": "Feuille",
@@ -72,6 +74,8 @@ WORDS = {
         "skipped": "Skipped",
         "rejected": "Rejected",
         "reason": "Reason",
+        "profiles": "Import profiles applied",
+        "suggested": "Suggested import profile: check it, save it under inbox/_profils/ and rerun the night",
         "decisions": "Rules applied",
         "problems": "Lines and cells to correct",
         "sheet": "Sheet",
@@ -150,6 +154,7 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
             )
             currencies = _currencies(con, f["file_id"])
             csv_name = page.replace(".html", ".csv")
+            profile_name = page.replace(".html", "-profil-suggere.yml") if f["suggested_profile"] else None
             for lang, other in (("fr", "en"), ("en", "fr")):
                 folder = out_dir / lang
                 folder.mkdir(parents=True, exist_ok=True)
@@ -165,9 +170,12 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
                         shares=shares,
                         currencies=currencies,
                         csv_name=csv_name,
+                        profile_name=profile_name,
                     ),
                     encoding="utf-8",
                 )
+                if profile_name:
+                    (folder / profile_name).write_text(f["suggested_profile"], encoding="utf-8")
                 if problems:
                     _write_csv(folder / csv_name, problems, lang)
             pages[f["file_id"]] = page

@@ -990,8 +990,24 @@ def write_iati() -> None:
     (folder / "activites_mali_exemple.xml").write_text(IATI_XML, encoding="utf-8")
 
 
+# The inbox's settings: a profile matching every file (ingest/profiles.py). Mali's platform: "FCFA" is XOF.
+INBOX_PROFILE = """\
+# Réglages de la boîte de réception : s'appliquent à tous les fichiers ; le profil d'une source les précise.
+# Inbox settings: they apply to every file; a source's own profile refines them.
+fichiers: "*"
+pays: ML   # FCFA = XOF (franc CFA de l'Afrique de l'Ouest) ; un fichier sans pays est du Mali
+"""
+
+
+def write_inbox_profile() -> None:
+    folder = INBOX / "_profils"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "boite.yml").write_text(INBOX_PROFILE, encoding="utf-8")
+
+
 def main() -> None:
     (INBOX / "commitments").mkdir(parents=True, exist_ok=True)
+    write_inbox_profile()
     write_iati()
     write_fts_pages()
     write_budget_lines()

@@ -67,6 +67,13 @@ def built_sample(tmp_path_factory) -> Path:
     return warehouse
 
 
+def with_inbox_settings(inbox: Path) -> Path:
+    """The bundled inbox's settings (its `_profils/boite.yml`: Mali, so "FCFA" is XOF) in a test's own inbox."""
+    (inbox / "_profils").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE_INBOX / "_profils" / "boite.yml", inbox / "_profils" / "boite.yml")
+    return inbox
+
+
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
     import duckdb
 

@@ -93,11 +93,13 @@ def test_a_quoted_header_with_a_line_break_and_qualified_headers_are_read(tmp_pa
     ]
 
 
-def test_a_budget_file_stating_no_currency_is_refused_never_taken_for_fcfa(tmp_path):
+def test_a_budget_file_stating_no_currency_is_loaded_with_its_currency_unknown_never_taken_for_fcfa(tmp_path):
     text = "Exercice;Institution;Libellé;Paiement\n2017;Ministère;Ligne;1 000\n"
-    result, _ = _landed(tmp_path, "sans_devise.csv", text.encode("utf-8"), folder="budget_lines")
-    assert result.status == "rejected"
-    assert "devise absente" in result.error and "no currency stated" in result.error
+    result, warehouse = _landed(tmp_path, "sans_devise.csv", text.encode("utf-8"), folder="budget_lines")
+    assert result.status == "loaded", result.error
+    assert query(warehouse, "SELECT paiement, currency, currency_assumed FROM raw.budget_lines") == [(1000, None, True)]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert any("devise inconnue sur 1 ligne(s)" in n and "currency unknown" in n for n in notes)
 
 
 def test_rows_without_a_currency_take_the_only_one_the_file_writes(tmp_path):

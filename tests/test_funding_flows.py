@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from ingest.inbox import ingest_inbox
-from tests.conftest import query, shared_path
+from tests.conftest import query, shared_path, with_inbox_settings
 from warehouse.dbt import dbt_build
 
 
@@ -186,7 +186,7 @@ def test_an_amount_and_its_stated_usd_equivalent_that_disagree_are_flagged_and_c
         encoding="utf-8",
     )
     warehouse = tmp_path / "w.duckdb"
-    ingest_inbox(tmp_path / "inbox", warehouse, "b")
+    ingest_inbox(with_inbox_settings(tmp_path / "inbox"), warehouse, "b")
     assert dbt_build(warehouse, "2026-11-22", select="+dq_stated_amount_mismatches").ok
     flags = dict(
         query(

@@ -61,7 +61,9 @@ def _night_2_files(inbox: Path) -> None:
     )
     # OMAES reports its second quarter: its first-quarter rows (night 1) stay in force.
     (inbox / "partner_reports" / "3W_nutrition_T2_2024.csv").write_bytes(
-        _file_with_rows(report, 4, b"OMAES;", ("01/01/2024;31/03/2024;15 000 000", "01/04/2024;30/06/2024;16 000 000"))
+        _file_with_rows(
+            report, 4, b"OMAES;", ("01/01/2024;31/03/2024;15 000 000", "01/04/2024;30/06/2024;16 000 000 FCFA")
+        )
     )
     budget = SAMPLE_INBOX / "budget_lines" / "execution_budget_etat_2019_2024.csv"
     (inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige.csv").write_bytes(

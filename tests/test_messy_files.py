@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from ingest.inbox import ingest_inbox
-from tests.conftest import query
+from tests.conftest import query, with_inbox_settings
 
 HEADER = ["Partenaire", "Secteur", "Région", "Montant dépensé", "Date de début"]
 # trap -> (header, data row, expected (partner, sector, region, amount_spent, currency, period_start))
@@ -26,7 +26,8 @@ TRAPS = {
     "virgule décimale": (
         HEADER,
         ["ACF", "Nutrition", "Mopti", "1 200 000,50", "22 novembre 2016"],
-        ("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22)),
+        # No currency anywhere: unknown, never assumed.
+        ("ACF", "Nutrition", "Mopti", 1_200_000.5, None, dt.date(2016, 11, 22)),
     ),
     "dollars dans la cellule": (
         HEADER,
@@ -51,7 +52,7 @@ TRAPS = {
     "en-têtes sans accents": (
         ["partenaire", "secteur", "region", "montant depense", "date de debut"],
         ["ACF", "Nutrition", "Segou", "10 000", "22/11/2016"],
-        ("ACF", "Nutrition", "Segou", 10_000, "XOF", dt.date(2016, 11, 22)),
+        ("ACF", "Nutrition", "Segou", 10_000, None, dt.date(2016, 11, 22)),
     ),
 }
 
@@ -82,7 +83,7 @@ def _write_xlsx(path, header, row, extra_sheet=True):
 
 def _loaded(tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    summary = ingest_inbox(tmp_path / "inbox", warehouse, "b").as_dict()
+    summary = ingest_inbox(with_inbox_settings(tmp_path / "inbox"), warehouse, "b").as_dict()
     assert summary["rows_rejected"] == 0 and summary["files_rejected"] == 0, summary
     return query(
         warehouse,
@@ -126,7 +127,7 @@ def test_native_excel_numbers_and_dates(tmp_path):
     wb.active.append(["ACF", "Nutrition", "Mopti", 1200000.5, dt.datetime(2016, 11, 22)])
     wb.save(folder / "natif.xlsx")
     assert [r[:6] for r in _loaded(tmp_path)] == [
-        ("ACF", "Nutrition", "Mopti", 1_200_000.5, "XOF", dt.date(2016, 11, 22))
+        ("ACF", "Nutrition", "Mopti", 1_200_000.5, None, dt.date(2016, 11, 22))
     ]
 
 
@@ -169,7 +170,7 @@ def test_filled_templates_read_back(tmp_path):
         folder.mkdir(parents=True)
         wb.save(folder / f"{stem}.xlsx")
     warehouse = tmp_path / "w.duckdb"
-    summary = ingest_inbox(inbox, warehouse, "b").as_dict()
+    summary = ingest_inbox(with_inbox_settings(inbox), warehouse, "b").as_dict()
     assert (summary["files_loaded"], summary["rows_loaded"], summary["rows_rejected"]) == (3, 3, 0)
     assert query(warehouse, "SELECT dotation FROM raw.budget_lines") == [(600_000_000,)]
     assert query(warehouse, "SELECT line_number FROM raw.commitments") == [(3,)]  # header, HXL row, data

@@ -76,22 +76,30 @@ CREATE OR REPLACE TEMP MACRO share_from_nospace(s) AS
 
 CREATE OR REPLACE TEMP MACRO parse_share(txt) AS share_from_nospace(amount_nospace(txt));
 
--- Currency written in an amount cell, as an ISO code (NULL when none is written).
-CREATE OR REPLACE TEMP MACRO cell_currency(txt) AS
+-- Currency written in an amount cell or a header, as an ISO code; 'FCFA' when it names a CFA franc without saying
+-- which union's (XOF in West Africa, XAF in Central Africa: inbox.py decides it from the file's country).
+-- NULL when none is written. ingest/schemas.py:header_currency says the same in Python.
+CREATE OR REPLACE TEMP MACRO currency_named(u) AS
     CASE
-        WHEN upper(txt) SIMILAR TO '.*(F\s*CFA|FCFA|XOF|CFA).*' THEN 'XOF'
-        WHEN upper(txt) SIMILAR TO '.*(EUR|€).*' THEN 'EUR'
-        WHEN upper(txt) SIMILAR TO '.*(USD|\$).*' THEN 'USD'
-        ELSE NULL
+        WHEN regexp_matches(u, '\bXOF\b|BCEAO|UEMOA|OUEST|WEST AFRICAN') THEN 'XOF'
+        WHEN regexp_matches(u, '\bXAF\b|BEAC|CEMAC|AFRIQUE CENTRALE|CENTRAL AFRICAN') THEN 'XAF'
+        WHEN regexp_matches(u, 'F\s*CFA|\bCFA\b') THEN 'FCFA'
+        WHEN regexp_matches(u, '\bEUR\b|EURO|€') THEN 'EUR'
+        WHEN regexp_matches(u, '\bUSD\b|US\$|\$|DOLLAR') THEN 'USD'
     END;
 
--- Currency column values ("F CFA", "Franc CFA", "dollars US", "euro") as ISO codes; unknown text kept upper-cased.
+CREATE OR REPLACE TEMP MACRO cell_currency(txt) AS
+    CASE WHEN regexp_matches(txt, '[A-Za-z€$]') THEN currency_named(upper(strip_accents(txt))) END;
+
+-- Currency column values ("F CFA", "Franc CFA", "(EUR) - Euro", "dollars US", "gbp") as ISO codes; other text kept
+-- upper-cased (and refused as not a currency when it is no ISO code).
 CREATE OR REPLACE TEMP MACRO parse_currency(txt) AS
     CASE
         WHEN txt IS NULL OR trim(txt) = '' THEN NULL
-        WHEN cell_currency(txt) IS NOT NULL THEN cell_currency(txt)
-        WHEN strip_accents(lower(txt)) SIMILAR TO '.*(franc|francs) cfa.*' THEN 'XOF'
-        WHEN strip_accents(lower(txt)) SIMILAR TO '.*(dollar|dollars).*' THEN 'USD'
+        WHEN regexp_full_match(upper(trim(txt)), '[A-Z]{3}') AND upper(trim(txt)) <> 'CFA' THEN upper(trim(txt))
+        WHEN regexp_matches(upper(trim(txt)), '^\(?[A-Z]{3}\)\s*[-–:]') AND regexp_extract(upper(trim(txt)), '^\(?([A-Z]{3})\)', 1) <> 'CFA'
+            THEN regexp_extract(upper(trim(txt)), '^\(?([A-Z]{3})\)', 1)
+        WHEN currency_named(upper(strip_accents(txt))) IS NOT NULL THEN currency_named(upper(strip_accents(txt)))
         ELSE upper(trim(txt))
     END;
 

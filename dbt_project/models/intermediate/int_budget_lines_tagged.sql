@@ -10,6 +10,10 @@ with lines as (
     where {{ rebuilt_by_this_build() }}
 ),
 
+country_names as (
+    select * from {{ ref('int_country_names') }}
+),
+
 rules as (
     select * from {{ ref('nutrition_tagging_rules') }}
 ),
@@ -39,6 +43,12 @@ first_match as (
 
 select
     lines.* exclude (searchable_label, build_number),
+    -- The country the file or its profile names, else the inbox's (var inbox_country).
+    coalesce(country.country_code, '{{ var("inbox_country") }}') as country_code,
+    -- What the platform's figures add up: the expenditure of the inbox's country (a council's revenue and another
+    -- country's budget stay in the facts, out of the reports).
+    coalesce(country.country_code, '{{ var("inbox_country") }}') = '{{ var("inbox_country") }}'
+        and lines.budget_side = 'depense' as in_platform_scope,
     -- Transfers to the collectivités territoriales: what the 30 % pledge is measured on.
     lines.economic_nature = 'transferts' and lines.searchable_label like '%collectivites territoriales%'
         as is_transfer_to_local_government,
@@ -49,5 +59,6 @@ select
     weights.weights_version as nutrition_weights_version,
     {{ this_build_number() }} as build_number
 from lines
+left join country_names as country on country.name_key = {{ name_key('lines.country_name') }}
 left join first_match on first_match.searchable_label is not distinct from lines.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')

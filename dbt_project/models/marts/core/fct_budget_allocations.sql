@@ -8,6 +8,20 @@ with lines as (
 
 fx as (
     select * from {{ ref('int_fx_usd_per_eur_yearly') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_yearly') }}
+),
+
+converted as (
+    select
+        lines.*,
+        cast(round({{ to_xof('lines.dotation', 'lines.currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2))
+            as dotation_in_xof,
+        rates.units_per_eur is null as currency_rate_missing
+    from lines
+    left join rates on rates.fiscal_year = lines.fiscal_year and rates.currency = lines.currency
 )
 
 select
@@ -26,14 +40,18 @@ select
     lines.line_label,
     lines.economic_nature,
     lines.funding_origin,
-    cast(lines.dotation as decimal(20, 2)) as dotation_xof,
-    cast(round({{ xof_to_eur('lines.dotation') }}, 2) as decimal(20, 2)) as dotation_eur,
-    cast(round({{ xof_to_usd('lines.dotation', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as dotation_usd,
+    lines.country_code,
+    lines.budget_side,
+    lines.in_platform_scope,
+    cast(lines.dotation as decimal(20, 2)) as dotation_original,
+    lines.dotation_in_xof as dotation_xof,
+    cast(round({{ xof_to_eur('lines.dotation_in_xof') }}, 2) as decimal(20, 2)) as dotation_eur,
+    cast(round({{ xof_to_usd('lines.dotation_in_xof', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as dotation_usd,
     fx.usd_per_eur,
-    fx.usd_per_eur is null as fx_rate_missing,
+    fx.usd_per_eur is null or lines.currency_rate_missing as fx_rate_missing,
     lines.nutrition_category,
     lines.nutrition_weight,
-    cast(round(lines.dotation * lines.nutrition_weight, 2) as decimal(20, 2)) as weighted_dotation_xof,
+    cast(round(lines.dotation_in_xof * lines.nutrition_weight, 2) as decimal(20, 2)) as weighted_dotation_xof,
     lines.tagging_rule_id,
     lines.tagging_rules_version,
     lines.nutrition_weights_version,
@@ -43,5 +61,5 @@ select
     lines.source_sheet,
     lines.source_line_number,
     {{ this_build_number() }} as build_number
-from lines
+from converted as lines
 left join fx on fx.fiscal_year = lines.fiscal_year

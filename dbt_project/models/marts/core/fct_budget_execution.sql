@@ -9,6 +9,10 @@ with allocations as (
         partition by budget_line_id, fiscal_year
         order by case budget_version when 'rectificative' then 1 else 2 end
     ) = 1
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_yearly') }}
 )
 
 select
@@ -25,11 +29,16 @@ select
     nutrition_category,
     nutrition_weight,
     is_transfer_to_local_government,
-    cast(dotation as decimal(20, 2)) as dotation_xof,
-    cast(engagement as decimal(20, 2)) as engagement_xof,
-    cast(liquidation as decimal(20, 2)) as liquidation_xof,
-    cast(ordonnancement as decimal(20, 2)) as ordonnancement_xof,
-    cast(paiement as decimal(20, 2)) as paiement_xof,
+    country_code,
+    budget_side,
+    in_platform_scope,
+    currency as currency_code,
+    currency is null or rates.units_per_eur is null as fx_rate_missing,
+    cast(round({{ to_xof('dotation', 'currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2)) as dotation_xof,
+    cast(round({{ to_xof('engagement', 'currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2)) as engagement_xof,
+    cast(round({{ to_xof('liquidation', 'currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2)) as liquidation_xof,
+    cast(round({{ to_xof('ordonnancement', 'currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2)) as ordonnancement_xof,
+    cast(round({{ to_xof('paiement', 'currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2)) as paiement_xof,
     engagement is not null as execution_reported,
     cast(engagement / nullif(dotation, 0) as double) as engagement_rate,
     cast(liquidation / nullif(dotation, 0) as double) as liquidation_rate,
@@ -39,3 +48,4 @@ select
     source_line_number,
     {{ this_build_number() }} as build_number
 from allocations
+left join rates using (fiscal_year, currency)

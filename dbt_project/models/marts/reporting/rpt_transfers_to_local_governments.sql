@@ -8,7 +8,7 @@ with national as (
         sum(dotation_xof) filter (is_transfer_to_local_government) as transfer_dotation_xof,
         sum(paiement_xof) filter (is_transfer_to_local_government) as transfer_paiement_xof
     from {{ ref('fct_budget_execution') }}
-    where budget_level = 'national'
+    where budget_level = 'national' and in_platform_scope
     group by all
 ),
 
@@ -19,7 +19,7 @@ regional as (
         sum(dotation_xof) as transfer_dotation_xof,
         sum(paiement_xof) as transfer_paiement_xof
     from {{ ref('fct_budget_execution') }}
-    where budget_level <> 'national' and is_transfer_to_local_government
+    where budget_level <> 'national' and is_transfer_to_local_government and in_platform_scope
     group by all
 )
 

@@ -44,6 +44,13 @@ renamed as (
             when strip_accents(lower(funding_origin)) similar to '(ext|bailleur|ptf|donor).*' then 'exterieur'
             when strip_accents(lower(funding_origin)) similar to '(int|etat|budget national|domestic|tresor).*' then 'interieur'
         end as funding_origin,
+        -- A council's budget holds its revenue too; only the expenditure side is spending.
+        case
+            when strip_accents(lower(budget_side)) similar to '(recette|revenue|income|ressource|receipt).*'
+                then 'recette'
+            else 'depense'
+        end as budget_side,
+        country as country_name,
         dotation,
         engagement,
         liquidation,
@@ -55,7 +62,7 @@ renamed as (
 
 select
     *,
-    -- A budget line is the same line across years, versions and corrected files.
-    {{ surrogate_key(['institution', 'line_code', 'line_label', 'budget_level', 'region_name', 'cercle_name', 'commune_name']) }}
+    -- A budget line is the same line across years, versions and corrected files: its place in the nomenclature.
+    {{ surrogate_key(['country_name', 'institution', 'budget_side', 'programme_code', 'action_code', 'activity_code', 'line_code', 'line_label', 'budget_level', 'region_name', 'cercle_name', 'commune_name']) }}
         as budget_line_id
 from renamed

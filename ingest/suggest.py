@@ -1,0 +1,102 @@
+"""The import profile the product suggests for a file whose headers it did not recognise.
+
+Written beside the file's rejection (ops.files.suggested_profile, and the receipt's `profil-suggere-<id>.yml`): the
+header row that names the most fields, each column with the field it matches or the closest one by header similarity
+(to check), what is still missing. Fixing the file is then an edit of that text saved under inbox/_profils/.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from ingest.profiles import column_letter
+from ingest.schemas import Field, Schema, normalise_header, redact
+from ingest.tabular import PREVIEW_ROWS, _is_hxl_row, _map_columns
+
+CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"
+
+
+def _closest(schema: Schema, header: str, taken: set[str]) -> tuple[Field, str, float] | None:
+    norm = normalise_header(header)
+    if not norm:
+        return None
+    best = None
+    for f in schema.fields:
+        if f.name in taken:
+            continue
+        for name in f._names():
+            ratio = difflib.SequenceMatcher(None, norm, name).ratio()
+            if best is None or ratio > best[2]:
+                best = (f, name, ratio)
+    return best if best and best[2] >= CLOSE_ENOUGH else None
+
+
+def _header_row(grid: list[list], schemas: tuple[Schema, ...]) -> tuple[Schema, int]:
+    """The (schema, row) that looks like a header (two cells at least, all short text, no number) and matches the
+    most fields; the first such row on a tie."""
+
+    def header_like(row: list) -> bool:
+        cells = [str(c).strip() for c in row if str(c or "").strip()]
+        return len(cells) >= 2 and all(len(c) <= 60 and not any(ch.isdigit() for ch in c[:1]) for c in cells)
+
+    candidates = []
+    for i, row in enumerate(grid[:PREVIEW_ROWS]):
+        if not row or _is_hxl_row(row):
+            continue
+        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+        for schema in schemas:
+            matched = len(_map_columns(schema, row, hxl_row, i).columns)
+            candidates.append((header_like(row), matched, -i, schema, i))
+    if not candidates:
+        return schemas[0], 0
+    _, _, _, schema, i = max(candidates, key=lambda c: c[:3])
+    return schema, i
+
+
+def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Path) -> str:
+    schema, i = _header_row(grid, schemas)
+    row = grid[i] if i < len(grid) else []
+    hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+    body = grid[i + 1 : i + 1 + PREVIEW_ROWS]
+    layout = _map_columns(schema, row, hxl_row, i, body)
+    mapped = {c.index: (c.field, "") for c in layout.columns}
+    for year, columns in layout.years.items():
+        mapped |= {c.index: (c.field, f", exercice / year {year}") for c in columns}
+    taken = {f.name for f, _ in mapped.values()} | ({"fiscal_year"} if layout.years else set())
+    width = max([len(row), *(len(r) for r in body)], default=0)
+    lines = [
+        f"# Profil suggéré pour / suggested profile for {relative.as_posix()}",
+        "# Vérifiez chaque ligne, complétez les « ? », puis enregistrez ce fichier dans inbox/_profils/.",
+        "# Check every line, fill in the '?', then save this file under inbox/_profils/.",
+        f'fichiers: "{relative.as_posix()}"',
+        f"type: {schema.kind}",
+        f"ligne_en_tete: {i + 1}",
+        "colonnes:",
+    ]
+    for index in range(width):
+        header = redact(str(row[index] or "").strip()) if index < len(row) else ""
+        key = f'"{header}"' if header else column_letter(index)
+        values = [
+            redact(" ".join(str(r[index]).split()))[:40] for r in body if index < len(r) and str(r[index] or "").strip()
+        ][:3]
+        if not header and not values:
+            continue
+        example = f" (ex. : {', '.join(values)})" if values else ""
+        if index in mapped:
+            f, year = mapped[index]
+            lines.append(f"  {key}: {f.name}   # reconnu / recognised{year}")
+            continue
+        close = _closest(schema, header, taken) if header else None
+        if close:
+            f, name, ratio = close
+            taken.add(f.name)
+            lines.append(f"  {key}: {f.name}   # proche de / close to « {name} » ({ratio:.2f}) : à vérifier / check")
+        else:
+            lines.append(f"  # {key}: ?   # non reconnu / not recognised{example}")
+    missing = schema.lacks(taken)
+    if missing:
+        lines.append(f"# manquent encore / still missing: {', '.join(missing)}")
+    if not any(f.kind == "currency" for f in (schema.field(n) for n in taken)):
+        lines.append("# devise: ?   # si les montants n'en écrivent pas / if the amounts state none (XOF, XAF, EUR...)")
+    return "\n".join(lines) + "\n"

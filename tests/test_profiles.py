@@ -1,0 +1,185 @@
+"""Import profiles (inbox/_profils/*.yml) and the rules that decide a file's country, currency and numbers."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from ingest.inbox import ingest_inbox
+from tests.conftest import query
+
+
+def _inbox(tmp_path, files: dict[str, str | bytes], profiles: dict[str, str] = ()) -> tuple:
+    inbox = tmp_path / "inbox"
+    for relative, content in {**files, **{f"_profils/{n}": t for n, t in dict(profiles).items()}}.items():
+        (inbox / relative).parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (inbox / relative).write_bytes(data)
+    return inbox, tmp_path / "w.duckdb"
+
+
+ODD_BUDGET = "Année;Ministère;Intitulé de la dépense;Crédits votés;Décaissé\n2024;Santé;Vaccins;1 000 000;400 000\n"
+
+
+def test_a_profile_maps_what_detection_cannot_and_a_rejected_file_is_read_again_once_it_exists(tmp_path):
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/sante_2024.csv": ODD_BUDGET})
+    [first] = ingest_inbox(inbox, warehouse, "night-1").files
+    assert first.status == "rejected" and "en-têtes non reconnus" in first.error
+    # Nothing changed: the file is not read again.
+    assert [f.status for f in ingest_inbox(inbox, warehouse, "night-2").files] == ["known"]
+
+    (inbox / "_profils").mkdir()
+    (inbox / "_profils" / "sante.yml").write_text(
+        'fichiers: "budget_lines/sante_*.csv"\n'
+        "colonnes:\n  Année: fiscal_year\n  Intitulé de la dépense: line_label\n  Décaissé: paiement\n"
+        "  Crédits votés: dotation\ndevise: XOF\n",
+        encoding="utf-8",
+    )
+    [second] = ingest_inbox(inbox, warehouse, "night-3").files
+    assert second.status == "loaded" and second.rows_loaded == 1, second.error
+    assert query(
+        warehouse, "SELECT fiscal_year, institution, line_label, dotation, paiement, currency FROM raw.budget_lines"
+    ) == [(2024, "Santé", "Vaccins", 1_000_000, 400_000, "XOF")]
+    [(profiles,)] = query(warehouse, "SELECT profiles FROM ops.files WHERE status = 'loaded'")
+    assert len(profiles) == 1 and profiles[0].startswith("sante.yml@")
+    # The same profile, the same file: the next night changes nothing.
+    assert [f.status for f in ingest_inbox(inbox, warehouse, "night-4").files] == ["known"]
+
+
+def test_a_profile_naming_a_field_that_does_not_exist_rejects_its_files_with_why(tmp_path):
+    inbox, warehouse = _inbox(
+        tmp_path,
+        {"budget_lines/sante_2024.csv": ODD_BUDGET},
+        {"sante.yml": 'fichiers: "budget_lines/*"\ncolonnes:\n  Décaissé: decaisse\n'},
+    )
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "rejected" and "champs inconnus ['decaisse']" in result.error
+
+
+PARTNERS_FCFA = (
+    "Partenaire;Pays;Secteur;Montant dépensé (FCFA)\n"
+    "ACF;Mali;Nutrition;1 000 000\n"
+    "IRC;Tchad;Nutrition;2 000 000\n"
+    "MSF;;Santé;3 000 000\n"
+)
+
+
+def test_fcfa_is_xof_or_xaf_by_the_rows_country_else_the_profiles_else_unknown(tmp_path):
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w.csv": PARTNERS_FCFA})
+    ingest_inbox(inbox, warehouse, "b")
+    # Mali is West Africa (XOF), Chad Central Africa (XAF); a row naming no country has no CFA franc decided.
+    assert query(warehouse, "SELECT partner, currency FROM raw.partner_reports ORDER BY line_number") == [
+        ("ACF", "XOF"),
+        ("IRC", "XAF"),
+        ("MSF", None),
+    ]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert any(n.startswith("FCFA sans pays connu") for n in notes)
+
+    inbox, warehouse = _inbox(
+        tmp_path / "with-profile", {"partner_reports/3w.csv": PARTNERS_FCFA}, {"boite.yml": 'fichiers: "*"\npays: ML\n'}
+    )
+    ingest_inbox(inbox, warehouse, "b")
+    assert query(warehouse, "SELECT partner, country, currency FROM raw.partner_reports ORDER BY line_number") == [
+        ("ACF", "Mali", "XOF"),
+        ("IRC", "Tchad", "XAF"),
+        ("MSF", "ML", "XOF"),
+    ]
+
+
+def test_free_text_currency_labels_become_iso_codes(tmp_path):
+    text = (
+        "Partenaire;Secteur;Montant dépensé;Devise\n"
+        "ACF;Nutrition;10;(EUR) - Euro\nHKI;Nutrition;20;(XOF) - West African CFA franc\n"
+        "IRC;Nutrition;30;Franc CFA BEAC\nMSF;Nutrition;40;dollars US\nPAM;Nutrition;50;gbp\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w.csv": text})
+    ingest_inbox(inbox, warehouse, "b")
+    assert [c for (c,) in query(warehouse, "SELECT currency FROM raw.partner_reports ORDER BY line_number")] == [
+        "EUR",
+        "XOF",
+        "XAF",
+        "USD",
+        "GBP",
+    ]
+
+
+def test_thousands_separators_are_decided_per_column_from_all_its_cells(tmp_path):
+    # In a column holding 2,000,000, 175,000 is 175 000 (read alone it could be 175).
+    text = 'Exercice;Institution;Libellé;Dotation;Devise\n2024;Santé;A;"2,000,000";XOF\n2024;Santé;B;" 175,000 ";XOF\n'
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/b.csv": text})
+    ingest_inbox(inbox, warehouse, "b")
+    assert query(warehouse, "SELECT line_label, dotation FROM raw.budget_lines ORDER BY 1") == [
+        ("A", 2_000_000),
+        ("B", 175_000),
+    ]
+
+
+def test_a_wide_budget_by_year_is_read_once_per_year_and_chapter_and_total_rows_are_skipped(tmp_path):
+    # A commune's "prévisions / réalisations" by year: two stages (dotation, paiement) for each year.
+    text = (
+        "Collectivité;Compte;Libellé;Prévisions 2023;Réalisations 2023;Prévisions 2024;Réalisations 2024;Devise\n"
+        "Commune de Niono;60;Achats;;;;;XOF\n"
+        "Commune de Niono;601;Fournitures;1 000;800;1 200;-;XOF\n"
+        "Commune de Niono;602;Carburant;500;;600;650;XOF\n"
+        "Commune de Niono;;Total chapitre 60;1 500;800;1 800;650;XOF\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/commune_niono.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded", result.error
+    assert query(
+        warehouse, "SELECT sheet, line_code, fiscal_year, dotation, paiement FROM raw.budget_lines ORDER BY 3, 2"
+    ) == [
+        ("[2023]", "601", 2023, 1000, 800),
+        ("[2023]", "602", 2023, 500, None),
+        ("[2024]", "601", 2024, 1200, 0),
+        ("[2024]", "602", 2024, 600, 650),
+    ]
+    skipped = query(
+        warehouse, "SELECT sheet, line_number, reason_en FROM ops.rejects WHERE action = 'skipped' ORDER BY 1, 2"
+    )
+    assert [(s, n) for s, n, _ in skipped] == [("[2023]", 2), ("[2023]", 5), ("[2024]", 2), ("[2024]", 5)]
+    assert "chapter row" in skipped[0][2] and "total row" in skipped[1][2]
+    assert result.rows_read == result.rows_loaded + result.rows_skipped + result.rows_rejected == 8
+
+
+def test_hidden_sheets_and_sheets_of_no_kind_are_recorded_as_not_read(tmp_path):
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Données"
+    data.append(["Partenaire", "Secteur", "Région"])
+    data.append(["ACF", "Nutrition", "Ségou"])
+    hidden = workbook.create_sheet("Ancienne version")
+    hidden.append(["Partenaire", "Secteur", "Région"])
+    hidden.append(["ACF", "Nutrition", "Mopti"])
+    hidden.sheet_state = "hidden"
+    workbook.create_sheet("Lisez-moi").append(["Ce classeur est rempli par les partenaires."])
+    path = tmp_path / "3w.xlsx"
+    workbook.save(path)
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w.xlsx": path.read_bytes()})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded" and result.rows_loaded == 1
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert (
+        "feuille « Ancienne version » non lue : feuille masquée / sheet 'Ancienne version' not read: hidden sheet"
+        in notes
+    )
+    assert any(n.startswith("feuille « Lisez-moi » non lue : en-têtes non reconnus") for n in notes)
+
+
+def test_a_file_rejected_for_its_headers_gets_a_suggested_profile_that_loads_it_once_saved(tmp_path):
+    # Typos nobody anticipated: the suggestion maps each header to the closest field, to be checked by a person.
+    text = "Exercise;Institution;Libelé;Dotaton;Devise\n2024;Santé;Vaccins;1 000 000;XOF\n"
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/typos.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "night-1").files
+    assert result.status == "rejected" and "un profil est suggéré" in result.error
+    [(suggested,)] = query(warehouse, "SELECT suggested_profile FROM ops.files")
+    assert '"Exercise": fiscal_year' in suggested and '"Dotaton": dotation' in suggested
+    assert '"Institution": institution   # reconnu' in suggested
+
+    (inbox / "_profils").mkdir()
+    (inbox / "_profils" / "typos.yml").write_text(suggested, encoding="utf-8")
+    [again] = ingest_inbox(inbox, warehouse, "night-2").files
+    assert again.status == "loaded", again.error
+    assert query(warehouse, "SELECT fiscal_year, line_label, dotation, currency FROM raw.budget_lines") == [
+        (2024, "Vaccins", 1_000_000, "XOF")
+    ]
