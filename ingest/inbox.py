@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -273,6 +274,18 @@ def _unreadable(exc: Exception) -> str:
 
 
 @dataclass
+class _Reading:
+    """What every sheet of one file is typed with: who it is, the profile, and the notes said about it."""
+
+    file_id: int
+    file_name: str
+    load_batch: str
+    profile: profiles.Profile
+    file_date: dt.date  # the date in the file's name, else its modification date
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _Loaded:
     kind: str
     rows_read: int = 0
@@ -357,9 +370,11 @@ def _load_tabular(
 ) -> _Loaded:
     suffix = path.suffix.lower()
     schemas = profile.schemas(_schemas_for(relative))
+    reading = _Reading(file_id, path.name, load_batch, profile, _file_date(path))
+    notes = reading.notes
     if suffix in {".csv", ".txt", ".tsv"}:
         text = tabular.prepare_csv(path, encoding)
-        notes = [f"encodage / encoding: {text.encoding}"]
+        notes.append(f"encodage / encoding: {text.encoding}")
         if text.undefined_bytes:
             notes.append(
                 f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
@@ -371,13 +386,12 @@ def _load_tabular(
             sheet, layout = next(iter(layouts.items()))
             try:
                 tabular.land_csv(con, text, layout, "landed")
-                counts = _type_and_insert_landed(con, layout, file_id, path.name, sheet, load_batch, notes, profile)
+                counts = _type_and_insert_landed(con, layout, sheet, reading)
             except duckdb.InvalidInputException as exc:  # the CSV reader's errors
                 raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
         finally:
             text.cleanup()
     else:
-        notes = []
         grids, unread = tabular.xlsx_sheets(path)
         if profile.sheet is not None:
             if profile.sheet not in grids:
@@ -395,7 +409,7 @@ def _load_tabular(
         counts = []
         for sheet, layout in layouts.items():
             tabular.land_grid(con, grids[sheet], layout, "landed")
-            counts += _type_and_insert_landed(con, layout, file_id, path.name, sheet, load_batch, notes, profile)
+            counts += _type_and_insert_landed(con, layout, sheet, reading)
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
     return _Loaded(
         kind="+".join(kinds),
@@ -445,34 +459,90 @@ def _layouts(
     return layouts
 
 
-def _type_and_insert_landed(con, layout, file_id, file_name, sheet, load_batch, notes, profile) -> list[tuple]:
+def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None, reading: _Reading) -> list[tuple]:
     """The landed sheet typed and inserted; a wide layout once per year, each pass named '<sheet> [2008]'."""
-    tabular.decide_thousands(con, layout, "landed", notes)
+    tabular.decide_thousands(con, layout, "landed", reading.notes)
     if not layout.years:
-        return [_type_and_insert(con, layout, "landed", file_id, file_name, sheet, load_batch, notes, profile)]
-    notes.append(
-        f"disposition large : exercices {', '.join(map(str, layout.years))} lus un par un, chaque ligne comptée une "
-        f"fois par exercice / wide layout: years read one by one, each line counted once per year"
-    )
+        return [_type_and_insert(con, layout, "landed", sheet, reading)]
+    if len(layout.years) == 1:
+        year = next(iter(layout.years))
+        reading.notes.append(
+            f"exercice {year} lu dans le titre du fichier / fiscal year {year} read from the file's title"
+        )
+    else:
+        reading.notes.append(
+            f"disposition large : exercices {', '.join(map(str, layout.years))} lus un par un, chaque ligne comptée "
+            f"une fois par exercice / wide layout: years read one by one, each line counted once per year"
+        )
     counts = []
     for year in layout.years:
         con.execute(f"CREATE OR REPLACE TEMP VIEW landed_year AS SELECT *, '{year}' AS c{layout.width} FROM landed")
-        pass_name = f"{sheet} [{year}]" if sheet else f"[{year}]"
-        counts.append(
-            _type_and_insert(
-                con,
-                layout.for_year(year, layout.width),
-                "landed_year",
-                file_id,
-                file_name,
-                pass_name,
-                load_batch,
-                notes,
-                profile,
-            )
-        )
+        pass_name = sheet if len(layout.years) == 1 else f"{sheet} [{year}]" if sheet else f"[{year}]"
+        counts.append(_type_and_insert(con, layout.for_year(year, layout.width), "landed_year", pass_name, reading))
     tabular.drop_landed(con, "landed")
     return counts
+
+
+_NAME_DATE = re.compile(
+    r"(20[0-9]{2})[-_.]?([01][0-9])[-_.]?([0-3][0-9])|([0-3][0-9])[-_.]([01][0-9])[-_.](20[0-9]{2})"
+)
+
+
+def _file_date(path: Path) -> dt.date:
+    """The date a file is as of: written in its name (2024-06-12, 20240612, 12-06-2024), else its modification date."""
+    match = _NAME_DATE.search(path.stem)
+    if match:
+        y, m, d = match.group(1, 2, 3) if match.group(1) else match.group(6, 5, 4)
+        try:
+            return dt.date(int(y), int(m), int(d))
+        except ValueError:
+            pass
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+
+
+def _skip_repeated_rows(con, layout: tabular.SheetLayout, cells: str, notes: list[str]) -> None:
+    """A loaded row identical in every cell to an earlier one of its sheet is skipped, naming the line it repeats."""
+    every_cell = ", ".join(f"c{i}" for i in range(layout.header_width or layout.width))
+    [(repeated,)] = con.execute(f"""
+        UPDATE typed_rows SET fate = 'skipped', problems = list_append(problems, {{
+            'column_name': '(ligne)', 'raw_value': 'ligne ' || d.first_line || ' / line ' || d.first_line,
+            'reason_fr': 'ligne identique à une ligne précédente, comptée une fois',
+            'reason_en': 'row identical to an earlier one, counted once', 'action': 'skipped'}})
+        FROM (SELECT line_number, first_value(line_number) OVER (PARTITION BY {every_cell} ORDER BY line_number)
+                  AS first_line
+              FROM {cells}) AS d
+        WHERE d.line_number = typed_rows.line_number AND d.first_line <> d.line_number
+          AND typed_rows.fate = 'loaded'""").fetchall()
+    if repeated:
+        notes.append(
+            f"{repeated} ligne(s) identiques à une ligne précédente, comptées une fois / "
+            f"{repeated} row(s) identical to an earlier one, counted once"
+        )
+
+
+def _decide_tracker_rules(con, reading: _Reading, sheet: str | None) -> None:
+    """A tracker's statuses without a date are as of the file's date ("En cours" is news, not silence); points
+    numbered 1..N in each meeting's tracker are that tracker's points (two meetings' point 3 never merge)."""
+    [(dated,)] = con.execute(
+        "UPDATE typed_rows SET status_date = ? WHERE status IS NOT NULL AND status_date IS NULL AND fate = 'loaded'",
+        [reading.file_date],
+    ).fetchall()
+    if dated:
+        reading.notes.append(
+            f"statuts sans date datés du fichier : {reading.file_date.isoformat()} / "
+            f"statuses with no date dated as of the file: {reading.file_date.isoformat()}"
+        )
+    tracker = Path(reading.file_name).stem + (f" [{sheet}]" if sheet else "")
+    [(numbered,)] = con.execute(
+        "UPDATE typed_rows SET commitment_id = ? || ' #' || trim(commitment_id) "
+        "WHERE regexp_full_match(trim(commitment_id), '[0-9]{1,4}') AND fate = 'loaded'",
+        [tracker],
+    ).fetchall()
+    if numbered:
+        reading.notes.append(
+            f"points numérotés 1..N identifiés par le suivi : « {tracker} #3 » / "
+            f"points numbered 1..N keyed by their tracker: '{tracker} #3'"
+        )
 
 
 def _decide_currencies(con, layout: tabular.SheetLayout, profile: profiles.Profile, notes: list[str]) -> None:
@@ -568,26 +638,22 @@ def _decide_cfa_franc(con, fields: set[str], profile: profiles.Profile, notes: l
 
 
 def _type_and_insert(
-    con,
-    layout: tabular.SheetLayout,
-    cells: str,
-    file_id: int,
-    file_name: str,
-    sheet: str | None,
-    load_batch: str,
-    notes: list[str],
-    profile: profiles.Profile,
+    con, layout: tabular.SheetLayout, cells: str, sheet: str | None, reading: _Reading
 ) -> tuple[int, int, int, int]:
     """Type the landed rows once; loaded rows go into the raw table, every problem into ops.rejects with what
     became of it. Returns rows read, loaded, skipped and rejected."""
     schema = layout.schema
     names = ", ".join(name for name, _ in output_columns(schema))
     con.execute(f"CREATE OR REPLACE TEMP TABLE typed_rows AS {typed_rows(layout, cells)}")
-    _decide_currencies(con, layout, profile, notes)
+    _decide_currencies(con, layout, reading.profile, reading.notes)
+    if schema.repeated_rows_skipped:
+        _skip_repeated_rows(con, layout, cells, reading.notes)
+    if schema.kind == "commitment":
+        _decide_tracker_rules(con, reading, sheet)
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",
-        [file_id, sheet, load_batch],
+        [reading.file_id, sheet, reading.load_batch],
     )
     con.execute(
         """INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr,
@@ -595,7 +661,7 @@ def _type_and_insert(
            SELECT ?, ?, ?, line_number, p.column_name, p.raw_value, p.reason_fr, p.reason_en, ?,
                   CASE WHEN fate = 'loaded' THEN p.action ELSE fate END
            FROM (SELECT line_number, fate, unnest(problems) AS p FROM typed_rows WHERE len(problems) > 0)""",
-        [file_id, file_name, sheet, load_batch],
+        [reading.file_id, reading.file_name, sheet, reading.load_batch],
     )
     [(read, loaded, skipped, rejected)] = con.execute(
         "SELECT count(*), count(*) FILTER (fate = 'loaded'), count(*) FILTER (fate = 'skipped'), "

@@ -58,7 +58,8 @@ ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS notes VARCHAR[];   -- what was de
 -- A held-back file's rows that would have loaded (rows_loaded is 0): read = loaded + held back + skipped + rejected.
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS rows_held_back BIGINT DEFAULT 0;
 -- rejected: the row is not loaded | skipped: not a data row (subtotal, repeated sheet) | cleared: the cell of an
--- optional field set to missing, its row loaded | part_rejected: one part of a record (an IATI transaction) |
+-- optional field set to missing, its row loaded | flagged: a value loaded as read but to be checked (scientific
+-- notation) | part_rejected: one part of a record (an IATI transaction) |
 -- held_back: a line breaking an expectation of its file's kind, the whole file held back
 ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejected';
 -- The import profiles applied to the file (inbox/_profils/<name>@<sha256 prefix>), and for a file whose headers were

@@ -103,6 +103,9 @@ class Schema:
     row_needs_any: tuple[str, ...] = ()
     # Fields of which a row must fill one at least to be data: without, it is skipped as a heading (a budget's chapter).
     row_skipped_without: tuple[str, ...] = ()
+    # A row identical in every field to an earlier one of its sheet is skipped as repeated (exports of SharePoint lists
+    # and 5W pivots repeat rows): said, never counted twice.
+    repeated_rows_skipped: bool = False
 
     @property
     def required(self) -> list[Field]:
@@ -298,6 +301,7 @@ PARTNER_REPORTS = Schema(
     label_fr="Rapport de partenaire (qui fait quoi où, avec quel argent)",
     folder="partner_reports",
     identity=("partner", "period_start", "period_end", "year", "quarter", "month"),
+    repeated_rows_skipped=True,
     row_needs_any=(
         "region",
         "region_pcode",
@@ -770,6 +774,8 @@ COMMITMENTS = Schema(
                 "action",
                 "actions",
                 "recommandation",
+                "recommandation / action",
+                "recommandations",
                 "libellé",
                 "commitment",
                 "action point",

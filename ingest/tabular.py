@@ -15,6 +15,7 @@ import mmap
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,16 +65,20 @@ class SheetLayout:
     # A wide layout ("2008 Budget", "2008 Actual", "2009 Budget", ...): the amount columns of each year, read in one
     # pass per year with the year as the fiscal year (inbox.py).
     years: dict[int, list[MappedColumn]] = field(default_factory=dict)
+    header_width: int = 0  # cells in the header row: every column is landed, so a repeated row is seen whole
 
     def for_year(self, year: int, year_column: int) -> SheetLayout:
         """This layout with one year's amount columns and the year (landed in column `year_column`)."""
         fiscal_year = next(f for f in self.schema.fields if f.name == "fiscal_year")
         columns = [*self.columns, *self.years[year], MappedColumn(year_column, str(year), fiscal_year, constant=True)]
-        return SheetLayout(self.schema, self.header_row, columns, self.dropped_personal, self.ignored)
+        return SheetLayout(
+            self.schema, self.header_row, columns, self.dropped_personal, self.ignored, header_width=self.width
+        )
 
     @property
     def width(self) -> int:
-        return max(c.index for c in [*self.columns, *(c for cols in self.years.values() for c in cols)]) + 1
+        mapped = max(c.index for c in [*self.columns, *(c for cols in self.years.values() for c in cols)]) + 1
+        return max(mapped, self.header_width)
 
 
 def _hxl_column(cell: str) -> hxl.model.Column | None:
@@ -132,6 +137,7 @@ def detect_layout(
         body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
         for schema in profile.schemas(schemas):
             layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
+            _read_title_block(layout, grid[:i], profile)
             names = {c.field.name for c in layout.columns}
             if layout.years:
                 names |= {"fiscal_year"} | {c.field.name for cols in layout.years.values() for c in cols}
@@ -140,6 +146,38 @@ def detect_layout(
             if best is None or len(names) > best[0]:
                 best = (len(names), layout)
     return best[1] if best else None
+
+
+_TITLE_YEAR = re.compile(
+    r"\b(?:exercice|loi de finances|budget|gestion|annee|fiscal year|lfi|lfr|plf)\b[^0-9]{0,30}((?:19|20)[0-9]{2})\b"
+)
+
+
+_TITLE_UNIT = re.compile(
+    r"\b(?:montants?|chiffres|donnees|amounts?|figures|unite|unit|exprimes?|en|in)\s*:?\s+(?:de\s+)?"
+    r"(?:millions?|milliards?|milliers|thousands|billions?)\b(?:\s+(?:de\s+)?(?:f\s?cfa|fcfa|cfa|xof|xaf|francs?))?"
+)
+
+
+def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Profile) -> None:
+    """What the rows above the header say of every line: the fiscal year ("Loi de finances 2024") when no column
+    gives it, the unit ("montants en millions de FCFA") and currency of amount columns whose header says none."""
+    title = " ".join(str(c) for row in title_rows for c in row if c)
+    if not title.strip():
+        return
+    # Only a unit said of the amounts counts ("12 millions de personnes" in a title is no unit).
+    unit = _TITLE_UNIT.search(unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
+    scale, currency = (header_scale(unit.group(0)) if unit else 1.0), header_currency(title)
+    for c in layout.columns:
+        if c.field.kind == "amount":
+            c.scale = profile.scale or (c.scale if c.scale != 1 else scale)
+            c.currency = c.currency or currency
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    years = set(_TITLE_YEAR.findall(plain))
+    fields = {f.name for f in layout.schema.fields}
+    if "fiscal_year" in fields and len(years) == 1 and not layout.years:
+        if "fiscal_year" not in {c.field.name for c in layout.columns}:
+            layout.years = {int(years.pop()): []}
 
 
 def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
@@ -175,7 +213,7 @@ def _map_columns(
     body: list[list[str]] = (),
     profile: Profile = NO_PROFILE,
 ) -> SheetLayout:
-    layout = SheetLayout(schema=schema, header_row=header_row, columns=[])
+    layout = SheetLayout(schema=schema, header_row=header_row, columns=[], header_width=len(row))
     taken: set[str] = set()
     dated: dict[int, list[MappedColumn]] = {}
     width = max(len(row), max((len(r) for r in body), default=0)) if profile.columns else len(row)

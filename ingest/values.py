@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import ftfy
 import pycountry
 
 from ingest import countries
@@ -74,6 +75,10 @@ REASONS = {
     "share": ("pourcentage illisible", "percentage cannot be read"),
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
+    "scientific": (
+        "montant en notation scientifique, peut-être arrondi par le tableur",
+        "amount in scientific notation, possibly rounded by the spreadsheet",
+    ),
     "no_amount": ("ligne de chapitre sans montant, pas une ligne budgétaire", "chapter row with no amount, not a line"),
     "currency_conflict": ("devise contradictoire entre les colonnes", "currencies disagree between columns"),
     "total": ("ligne de total ignorée (les totaux sont recalculés)", "total row skipped (totals are recomputed)"),
@@ -90,10 +95,22 @@ NAMING_FIELDS = {"partner", "institution", "holder"}
 NAMED_FIELDS = {"donor", "region", "cercle", "commune", "sector"}
 
 
+# Text encoded twice (UTF-8 bytes read as cp1252: "maÃ®tre", "â€™") looks like this; ftfy repairs such a cell where
+# the repair round-trips. The regex finds the few candidates so that Python only sees those cells.
+MOJIBAKE_PATTERN = (
+    "Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2018-\u203a\u20ac\u2122]|Â[\u00a0-\u00bf]|â€"
+)
+
+
+def _repair_mojibake(text: str) -> str:
+    return ftfy.fix_encoding(text)
+
+
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the French value parsers loaded."""
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     con.execute(PARSERS_SQL.read_text(encoding="utf-8"))
+    con.create_function("repair_mojibake", _repair_mojibake, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"))
     return con
 
 
@@ -146,7 +163,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
     """Typed value of one cell; numbers read the <raw>_nospace column of the clean stage."""
     blank = f"{raw}_blank"
     if f.kind == "text":
-        return f"CASE WHEN {blank} THEN NULL ELSE {_redact(raw)} END"
+        return f"CASE WHEN {blank} THEN NULL ELSE {_redact(raw + '_text')} END"
     if f.kind in {"amount", "amount_usd"}:
         zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
         # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
@@ -163,7 +180,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
         )
     if f.kind == "share":
         return f"CASE WHEN {blank} THEN NULL ELSE share_from_nospace({raw}_nospace) END"
-    parser = {"date": "parse_date", "deadline": "parse_date", "currency": "parse_currency"}[f.kind]
+    parser = {"date": "parse_date", "deadline": "parse_deadline", "currency": "parse_currency"}[f.kind]
     return f"CASE WHEN {blank} THEN NULL ELSE {parser}({raw}) END"
 
 
@@ -185,6 +202,8 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
     fr, en = REASONS[reason]
     if action == "cleared":
         fr, en = f"{fr} : cellule laissée vide, ligne chargée", f"{en}: cell left empty, row loaded"
+    if action == "flagged":
+        fr, en = f"{fr} : valeur chargée, à vérifier", f"{en}: value loaded, to be checked"
     # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
     return (
         f"{{'column_name': {sql_string(column)}, 'raw_value': {_redact(raw, trimmed=False)}, "
@@ -205,6 +224,11 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     for c in layout.columns:
         raw = f"c{c.index}"
         cleaned.append(f"{_blank(raw)} AS {raw}_blank")
+        if c.field.kind == "text":
+            cleaned.append(
+                f"CASE WHEN regexp_matches({raw}, {sql_string(MOJIBAKE_PATTERN)}) THEN repair_mojibake({raw}) "
+                f"ELSE {raw} END AS {raw}_text"
+            )
         if c.field.kind in {"amount", "amount_usd", "integer", "month", "share"}:
             nospace = f"amount_nospace({raw})"
             if c.thousands:
@@ -230,6 +254,8 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             checks.append((_invalid(f, raw, "v_" + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, "required")))
+        if f.kind in {"amount", "amount_usd"}:
+            checks.append((f"scientific_notation({raw}_nospace)", _problem(col.header, raw, "scientific", "flagged")))
         if f.name in NAMING_FIELDS | NAMED_FIELDS:
             letters = f"length(regexp_replace({raw}, '[^\\p{{L}}]', '', 'g'))"
             not_a_name = (

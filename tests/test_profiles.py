@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 
 from ingest.inbox import ingest_inbox
@@ -183,3 +185,102 @@ def test_a_file_rejected_for_its_headers_gets_a_suggested_profile_that_loads_it_
     assert query(warehouse, "SELECT fiscal_year, line_label, dotation, currency FROM raw.budget_lines") == [
         (2024, "Vaccins", 1_000_000, "XOF")
     ]
+
+
+ACTION_POINTS = (
+    "N°;Recommandation / action;Responsable;Échéance;Statut;Observations\n"
+    "1;Finaliser le plan de plaidoyer;Cellule de coordination;fin juin 2024;En cours;\n"
+    "2;Partager la cartographie des partenaires;Cluster Nutrition;T3 2024;Pas de nouvelles;\n"
+    "3;Organiser l'atelier budgétaire;Ministère de la Santé;30/06/2024;réalisé à 50 %;\n"
+    "4;Diffuser le compte rendu;Secrétariat;Immédiat;Réalisé;\n"
+    "5;Suivre les décaissements;Point focal SUN;En continu;En cours;\n"
+)
+
+
+def test_meeting_action_points_land_with_the_deadline_meant_and_their_statuses_as_of_the_meeting(tmp_path):
+    from warehouse.dbt import dbt_build
+
+    inbox, warehouse = _inbox(
+        tmp_path,
+        {
+            "commitments/points_action_reunion_2024-05-14.csv": ACTION_POINTS,
+            "commitments/points_action_reunion_2024-07-09.csv": ACTION_POINTS.replace("réalisé à 50 %", "Réalisé"),
+        },
+    )
+    assert [f.status for f in ingest_inbox(inbox, warehouse, "b").files] == ["loaded", "loaded"]
+    rows = query(
+        warehouse,
+        """SELECT commitment_id, deadline, deadline_text, status_date FROM raw.commitments
+           WHERE commitment_id LIKE '%05-14 #%' ORDER BY line_number""",
+    )
+    may = dt.date(2024, 5, 14)
+    assert rows == [
+        ("points_action_reunion_2024-05-14 #1", dt.date(2024, 6, 30), "fin juin 2024", may),
+        ("points_action_reunion_2024-05-14 #2", dt.date(2024, 9, 30), "T3 2024", may),
+        ("points_action_reunion_2024-05-14 #3", dt.date(2024, 6, 30), "30/06/2024", may),
+        # "Immédiat" and "En continu" are no date: none is invented, the text is kept.
+        ("points_action_reunion_2024-05-14 #4", None, "Immédiat", may),
+        ("points_action_reunion_2024-05-14 #5", None, "En continu", may),
+    ]
+    assert dbt_build(warehouse, "2026-11-22", select="+fct_commitments").ok
+    statuses = dict(query(warehouse, "SELECT lower(commitment_id), status_reported FROM marts.fct_commitments"))
+    # Two meetings' point 3 are two points; each status is in the vocabulary.
+    assert statuses["points_action_reunion_2024-05-14 #3"] == "in_progress"
+    assert statuses["points_action_reunion_2024-07-09 #3"] == "achieved"
+    assert statuses["points_action_reunion_2024-05-14 #2"] == "no_response"
+    assert len(statuses) == 10 and "unrecognised" not in statuses.values()
+
+
+def test_a_row_repeated_cell_for_cell_counts_once_and_scientific_notation_is_read_and_flagged(tmp_path):
+    text = (
+        "Partenaire;Secteur;Région;Montant dépensé;Devise\n"
+        "ACF;Nutrition;Ségou;1,5E+06;XOF\n"
+        "ACF;Nutrition;Ségou;1,5E+06;XOF\n"
+        "ACF;Nutrition;Mopti;1,5E+06;XOF\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert (result.rows_read, result.rows_loaded, result.rows_skipped) == (3, 2, 1)
+    assert query(warehouse, "SELECT region, amount_spent FROM raw.partner_reports ORDER BY line_number") == [
+        ("Ségou", 1_500_000),
+        ("Mopti", 1_500_000),
+    ]
+    assert query(
+        warehouse, "SELECT line_number, raw_value, action FROM ops.rejects WHERE reason_en LIKE 'row identical%'"
+    ) == [(3, "ligne 2 / line 2", "skipped")]
+    flagged = query(warehouse, "SELECT line_number, reason_en FROM ops.rejects WHERE action = 'flagged' ORDER BY 1")
+    assert [n for n, _ in flagged] == [2, 4] and "possibly rounded" in flagged[0][1]
+
+
+def test_text_encoded_twice_is_repaired_and_the_rest_left_alone(tmp_path):
+    text = "Partenaire;Secteur;Région;Activité\nMinistÃ¨re de la SantÃ©;Nutrition;SÃ©gou;maÃ®tre dâ€™Å“uvre\n"
+    text += "Société civile;Santé;Mopti;Cash+ 100%\n"
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w.csv": text})
+    ingest_inbox(inbox, warehouse, "b")
+    assert query(warehouse, "SELECT partner, region, activity FROM raw.partner_reports ORDER BY line_number") == [
+        ("Ministère de la Santé", "Ségou", "maître d’œuvre"),
+        ("Société civile", "Mopti", "Cash+ 100%"),
+    ]
+
+
+def test_a_budget_titled_with_its_year_and_unit_gets_both_never_an_amount_a_million_times_too_small(tmp_path):
+    text = (
+        "Ministère de la Santé - Loi de finances 2024\n"
+        "(montants en millions de FCFA)\n"
+        "\n"
+        "Institution;Libellé;Dotation;Paiement\n"
+        "Santé;Vaccins;1,5;0,5\n"
+    )
+    # A title's count of people is no unit.
+    other = "Budget 2025 du plan de réponse : 12 millions de personnes\nInstitution;Libellé;Dotation\nPAM;Vivres;1 000 FCFA\n"
+    inbox, warehouse = _inbox(
+        tmp_path,
+        {"budget_lines/lf_2024.csv": text, "budget_lines/plan_2025.csv": other},
+        {"boite.yml": 'fichiers: "*"\npays: ML\n'},
+    )
+    assert [f.status for f in ingest_inbox(inbox, warehouse, "b").files] == ["loaded", "loaded"]
+    assert query(
+        warehouse, "SELECT sheet, fiscal_year, dotation, paiement, currency FROM raw.budget_lines ORDER BY 2"
+    ) == [(None, 2024, 1_500_000, 500_000, "XOF"), (None, 2025, 1_000, None, "XOF")]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files WHERE path LIKE '%lf_2024%'")
+    assert any(n.startswith("exercice 2024 lu dans le titre") for n in notes)

@@ -269,7 +269,16 @@ def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
     ):
         grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         header = grid[0]
-        body = [dict(zip(header, r, strict=False)) for r in grid[skip:] if any(str(c).strip() for c in r)]
+        rows = [tuple(r) for r in grid[skip:] if any(str(c).strip() for c in r)]
+        # A row repeated cell for cell is one presence: skipped, naming the line it repeats.
+        body = [dict(zip(header, r, strict=False)) for r in dict.fromkeys(rows)]
+        [(repeated,)] = query(
+            paths.warehouse,
+            "SELECT count(*) FROM ops.rejects WHERE file_id = ? AND sheet = ? AND action = 'skipped' "
+            "AND reason_en LIKE 'row identical%'",
+            [file_id, sheet],
+        )
+        assert repeated == len(rows) - len(body), sheet
         column = "partner_acronym" if organisation == "Acronyme" else "partner_name"
         figures = query(
             paths.warehouse,

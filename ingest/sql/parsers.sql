@@ -50,10 +50,14 @@ CREATE OR REPLACE TEMP MACRO amount_from_digits(digits) AS list_transform([digit
 
 -- A cell's amount from its text and its space-free text s; header_scale applies unless the cell writes its own unit
 -- ("3,5 millions"). Plain numbers ("1234567,50", "1200000FCFA": most cells) are cast at once.
+-- Scientific notation ("1,5E+09": a spreadsheet's display of a long number) is read, and flagged by the ingest SQL.
+CREATE OR REPLACE TEMP MACRO scientific_notation(s) AS regexp_full_match(s, '[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]{1,3}');
+
 CREATE OR REPLACE TEMP MACRO amount_cell(txt, s, header_scale) AS
     CASE
         WHEN regexp_full_match(s, '[0-9]+(,[0-9]+)?(FCFA|XOF)?')
             THEN TRY_CAST(replace(regexp_extract(s, '^[0-9,]+'), ',', '.') AS DOUBLE) * header_scale
+        WHEN scientific_notation(s) THEN TRY_CAST(replace(s, ',', '.') AS DOUBLE) * header_scale
         ELSE amount_from_digits(amount_digits_of(s)) * CASE WHEN cell_scale(txt) = 1 THEN header_scale ELSE cell_scale(txt) END
     END;
 
@@ -125,3 +129,23 @@ CREATE OR REPLACE TEMP MACRO parse_date(txt) AS
                 CAST(regexp_extract(trim(txt), '^([0-9]{1,2})', 1) AS INTEGER)) AS DATE)
         ELSE NULL
     END;
+
+-- A deadline as coordination teams write it: a date, or the end of the period meant ("fin juin 2024", "juin 2024",
+-- "06/2024" -> 30 June; "T3 2024", "3e trimestre 2024", "Q3 2024" -> 30 September; "S1 2024" -> 30 June;
+-- "fin 2024", "2024" -> 31 December). "Immédiat", "En continu" are no date: NULL, their text kept beside.
+CREATE OR REPLACE TEMP MACRO deadline_period(t) AS
+    CASE
+        WHEN regexp_full_match(t, '(fin |end of |avant fin |d.ici fin )?([a-z]+) ([0-9]{4})') AND month_number(regexp_extract(t, '([a-z]+) [0-9]{4}$', 1)) IS NOT NULL
+            THEN last_day(make_date(CAST(right(t, 4) AS INTEGER), month_number(regexp_extract(t, '([a-z]+) [0-9]{4}$', 1)), 1))
+        WHEN regexp_full_match(t, '(fin )?(0?[1-9]|1[0-2])[/.-]([0-9]{4})')
+            THEN last_day(make_date(CAST(right(t, 4) AS INTEGER), CAST(regexp_extract(t, '(0?[1-9]|1[0-2])[/.-][0-9]{4}$', 1) AS INTEGER), 1))
+        WHEN regexp_full_match(t, '(fin )?(t|q|trimestre |quarter )?([1-4])(e|er|eme|st|nd|rd|th)?( trimestre| quarter)? ([0-9]{4})')
+            THEN last_day(make_date(CAST(right(t, 4) AS INTEGER), 3 * CAST(regexp_extract(t, '([1-4])(e|er|eme|st|nd|rd|th)?( trimestre| quarter)? [0-9]{4}$', 1) AS INTEGER), 1))
+        WHEN regexp_full_match(t, '(fin )?(s|h)([12]) ([0-9]{4})|(fin du )?([12])(e|er|eme|st|nd)? (semestre|half) ([0-9]{4})')
+            THEN last_day(make_date(CAST(right(t, 4) AS INTEGER), 6 * CAST(regexp_extract(t, '([12])[a-z ]* [0-9]{4}$', 1) AS INTEGER), 1))
+        WHEN regexp_full_match(t, '(fin |end of |fin d.annee |courant )?([0-9]{4})') AND CAST(right(t, 4) AS INTEGER) BETWEEN 1990 AND 2100
+            THEN make_date(CAST(right(t, 4) AS INTEGER), 12, 31)
+    END;
+
+CREATE OR REPLACE TEMP MACRO parse_deadline(txt) AS
+    coalesce(parse_date(txt), deadline_period(regexp_replace(strip_accents(lower(trim(txt))), '\s+', ' ', 'g')));

@@ -27,7 +27,10 @@ renamed as (
         deadline as commitment_deadline,
         deadline_text as commitment_deadline_text,
         status as status_reported_raw,
-        strip_accents(lower(trim(status))) as status_reported_key,
+        -- 'Réalisé à 50 %' -> 'realise a n': words only, any number as n (the vocabulary seed's keys).
+        nullif(trim(regexp_replace(
+            regexp_replace(strip_accents(lower(status)), '[0-9]+([.,][0-9]+)?', ' n ', 'g'), '[^a-z]+', ' ', 'g'
+        )), '') as status_reported_key,
         status_date,
         evidence
     from source
