@@ -6,16 +6,18 @@ Central Africa). Which one a file means is decided by the country of its rows or
 
 from __future__ import annotations
 
+import csv
 import gettext
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import pycountry
 
-CFA_FRANC = {
-    **dict.fromkeys(("BJ", "BF", "CI", "GW", "ML", "NE", "SN", "TG"), "XOF"),
-    **dict.fromkeys(("CM", "CF", "TD", "CG", "GA", "GQ"), "XAF"),
-}
+# The dbt seed the marts decide it with too: one table for both.
+CFA_FRANC_ZONES = Path(__file__).parents[1] / "dbt_project" / "seeds" / "cfa_franc_zones.csv"
+with open(CFA_FRANC_ZONES, encoding="utf-8", newline="") as _zones:
+    CFA_FRANC = {row["iso2"]: row["currency"] for row in csv.DictReader(_zones)}
 # What a file writes for an amount in CFA francs without saying which union's.
 AMBIGUOUS_CFA = "FCFA"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import countries, fts, iati, ledger, profiles, reference, suggest, tabular
+from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, typed_rows
@@ -360,6 +360,12 @@ def _load(
         return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
     if suffix == ".json":
         return _Loaded("fts", *fts.load(con, path, file_id, path.name, load_batch))
+    gnr_table = gnr.export_table(path)
+    if gnr_table:
+        tables, read, loaded, rejected, extra = gnr.load(con, path, gnr_table, file_id, path.name, load_batch)
+        return _Loaded(
+            "gnr_commitments", rows_read=read, rows_loaded=loaded, rows_rejected=rejected, extra=extra, tables=tables
+        )
     if suffix not in tabular.TABULAR_SUFFIXES:
         raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
     return _load_tabular(con, path, relative, file_id, load_batch, encoding, profile)
@@ -406,6 +412,12 @@ def _load_tabular(
             grids.pop(name, None)
             notes.append(f"feuille « {name} » non lue : {fr} / sheet '{name}' not read: {en}")
         layouts = _layouts(grids, schemas, profile, notes, relative)
+        for sheet in _sheets_repeating_others(grids, layouts):
+            layouts.pop(sheet)
+            notes.append(
+                f"feuille « {sheet} » non lue : elle répète des lignes d'autres feuilles, comptées une fois / "
+                f"sheet '{sheet}' not read: it repeats lines of other sheets, counted once"
+            )
         counts = []
         for sheet, layout in layouts.items():
             tabular.land_grid(con, grids[sheet], layout, "landed")
@@ -457,6 +469,31 @@ def _layouts(
             suggest.suggest_profile(grid, schemas, relative),
         )
     return layouts
+
+
+def _sheets_repeating_others(grids: dict, layouts: dict) -> list[str]:
+    """Sheets of one kind whose every row (its values by field) is a row of the other sheets kept: a summary sheet
+    that repeats the regions' sheets, a copy of a sheet. The largest sheets are looked at first, so the summary goes
+    and the regions stay; of two identical sheets, the first goes."""
+
+    def rows(sheet: str) -> set[frozenset]:
+        layout = layouts[sheet]
+        signatures = set()
+        for row in grids[sheet][layout.header_row + 1 :]:
+            cells = {c.field.name: str(row[c.index]).strip() for c in layout.columns if c.index < len(row)}
+            signature = frozenset((k, v) for k, v in cells.items() if v and v != "None")
+            if signature:
+                signatures.add(signature)
+        return signatures
+
+    signatures = {sheet: rows(sheet) for sheet in layouts}
+    dropped: list[str] = []
+    for sheet in sorted(layouts, key=lambda s: -len(signatures[s])):
+        kept = [s for s in layouts if s != sheet and s not in dropped and layouts[s].schema is layouts[sheet].schema]
+        others = set().union(*(signatures[s] for s in kept)) if kept else set()
+        if signatures[sheet] and signatures[sheet] <= others:
+            dropped.append(sheet)
+    return dropped
 
 
 def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None, reading: _Reading) -> list[tuple]:
@@ -518,6 +555,37 @@ def _skip_repeated_rows(con, layout: tabular.SheetLayout, cells: str, notes: lis
             f"{repeated} ligne(s) identiques à une ligne précédente, comptées une fois / "
             f"{repeated} row(s) identical to an earlier one, counted once"
         )
+
+
+PROJECT_BUDGET_RULE = "project_budget_split_over_places"
+
+
+def _split_project_budgets_repeated_per_place(con, notes: list[str]) -> None:
+    """A 3W writing its project's budget on every place row of the project (one activity of one partner, the same
+    amount on each of its rows, two places at least) holds one amount for the project, not one per row: split equally
+    over its rows, the rule on each row (amount_rule) and in the notes."""
+    place = "coalesce(commune_pcode, commune, cercle_pcode, cercle, region_pcode, region)"
+    for amount in ("planned_budget", "amount_spent"):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE repeated_budgets AS
+            SELECT lower(partner) AS p, lower(activity) AS a, count(*) AS n
+            FROM typed_rows WHERE fate = 'loaded' AND activity IS NOT NULL
+            GROUP BY ALL
+            HAVING count(*) >= 2 AND count({amount}) = count(*) AND count(DISTINCT {amount}) = 1
+               AND count(DISTINCT {place}) >= 2 AND max({amount}) <> 0""")
+        [(split,)] = con.execute(f"""
+            UPDATE typed_rows SET {amount} = {amount} / r.n, amount_rule = '{PROJECT_BUDGET_RULE}:' || r.n
+            FROM repeated_budgets r
+            WHERE lower(typed_rows.partner) = r.p AND lower(typed_rows.activity) = r.a AND typed_rows.fate = 'loaded'
+        """).fetchall()
+        [(projects,)] = con.execute("SELECT count(*) FROM repeated_budgets").fetchall()
+        con.execute("DROP TABLE repeated_budgets")
+        if split:
+            notes.append(
+                f"{amount} : montant identique sur chaque lieu de {projects} projet(s) ({split} lignes) : le budget du "
+                f"projet, réparti également entre ses lieux / the same amount on every place of {projects} "
+                f"project(s) ({split} rows): the project's budget, split equally over its places"
+            )
 
 
 def _decide_tracker_rules(con, reading: _Reading, sheet: str | None) -> None:
@@ -648,11 +716,14 @@ def _type_and_insert(
     _decide_currencies(con, layout, reading.profile, reading.notes)
     if schema.repeated_rows_skipped:
         _skip_repeated_rows(con, layout, cells, reading.notes)
+    if schema.kind == "partner_report":
+        _split_project_budgets_repeated_per_place(con, reading.notes)
     if schema.kind == "commitment":
         _decide_tracker_rules(con, reading, sheet)
     con.execute(
-        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed)
-            SELECT ?, ?, line_number, ?, {names}, currency_assumed FROM typed_rows WHERE fate = 'loaded'""",
+        f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed, amount_rule)
+            SELECT ?, ?, line_number, ?, {names}, currency_assumed, amount_rule FROM typed_rows
+            WHERE fate = 'loaded'""",
         [reading.file_id, sheet, reading.load_batch],
     )
     con.execute(

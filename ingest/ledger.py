@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest import fts, iati
+from ingest import fts, gnr, iati
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import output_columns
 
@@ -83,12 +83,15 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         # A warehouse made before a field was added gets the new column (NULL for rows loaded before).
         for name, sql_type in output_columns(schema):
             con.execute(f"ALTER TABLE {schema.table} ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+        # The rule that changed a row's amounts from what the file wrote (a project budget split over its places).
+        con.execute(f"ALTER TABLE {schema.table} ADD COLUMN IF NOT EXISTS amount_rule VARCHAR")
     iati.ensure_tables(con)
     fts.ensure_tables(con)
+    gnr.ensure_tables(con)
 
 
 # One row per unit a file is counted in: a tabular row, an IATI activity, an FTS flow.
-LOADED_ROWS = [s.table for s in TABULAR_SCHEMAS] + ["raw.iati_activities", "raw.fts_flows"]
+LOADED_ROWS = [s.table for s in TABULAR_SCHEMAS] + ["raw.iati_activities", "raw.fts_flows", *gnr.TABLES]
 
 
 def accounting_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:

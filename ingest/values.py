@@ -333,6 +333,7 @@ SELECT
     {outputs},
     {currency} AS currency,
     ({assumed}) AS currency_assumed,
+    CAST(NULL AS VARCHAR) AS amount_rule,
     CASE WHEN {any_problem} THEN list_filter([
             {problems}
         ], lambda p: p IS NOT NULL)

@@ -44,7 +44,7 @@ def report_data(warehouse: Path) -> dict:
             "commitments": rows(
                 con,
                 """
-                SELECT * FROM marts.fct_commitments
+                SELECT * FROM marts.fct_commitments WHERE concerns_inbox_country
                 ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
                               WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id""",
             ),

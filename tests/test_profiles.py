@@ -284,3 +284,66 @@ def test_a_budget_titled_with_its_year_and_unit_gets_both_never_an_amount_a_mill
     ) == [(None, 2024, 1_500_000, 500_000, "XOF"), (None, 2025, 1_000, None, "XOF")]
     [(notes,)] = query(warehouse, "SELECT notes FROM ops.files WHERE path LIKE '%lf_2024%'")
     assert any(n.startswith("exercice 2024 lu dans le titre") for n in notes)
+
+
+def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_its_places(tmp_path):
+    # A 3W export with budgets: French headers with line breaks and form instructions, no currency stated.
+    text = (
+        '"Partenaire\n(nom complet)";"Secteur";"Région";"Cercle";"Projet\n(intitulé)";"Budget du projet\n(montant total)"\n'
+        "ACF;Nutrition;Ségou;Niono;PCIMA Ségou;90 000 000\n"
+        "ACF;Nutrition;Ségou;Macina;PCIMA Ségou;90 000 000\n"
+        "ACF;Nutrition;Ségou;San;PCIMA Ségou;90 000 000\n"
+        "IRC;Santé;Mopti;Djenné;Cliniques mobiles;10 000 000\n"
+        "IRC;Santé;Mopti;Mopti;Cliniques mobiles;12 000 000\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w_budgets.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded" and result.rows_loaded == 5, result.error
+    rows = query(
+        warehouse, "SELECT partner, cercle, planned_budget, amount_rule FROM raw.partner_reports ORDER BY 1, 2"
+    )
+    assert rows == [
+        ("ACF", "Macina", 30_000_000, "project_budget_split_over_places:3"),
+        ("ACF", "Niono", 30_000_000, "project_budget_split_over_places:3"),
+        ("ACF", "San", 30_000_000, "project_budget_split_over_places:3"),
+        # Two different amounts are two places' own budgets: left as written.
+        ("IRC", "Djenné", 10_000_000, None),
+        ("IRC", "Mopti", 12_000_000, None),
+    ]
+    assert sum(r[2] for r in rows) == 90_000_000 + 22_000_000
+    from warehouse.dbt import dbt_build
+
+    assert dbt_build(warehouse, "2026-11-22", select="+fct_funding_flows").ok
+    assert query(
+        warehouse,
+        """SELECT recipient_org_name, sum(amount_original), list(DISTINCT amount_rule) FROM marts.fct_funding_flows
+           WHERE flow_stage = 'planned' GROUP BY 1 ORDER BY 1""",
+    ) == [("ACF", 90_000_000, ["project_budget_split_over_places:3"]), ("IRC", 22_000_000, [None])]
+
+
+def test_a_sheet_repeating_the_lines_of_other_sheets_is_not_counted_twice(tmp_path):
+    workbook = openpyxl.Workbook()
+    header = ["Exercice", "Institution", "Région", "Libellé", "Dotation", "Devise"]
+    lines = {
+        "Kayes": [[2024, "Conseil régional", "Kayes", "Centres de santé", 100, "XOF"]],
+        "Ségou": [
+            [2024, "Conseil régional", "Ségou", "Forages", 200, "XOF"],
+            [2024, "Conseil régional", "Ségou", "Écoles", 50, "XOF"],
+        ],
+    }
+    workbook.active.title = "Kayes"
+    for name, rows in lines.items():
+        sheet = workbook["Kayes"] if name == "Kayes" else workbook.create_sheet(name)
+        for row in [header, *rows]:
+            sheet.append(row)
+    summary = workbook.create_sheet("Toutes les régions")
+    for row in [header, *lines["Kayes"], *lines["Ségou"]]:
+        summary.append(row)
+    path = tmp_path / "budgets.xlsx"
+    workbook.save(path)
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/budgets_regions.xlsx": path.read_bytes()})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded" and result.rows_loaded == 3, result.error
+    assert query(warehouse, "SELECT sum(dotation) FROM raw.budget_lines") == [(350,)]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert any(n.startswith("feuille « Toutes les régions » non lue : elle répète") for n in notes)

@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from python_calamine import CalamineWorkbook
 
+from ingest.ledger import LOADED_ROWS
 from tests import bad_files
 from tests.conftest import SHARED, query
 
@@ -128,10 +129,7 @@ def test_every_file_is_loaded_with_its_rows_accounted_for_or_rejected_with_its_r
     # The empty and the malformed file are rejected, each with its own reason.
     assert "vide" in records["iati/dportal_1.xml"][1]
     assert "mal formé" in records["iati/dportal_140.xml"][1]
-    units = " UNION ALL ".join(
-        f"SELECT file_id FROM {t}"
-        for t in ("raw.partner_reports", "raw.budget_lines", "raw.commitments", "raw.iati_activities", "raw.fts_flows")
-    )
+    units = " UNION ALL ".join(f"SELECT file_id FROM {t}" for t in LOADED_ROWS)
     for path, read, loaded, skipped, rejected, in_tables, skipped_lines, rejected_lines in query(
         paths.warehouse,
         f"""
@@ -416,3 +414,59 @@ def test_the_french_execution_file_lands_every_line_in_euros(night):
     # Euros to FCFA at the peg, each line rounded to the centime.
     assert abs(float(paid_xof) - sum(amounts) * 655.957) <= 0.005 * len(amounts)
     assert (currencies, countries, in_scope) == (["EUR"], ["FR"], False)
+
+
+def _gnr(name: str) -> list[dict]:
+    """A GNR export file as its publisher wrote it (cp1252, one byte cp1252 leaves undefined)."""
+    data = (REAL / "commitments" / f"gnr2022_naf_{name}.csv").read_bytes().decode("cp1252", errors="replace")
+    return list(csv.DictReader(data.splitlines(keepends=True)))
+
+
+def test_the_gnr_nutrition_for_growth_export_lands_as_commitments_with_their_goals(night):
+    _, paths, _ = night
+    commitments, goals, organisations = _gnr("commitments"), _gnr("goals"), _gnr("organisations")
+    ids = {c["id2"].lstrip("'") for c in commitments}
+    known_users = {o["userId"] for o in organisations}
+    [(landed, unresolved, holders)] = query(
+        paths.warehouse,
+        """SELECT count(*), count(*) FILTER (holder_unresolved), count(DISTINCT holder) FILTER (NOT holder_unresolved)
+           FROM marts.fct_commitments WHERE source_system = 'gnr'""",
+    )
+    # Organisations the organisations file does not hold are kept, as 'GNR userId <id>', and counted.
+    assert landed == len(ids) and unresolved == sum(c["userId"] not in known_users for c in commitments)
+    names = {o["userId"]: o["organisation"].strip() for o in organisations}
+    assert holders == len({names[c["userId"]] for c in commitments if c["userId"] in names})
+    [(stated_usd,)] = query(paths.warehouse, "SELECT sum(usd_equiv) FROM raw.gnr_commitments")
+    assert abs(stated_usd - sum(float(c["usd_equiv"]) for c in commitments if c["usd_equiv"])) < 0.01
+    [(goal_rows, linked, mali_goals, mali_commitments)] = query(
+        paths.warehouse,
+        """SELECT count(*), count(c.commitment_id), count(*) FILTER (g.country_code = 'ML'),
+                  count(DISTINCT g.commitment_id) FILTER (g.country_code = 'ML')
+           FROM marts.fct_commitment_goals g LEFT JOIN marts.fct_commitments c USING (commitment_id)""",
+    )
+    assert goal_rows == linked == len(goals)
+    mali = [g for g in goals if g["action_area"] == "Mali"]
+    assert (mali_goals, mali_commitments) == (len(mali), len({g["id2"] for g in mali}))
+    # Mali's commitments are the report's; the others stay in the facts.
+    listed = query(
+        paths.warehouse,
+        "SELECT commitment_id FROM marts.fct_commitments WHERE source_system = 'gnr' AND concerns_inbox_country",
+    )
+    assert {c for (c,) in listed} >= {g["id2"].lstrip("'").upper() for g in mali}
+    page = (paths.reports / "latest" / "index.html").read_text(encoding="utf-8")
+    assert all(c in page for (c,) in listed)
+    # "CFA" is the franc of the organisation's country: XOF in Benin or Niger, XAF in Cameroon.
+    by_country = {o["userId"]: o["country"] for o in organisations}
+    expected = {
+        c["id2"].lstrip("'").upper(): {"Cameroon": "XAF"}.get(by_country.get(c["userId"]), "XOF")
+        for c in commitments
+        if c["cost_curr"].strip() in {"CFA", "FCFA"}
+    }
+    got = dict(
+        query(
+            paths.warehouse,
+            f"SELECT commitment_id, currency_code FROM marts.fct_commitments "
+            f"WHERE commitment_id IN ({', '.join(repr(i) for i in expected)})",
+        )
+    )
+    assert got == expected and set(expected.values()) == {"XOF", "XAF"}

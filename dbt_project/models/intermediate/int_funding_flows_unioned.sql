@@ -38,7 +38,8 @@ partner_flows as (
         cercle_pcode_2021 as cercle_pcode,
         commune_name,
         commune_place_id,
-        activity as description
+        activity as description,
+        amount_rule
     from partner
     cross join (values ('planned'), ('expenditure')) as stage (flow_stage)
     where case stage.flow_stage when 'planned' then planned_budget else amount_spent end is not null

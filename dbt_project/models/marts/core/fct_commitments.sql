@@ -70,6 +70,9 @@ select
         else 'on_track'
     end as computed_status,
     evidence,
+    source_system,
+    concerns_inbox_country,
+    holder_unresolved,
     source_file_id,
     source_line_number
 from assessed

@@ -89,6 +89,7 @@ select
     commune_name,
     commune_place_id,
     description,
+    amount_rule,
     iati_identifier,
     fts_flow_type,
     double_count_rule,

@@ -7,4 +7,5 @@ select
     max(days_overdue) as longest_overdue_days,
     min(last_status_date) as oldest_news
 from {{ ref('fct_commitments') }}
+where concerns_inbox_country
 group by all

@@ -37,6 +37,7 @@ renamed as (
         amount_spent,
         currency,
         currency_assumed,
+        amount_rule,
         stated_usd,
         beneficiaries_targeted,
         beneficiaries_reached,
