@@ -58,7 +58,21 @@ TOTAL_LABELS = (
 )
 # Anchored regexes, any case, with the spaces DuckDB's trim() removes (Unicode Zs: also non-breaking ones) around;
 # on a cell with text in it they fail at its first letter.
-BLANK_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in NULL_TOKENS) + r")\p{Zs}*"
+# What Excel writes in a cell whose formula failed: missing, with that reason (never text nor a number).
+EXCEL_ERRORS = (
+    "#N/A",
+    "#REF!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
+EXCEL_ERROR_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in EXCEL_ERRORS) + r")\p{Zs}*"
+BLANK_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in (*NULL_TOKENS, *EXCEL_ERRORS)) + r")\p{Zs}*"
 # "Total", "Total :", "Sous-total programme 1", "Total Sub-Head 6.12": a total word alone or with words ending in the
 # number of what it totals ("Total Nutrition" names a sector, not a total).
 TOTAL_PATTERN = (
@@ -75,6 +89,7 @@ REASONS = {
     "share": ("pourcentage illisible", "percentage cannot be read"),
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
+    "excel_error": ("erreur de formule Excel", "Excel formula error"),
     "scientific": (
         "montant en notation scientifique, peut-être arrondi par le tableur",
         "amount in scientific notation, possibly rounded by the spreadsheet",
@@ -254,6 +269,9 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             checks.append((_invalid(f, raw, "v_" + f.name), _problem(col.header, raw, f.kind, action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, "required")))
+        else:
+            excel_error = f"regexp_full_match({raw}, {sql_string(EXCEL_ERROR_PATTERN)}, 'i')"
+            checks.append((f"({raw}_blank AND {excel_error})", _problem(col.header, raw, "excel_error", "cleared")))
         if f.kind in {"amount", "amount_usd"}:
             checks.append((f"scientific_notation({raw}_nospace)", _problem(col.header, raw, "scientific", "flagged")))
         if f.name in NAMING_FIELDS | NAMED_FIELDS:
@@ -277,7 +295,12 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     stages = [by_name[n] for n in schema.row_skipped_without if n in by_name]
     if stages:
         zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
-        empty = [f"(c{c.index}_blank AND coalesce(lower(trim(c{c.index})) NOT IN ({zero}), true))" for c in stages]
+        # Truly empty: not an accounting zero ("-") nor a failed formula (a line whose amount is lost, not a heading).
+        empty = [
+            f"(c{c.index}_blank AND coalesce(lower(trim(c{c.index})) NOT IN ({zero}), true) "
+            f"AND NOT coalesce(regexp_full_match(c{c.index}, {sql_string(EXCEL_ERROR_PATTERN)}, 'i'), false))"
+            for c in stages
+        ]
         checks.append((" AND ".join(empty), _problem("(ligne)", line, "no_amount", "skipped")))
 
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row

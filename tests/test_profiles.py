@@ -347,3 +347,26 @@ def test_a_sheet_repeating_the_lines_of_other_sheets_is_not_counted_twice(tmp_pa
     assert query(warehouse, "SELECT sum(dotation) FROM raw.budget_lines") == [(350,)]
     [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
     assert any(n.startswith("feuille « Toutes les régions » non lue : elle répète") for n in notes)
+
+
+def test_excel_error_cells_are_missing_with_their_reason(tmp_path):
+    text = (
+        "Exercice;Institution;Code programme;Libellé;Paiement;Devise\n"
+        "2017;Santé;#N/A;Vaccins;1 000;XOF\n"
+        "2017;Santé;105;Écoles;#REF!;XOF\n"
+        "2017;#N/A;106;Forages;500;XOF\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/exec.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert query(
+        warehouse, "SELECT programme_code, line_label, paiement FROM raw.budget_lines ORDER BY line_number"
+    ) == [
+        (None, "Vaccins", 1000),
+        ("105", "Écoles", None),
+    ]
+    assert query(warehouse, "SELECT line_number, raw_value, action, reason_en FROM ops.rejects ORDER BY 1") == [
+        (2, "#N/A", "cleared", "Excel formula error: cell left empty, row loaded"),
+        (3, "#REF!", "cleared", "Excel formula error: cell left empty, row loaded"),
+        (4, "#N/A", "rejected", "required value is missing"),
+    ]
