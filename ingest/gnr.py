@@ -96,8 +96,9 @@ def export_table(path: Path) -> str | None:
         return None
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-    line = head.decode(tabular.decide_encoding(head, whole=len(head) < 1 << 16), errors="replace").lstrip("\ufeff")
-    header = {h.strip() for h in next(csv.reader([line.split("\n", 1)[0]]), [])}
+    text = head.decode(tabular.decide_encoding(head, whole=len(head) < 1 << 16), errors="replace").lstrip("\ufeff")
+    # The first physical line, whatever the line ends (old Mac files end lines with CR alone).
+    header = {h.strip() for h in next(csv.reader(text.splitlines()[:1]), [])}
     if CODEBOOK <= header:
         return "codebook"
     return next((table for table, (signature, _) in TABLES.items() if signature <= header), None)

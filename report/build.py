@@ -61,6 +61,12 @@ def report_data(warehouse: Path) -> dict:
                 WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)
                 ORDER BY dotation_xof DESC, institution""",
             ),
+            "presence": rows(
+                con,
+                """
+                SELECT * FROM marts.rpt_operational_presence_by_region
+                ORDER BY region_name NULLS LAST, partners DESC, sector_name""",
+            ),
             "who_funds": rows(
                 con,
                 """

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from markupsafe import escape
+
 from report import formatting
 from report.build import NAMES_PER_FILE, build_report
 from report.publish import publish_report
+from tests.conftest import query
 from warehouse import nightly
 
 
@@ -121,3 +124,16 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
         f"… et {len(unknown) - NAMES_PER_FILE} autres noms de lieux non reconnus dans partner_reports/lieux.csv"
         in quality
     )
+
+
+def test_report_shows_who_does_what_where_with_or_without_money(built_sample, tmp_path):
+    html = build_report(built_sample, tmp_path / "r", dt.date(2026, 11, 22)).read_text(encoding="utf-8")
+    presence = query(
+        built_sample,
+        """SELECT region_name, sector_name, count(DISTINCT coalesce(partner_org_id, partner_name, partner_acronym))
+           FROM marts.fct_operational_presence WHERE country_code = 'ML' GROUP BY ALL""",
+    )
+    assert presence
+    for region, sector, partners in presence:
+        row = f'<tr><td>{escape(region or "-")}</td><td>{escape(sector or "-")}</td><td class="num">{partners}</td>'
+        assert row in html, row
