@@ -124,28 +124,56 @@ def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
 def detect_layout(
     grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS, profile: Profile = NO_PROFILE
 ) -> SheetLayout | None:
-    """Pick the (schema, header row) whose header names the most fields, all required ones included; a profile
-    may name the header row and map columns detection cannot."""
-    best: tuple[int, SheetLayout] | None = None
+    """Pick the (schema, header row) whose header names the most fields, all required ones included; a header may
+    span two rows (a merged "Dotation" over "2023 | 2024"); a profile may name the header row and map columns
+    detection cannot."""
+    best: tuple[int, int, SheetLayout] | None = None
     rows = range(PREVIEW_ROWS) if profile.header_line is None else [profile.header_line - 1]
     for i in rows:
         if i >= len(grid) or _is_hxl_row(grid[i]):
             continue
-        row = grid[i]
-        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
-        header_row = i + (1 if hxl_row else 0)
-        body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
-        for schema in profile.schemas(schemas):
-            layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
-            _read_title_block(layout, grid[:i], profile)
-            names = {c.field.name for c in layout.columns}
-            if layout.years:
-                names |= {"fiscal_year"} | {c.field.name for cols in layout.years.values() for c in cols}
-            if len(names) < 2 or schema.lacks(names):
-                continue
-            if best is None or len(names) > best[0]:
-                best = (len(names), layout)
-    return best[1] if best else None
+        candidates = [(grid[i], i, 0)]
+        if i + 1 < len(grid) and not _is_hxl_row(grid[i + 1]) and _is_merged_header(grid[i], grid[i + 1]):
+            candidates.append((_two_row_header(grid[i], grid[i + 1]), i + 1, 1))
+        for row, last, extra_rows in candidates:
+            hxl_row = grid[last + 1] if last + 1 < len(grid) and _is_hxl_row(grid[last + 1]) else None
+            header_row = last + (1 if hxl_row else 0)
+            body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
+            for schema in profile.schemas(schemas):
+                layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
+                _read_title_block(layout, grid[:i], profile)
+                names = {c.field.name for c in layout.columns}
+                if layout.years:
+                    names |= {"fiscal_year"} | {c.field.name for cols in layout.years.values() for c in cols}
+                if len(names) < 2 or schema.lacks(names):
+                    continue
+                # More fields wins; on a tie the one-row header (a title above a header is no header).
+                if best is None or (len(names), -extra_rows) > best[:2]:
+                    best = (len(names), -extra_rows, layout)
+    return best[2] if best else None
+
+
+def _is_merged_header(top: list, below: list) -> bool:
+    """A top row with gaps that the row below fills: the cells of a merged header ("Dotation" over 2023 | 2024)."""
+    width = max(len(top), len(below))
+    cells = [
+        (str(top[k] or "").strip() if k < len(top) else "", str(below[k] or "").strip() if k < len(below) else "")
+        for k in range(width)
+    ]
+    gaps = [k for k, (t, b) in enumerate(cells) if not t and b]
+    return bool(gaps) and any(cells[k - 1][0] for k in gaps if k > 0) and sum(bool(b) for _, b in cells) >= 2
+
+
+def _two_row_header(top: list, below: list) -> list[str]:
+    """Each column's header as the merged cell above it (carried right over its span) and its own cell."""
+    width = max(len(top), len(below))
+    header, carried = [], ""
+    for k in range(width):
+        t = str(top[k] or "").strip() if k < len(top) else ""
+        b = str(below[k] or "").strip() if k < len(below) else ""
+        carried = t or (carried if b else "")
+        header.append(f"{carried} {b}".strip() if b else t)
+    return header
 
 
 _TITLE_YEAR = re.compile(
@@ -168,7 +196,7 @@ def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Prof
     # Only a unit said of the amounts counts ("12 millions de personnes" in a title is no unit).
     unit = _TITLE_UNIT.search(unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
     scale, currency = (header_scale(unit.group(0)) if unit else 1.0), header_currency(title)
-    for c in layout.columns:
+    for c in [*layout.columns, *(c for columns in layout.years.values() for c in columns)]:
         if c.field.kind == "amount":
             c.scale = profile.scale or (c.scale if c.scale != 1 else scale)
             c.currency = c.currency or currency

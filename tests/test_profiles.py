@@ -370,3 +370,26 @@ def test_excel_error_cells_are_missing_with_their_reason(tmp_path):
         (3, "#REF!", "cleared", "Excel formula error: cell left empty, row loaded"),
         (4, "#N/A", "rejected", "required value is missing"),
     ]
+
+
+def test_a_header_on_two_rows_with_merged_cells_is_read_as_one(tmp_path):
+    # "Dotation" merged over its years, like the regional investment-budget workbooks (Excel writes the merged
+    # cell's value in its first cell only).
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Budget d'investissement - FCFA"])
+    sheet.append(["Institution", "Libellé de la ligne", "Dotation", None, "Paiement", None])
+    sheet.append([None, None, "2023", "2024", "2023", "2024"])
+    sheet.append(["Conseil régional", "Forages", 100, 120, 80, 90])
+    sheet.merge_cells("C2:D2")
+    sheet.merge_cells("E2:F2")
+    path = tmp_path / "investissements.xlsx"
+    workbook.save(path)
+    inbox, warehouse = _inbox(
+        tmp_path, {"budget_lines/investissements.xlsx": path.read_bytes()}, {"boite.yml": 'fichiers: "*"\npays: ML\n'}
+    )
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded", result.error
+    assert query(
+        warehouse, "SELECT fiscal_year, line_label, dotation, paiement, currency FROM raw.budget_lines ORDER BY 1"
+    ) == [(2023, "Forages", 100, 80, "XOF"), (2024, "Forages", 120, 90, "XOF")]
