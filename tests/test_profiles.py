@@ -393,3 +393,34 @@ def test_a_header_on_two_rows_with_merged_cells_is_read_as_one(tmp_path):
     assert query(
         warehouse, "SELECT fiscal_year, line_label, dotation, paiement, currency FROM raw.budget_lines ORDER BY 1"
     ) == [(2023, "Forages", 100, 80, "XOF"), (2024, "Forages", 120, 90, "XOF")]
+
+
+def test_a_profile_names_the_sheet_the_header_line_and_the_unit(tmp_path):
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes.append(["Partenaire", "Secteur", "Région"])  # a sheet of the same kind the profile says not to read
+    notes.append(["ACF", "Nutrition", "Kayes"])
+    data = workbook.create_sheet("Données")
+    data.append(["Rapport trimestriel"])
+    data.append(["Partenaire", "Secteur", "Région", "Montant dépensé"])  # not the header: the profile says line 3
+    data.append(["Org", "Domaine", "Zone", "Dépenses (milliers)"])
+    data.append(["HKI", "Nutrition", "Mopti", 250])
+    path = tmp_path / "hki.xlsx"
+    workbook.save(path)
+    profile = (
+        'fichiers: "partner_reports/hki*"\nfeuille: Données\nligne_en_tete: 3\n'
+        "colonnes:\n  Org: partner\n  Domaine: sector\n  Zone: region\n  Dépenses (milliers): amount_spent\n"
+        "devise: XOF\nechelle: 1000\n"
+    )
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/hki.xlsx": path.read_bytes()}, {"hki.yml": profile})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded", result.error
+    assert query(
+        warehouse, "SELECT sheet, line_number, partner, region, amount_spent, currency FROM raw.partner_reports"
+    ) == [("Données", 4, "HKI", "Mopti", 250_000, "XOF")]
+    [(notes_said,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert (
+        "feuille « Notes » non lue : autre feuille que celle du profil / sheet 'Notes' not read: not the profile's sheet"
+        in notes_said
+    )
