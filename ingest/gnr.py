@@ -21,7 +21,7 @@ import duckdb
 from ingest import tabular
 from ingest.errors import InputError
 from ingest.records import insert_rejects
-from ingest.schemas import redact
+from ingest.values import redacted_sql
 
 LINEAGE = "file_id BIGINT NOT NULL, line_number BIGINT NOT NULL, load_batch VARCHAR NOT NULL"
 
@@ -125,13 +125,12 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, table: str, file_id: int, f
     finally:
         text.cleanup()
     [(first_rowid,)] = con.execute("SELECT coalesce(min(rowid), 0) FROM gnr_cells").fetchall()
-    con.create_function("gnr_redact", redact, ["VARCHAR"], "VARCHAR", side_effects=False)
     selects = []
     for column, (sql_type, expression) in columns.items():
         if column in ID_COLUMNS:
             value = f"nullif(ltrim(trim({expression}), ''''), '')"
         elif sql_type == "VARCHAR" and (expression.isidentifier() or expression.startswith('"')):
-            value = f"nullif(gnr_redact(trim({expression})), '')"
+            value = f"nullif({redacted_sql(expression)}, '')"
         else:
             value = expression
         selects.append(f"CAST({value} AS {sql_type}) AS {column}")
@@ -153,6 +152,5 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, table: str, file_id: int, f
     insert_rejects(con, file_id, file_name, rejects, load_batch)
     con.execute("DROP TABLE gnr_rows")
     con.execute("DROP TABLE gnr_cells")
-    con.remove_function("gnr_redact")
     notes = [f"export GNR (Nutrition Accountability Framework) : {table} / GNR export: {table}"]
     return [table], read, read - len(rejects), len(rejects), {"encoding": text.encoding, "notes": notes}

@@ -480,8 +480,8 @@ def _sheets_repeating_others(grids: dict, layouts: dict) -> list[str]:
         layout = layouts[sheet]
         signatures = set()
         for row in grids[sheet][layout.header_row + 1 :]:
-            cells = {c.field.name: str(row[c.index]).strip() for c in layout.columns if c.index < len(row)}
-            signature = frozenset((k, v) for k, v in cells.items() if v and v != "None")
+            cells = {c.field.name: str(row[c.index] or "").strip() for c in layout.columns if c.index < len(row)}
+            signature = frozenset((k, v) for k, v in cells.items() if v)
             if signature:
                 signatures.add(signature)
         return signatures
@@ -621,7 +621,7 @@ def _decide_currencies(con, layout: tabular.SheetLayout, profile: profiles.Profi
     writes elsewhere; else, when the sheet holds amounts, unknown: the amounts are kept unconverted and flagged.
     """
     fields = {f.name for f in layout.schema.fields}
-    pcodes = [n for n in ("region_pcode", "cercle_pcode", "commune_pcode") if n in fields]
+    pcodes = _pcode_fields(fields)
     if "country" in fields and profile.country:
         # A row placed by a P-code has its country in it (TD01 is Chad): the profile's is for the others.
         [(filled,)] = con.execute(
@@ -669,9 +669,13 @@ def _decide_currencies(con, layout: tabular.SheetLayout, profile: profiles.Profi
         )
 
 
+def _pcode_fields(fields: set[str]) -> list[str]:
+    return [n for n in ("region_pcode", "cercle_pcode", "commune_pcode") if n in fields]
+
+
 def _decide_cfa_franc(con, fields: set[str], profile: profiles.Profile, notes: list[str]) -> None:
-    pcodes = [n for n in ("region_pcode", "cercle_pcode", "commune_pcode") if n in fields]
-    country = "country" if "country" in fields else "CAST(NULL AS VARCHAR)"
+    pcodes = [f"typed_rows.{n}" for n in _pcode_fields(fields)]
+    country = "typed_rows.country" if "country" in fields else "CAST(NULL AS VARCHAR)"
     prefix = f"left(coalesce({', '.join(pcodes)}), 2)" if pcodes else "CAST(NULL AS VARCHAR)"
     keys = con.execute(
         f"SELECT DISTINCT {country} AS country, {prefix} AS prefix FROM typed_rows WHERE currency = ?",
@@ -699,9 +703,7 @@ def _decide_cfa_franc(con, fields: set[str], profile: profiles.Profile, notes: l
     con.execute(f"""
         UPDATE typed_rows SET currency = f.currency FROM cfa_francs f
         WHERE typed_rows.currency = '{countries.AMBIGUOUS_CFA}'
-          AND {country.replace("country", "typed_rows.country") if pcodes or "country" in fields else country}
-              IS NOT DISTINCT FROM f.country
-          AND {prefix} IS NOT DISTINCT FROM f.prefix""")
+          AND {country} IS NOT DISTINCT FROM f.country AND {prefix} IS NOT DISTINCT FROM f.prefix""")
     con.execute("DROP TABLE cfa_francs")
 
 

@@ -76,9 +76,13 @@ class SheetLayout:
         )
 
     @property
+    def all_columns(self) -> list[MappedColumn]:
+        """The mapped columns and every year's amount columns of a wide layout."""
+        return [*self.columns, *(c for columns in self.years.values() for c in columns)]
+
+    @property
     def width(self) -> int:
-        mapped = max(c.index for c in [*self.columns, *(c for cols in self.years.values() for c in cols)]) + 1
-        return max(mapped, self.header_width)
+        return max(max(c.index for c in self.all_columns) + 1, self.header_width)
 
 
 def _hxl_column(cell: str) -> hxl.model.Column | None:
@@ -142,9 +146,7 @@ def detect_layout(
             for schema in profile.schemas(schemas):
                 layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
                 _read_title_block(layout, grid[:i], profile)
-                names = {c.field.name for c in layout.columns}
-                if layout.years:
-                    names |= {"fiscal_year"} | {c.field.name for cols in layout.years.values() for c in cols}
+                names = {c.field.name for c in layout.all_columns} | ({"fiscal_year"} if layout.years else set())
                 if len(names) < 2 or schema.lacks(names):
                     continue
                 # More fields wins; on a tie the one-row header (a title above a header is no header).
@@ -193,14 +195,14 @@ def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Prof
     title = " ".join(str(c) for row in title_rows for c in row if c)
     if not title.strip():
         return
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     # Only a unit said of the amounts counts ("12 millions de personnes" in a title is no unit).
-    unit = _TITLE_UNIT.search(unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
+    unit = _TITLE_UNIT.search(plain)
     scale, currency = (header_scale(unit.group(0)) if unit else 1.0), header_currency(title)
-    for c in [*layout.columns, *(c for columns in layout.years.values() for c in columns)]:
+    for c in layout.all_columns:
         if c.field.kind == "amount":
             c.scale = profile.scale or (c.scale if c.scale != 1 else scale)
             c.currency = c.currency or currency
-    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     years = set(_TITLE_YEAR.findall(plain))
     fields = {f.name for f in layout.schema.fields}
     if "fiscal_year" in fields and len(years) == 1 and not layout.years:
@@ -508,11 +510,7 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
 def decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
     """Per amount column, from all its cells: a cell with two groups of three digits after commas ("2,000,000") or a
     comma before a decimal point ("1,250.50") says commas separate thousands in the whole column; dots likewise."""
-    amounts = [
-        c
-        for c in [*layout.columns, *(c for cols in layout.years.values() for c in cols)]
-        if c.field.kind in {"amount", "amount_usd"}
-    ]
+    amounts = [c for c in layout.all_columns if c.field.kind in {"amount", "amount_usd"}]
     if not amounts:
         return
     tests = ", ".join(

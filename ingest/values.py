@@ -158,7 +158,7 @@ def _blank(raw: str) -> str:
     return f"({raw} IS NULL OR regexp_full_match({raw}, {sql_string(BLANK_PATTERN)}, 'i'))"
 
 
-def _redact(raw: str, trimmed: bool = True) -> str:
+def redacted_sql(raw: str, trimmed: bool = True) -> str:
     """E-mail addresses, phone numbers and names after a civility replaced (see ingest/schemas.py).
 
     The replacing regexes only run on cells where a cheap one finds an '@', three pairs of digits or a civility.
@@ -178,7 +178,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
     """Typed value of one cell; numbers read the <raw>_nospace column of the clean stage."""
     blank = f"{raw}_blank"
     if f.kind == "text":
-        return f"CASE WHEN {blank} THEN NULL ELSE {_redact(raw + '_text')} END"
+        return f"CASE WHEN {blank} THEN NULL ELSE {redacted_sql(raw + '_text')} END"
     if f.kind in {"amount", "amount_usd"}:
         zero = ", ".join(sql_string(t) for t in ZERO_TOKENS)
         # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
@@ -221,7 +221,7 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
         fr, en = f"{fr} : valeur chargée, à vérifier", f"{en}: value loaded, to be checked"
     # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
     return (
-        f"{{'column_name': {sql_string(column)}, 'raw_value': {_redact(raw, trimmed=False)}, "
+        f"{{'column_name': {sql_string(column)}, 'raw_value': {redacted_sql(raw, trimmed=False)}, "
         f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}"
     )
 
