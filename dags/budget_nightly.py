@@ -8,8 +8,8 @@ import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from config import paths
 from warehouse import nightly
-from warehouse.settings import paths
 
 BAMAKO = pendulum.timezone("Africa/Bamako")
 INBOX_FEEDS = Asset("file://inbox/feeds", group="budget_warehouse")

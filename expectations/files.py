@@ -16,9 +16,9 @@ import os
 
 import duckdb
 
+from config import EXPECTATIONS_DIR
 from expectations.batches import iso_select_list
 from ingest.inbox import FailedCheck
-from warehouse.settings import EXPECTATIONS_DIR
 
 # raw table -> the validation definition of its kind (expectations/gx/validation_definitions/).
 FILE_SUITES = {

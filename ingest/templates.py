@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from config import DBT_PROJECT_DIR
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from warehouse.settings import DBT_PROJECT_DIR
 
 PCODES = DBT_PROJECT_DIR / "seeds" / "mali_pcodes_adm1_adm2_2021.csv"
 SECTORS = [

@@ -9,7 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from warehouse.settings import file_safe
+from config import file_safe
 
 
 def staging_dir(reports: Path, run_id: str) -> Path:

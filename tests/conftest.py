@@ -43,7 +43,7 @@ def airflow_db() -> Path:
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
     """Fresh INBOX_DIR / WAREHOUSE_PATH / REPORTS_DIR holding a copy of the sample inbox."""
-    from warehouse.settings import paths as read_paths
+    from config import paths as read_paths
 
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_INBOX, inbox)

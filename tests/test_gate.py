@@ -95,8 +95,8 @@ def test_chunked_validation_still_sees_duplicates_across_the_table(tampered, mon
 
 
 def test_stored_suites_cover_the_gated_marts_and_the_incoming_files():
+    from config import EXPECTATIONS_DIR
     from expectations.files import FILE_SUITES
-    from warehouse.settings import EXPECTATIONS_DIR
 
     stored = {p.stem for p in (EXPECTATIONS_DIR / "gx" / "expectations").glob("*.json")}
     definitions = {p.stem for p in (EXPECTATIONS_DIR / "gx" / "validation_definitions").glob("*.json")}

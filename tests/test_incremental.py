@@ -234,9 +234,10 @@ def test_incremental_nights_leave_the_marts_a_full_rebuild_gives(two_nights):
 
 def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights):
     from expectations.gate import validate_marts
+    from warehouse.builds import incremental_build_number
 
     incremental, _ = two_nights
-    result = validate_marts(incremental)
+    result = validate_marts(incremental, incremental_build_number(incremental))
     assert result.ok, result.summary()
     [(rebuilt, total)] = query(
         incremental,

@@ -269,8 +269,8 @@ def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
 
     import yaml
 
+    from config import DBT_PROJECT_DIR
     from warehouse.dbt import write_model_docs
-    from warehouse.settings import DBT_PROJECT_DIR
 
     described = {}
     for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):

@@ -69,8 +69,8 @@ def night(airflow_db, tmp_path_factory):
 
     from airflow.dag_processing.dagbag import DagBag
 
+    from config import Paths
     from tests.conftest import REPO, SAMPLE_INBOX
-    from warehouse.settings import Paths
 
     root = tmp_path_factory.mktemp("real-night")
     inbox = root / "inbox"

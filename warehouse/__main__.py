@@ -6,8 +6,8 @@ import sys
 
 import duckdb
 
+from config import paths
 from report.formatting import fcfa, percent
-from warehouse.settings import paths
 
 
 def main() -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from config import DBT_PROJECT_DIR
 from warehouse.dbt import DbtResult, dbt_build
-from warehouse.settings import DBT_PROJECT_DIR
 
 # What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
 PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
@@ -80,6 +80,16 @@ def _reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         f"{name}={sha}"
         for name, sha in con.execute("SELECT name, sha256 FROM ops.reference_files ORDER BY name").fetchall()
     )
+
+
+def incremental_build_number(warehouse: Path) -> int | None:
+    """The number of the last build of `warehouse` when it rebuilt only some groups (its rows carry it), else None."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        last = latest(con)
+    finally:
+        con.close()
+    return last["build_number"] if last and last["build_mode"] == "incremental" else None
 
 
 def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:

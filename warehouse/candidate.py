@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from warehouse.settings import Paths
+from config import Paths
 
 log = logging.getLogger(__name__)
 

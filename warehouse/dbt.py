@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.settings import DBT_PROJECT_DIR
+from config import DBT_PROJECT_DIR
 
 TARGET = DBT_PROJECT_DIR / "target"
 

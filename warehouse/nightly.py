@@ -12,9 +12,9 @@ import logging
 import shutil
 from pathlib import Path
 
+from config import Paths
 from warehouse import candidate as candidates
 from warehouse import lock
-from warehouse.settings import Paths
 
 NightAlreadyRunning = lock.NightAlreadyRunning
 
@@ -127,8 +127,9 @@ def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = F
 
 def gate(candidate: str) -> dict:
     from expectations.gate import validate_marts
+    from warehouse.builds import incremental_build_number
 
-    result = validate_marts(Path(candidate))
+    result = validate_marts(Path(candidate), incremental_build_number(Path(candidate)))
     log.info(result.summary())
     if not result.ok:
         raise QualityGateFailed(result.summary())

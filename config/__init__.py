@@ -1,4 +1,6 @@
-"""Paths, from the environment, with defaults inside the repository's git-ignored working folder var/."""
+"""Configuration, the lowest layer: paths from the environment, with defaults inside the git-ignored folder var/.
+
+Every other package imports it; it imports none of them."""
 
 from __future__ import annotations
 
