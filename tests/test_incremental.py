@@ -123,7 +123,7 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
     [(lines,)] = query(incremental, "SELECT count(*) FROM intermediate.int_budget_lines_to_rebuild")
     [(in_file,)] = query(
         incremental,
-        """SELECT count(DISTINCT budget_line_id) FROM staging.stg_raw__budget_lines
+        """SELECT count(DISTINCT budget_line_id) FROM staging.stg_inbox__budget_lines
                                           WHERE source_file_id = (SELECT max(file_id) FROM ops.files
                                                                   WHERE path LIKE '%execution_budget_etat_2019_2024_corrige.csv')""",
     )

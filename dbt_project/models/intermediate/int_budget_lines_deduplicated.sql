@@ -3,7 +3,7 @@
 -- Rebuilt by budget line (see macros/rebuild_groups.sql).
 -- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with lines as (
-    {{ rows_in_force_and_new(ref('stg_raw__budget_lines'), 'budget_line_id', 'int_budget_lines_to_rebuild') }}
+    {{ rows_in_force_and_new(ref('stg_inbox__budget_lines'), 'budget_line_id', 'int_budget_lines_to_rebuild') }}
 )
 
 select

@@ -6,7 +6,7 @@ with updates as (
         'tracker' as source_system,
         true as concerns_inbox_country,
         false as holder_unresolved
-    from {{ ref('stg_raw__commitment_updates') }}
+    from {{ ref('stg_inbox__commitment_updates') }}
     union all by name
     select
         * exclude (holder_country_code),

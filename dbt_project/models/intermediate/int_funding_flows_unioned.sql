@@ -52,7 +52,7 @@ activities as (
 
 single_country as (
     select source_file_id, source_activity_index, any_value(country_code) as country_code
-    from {{ ref('stg_raw__iati_recipient_countries') }}
+    from {{ ref('stg_iati__recipient_countries') }}
     group by all
     having count(*) = 1
 ),
@@ -88,7 +88,7 @@ iati_flows as (
         cast(null as varchar) as commune_name,
         cast(null as varchar) as commune_place_id,
         coalesce(t.description, a.title) as description
-    from {{ ref('stg_raw__iati_transactions') }} as t
+    from {{ ref('stg_iati__transactions') }} as t
     inner join activities as a using (source_file_id, source_activity_index)
     left join single_country as c using (source_file_id, source_activity_index)
 ),
@@ -106,7 +106,7 @@ fts_objects as (
         string_agg(object_name, ' ; ' order by object_name) filter (direction = 'destination' and object_type = 'Organization') as recipients,
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
              then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
-    from {{ ref('stg_raw__fts_flow_objects') }}
+    from {{ ref('stg_fts__flow_objects') }}
     where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
     group by all
 ),

@@ -3,6 +3,6 @@ select
     cast(year(rate_date) as integer) as fiscal_year,
     avg(units_per_eur) as usd_per_eur,
     count(*) as rate_days
-from {{ ref('stg_raw__ecb_euro_rates') }}
+from {{ ref('stg_ecb__euro_rates') }}
 where currency = 'USD'
 group by 1

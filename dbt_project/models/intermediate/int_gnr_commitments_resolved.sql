@@ -1,14 +1,14 @@
--- GNR commitments in the shape of the trackers' updates (stg_raw__commitment_updates), from the latest file of each:
+-- GNR commitments in the shape of the trackers' updates (stg_inbox__commitment_updates), from the latest file of each:
 -- the organisation named from the organisations file (an id it does not hold stays, as 'GNR userId <id>', and is
 -- flagged), "CFA" decided by the organisation's country (seed cfa_franc_zones), the deadline the last end date of
 -- the commitment's goals, and whether it concerns the inbox's country (a goal there, or an organisation of it).
 with commitments as (
-    select * from {{ ref('stg_raw__gnr_commitments') }}
+    select * from {{ ref('stg_gnr__commitments') }}
     qualify row_number() over (partition by commitment_id order by source_file_id desc, source_line_number) = 1
 ),
 
 organisations as (
-    select * from {{ ref('stg_raw__gnr_organisations') }}
+    select * from {{ ref('stg_gnr__organisations') }}
     qualify row_number() over (partition by user_id order by source_file_id desc, source_line_number) = 1
 ),
 
@@ -25,7 +25,7 @@ goals as (
         goals.commitment_id,
         max(goals.end_date) as last_goal_end_date,
         list(distinct country.country_code) filter (country.country_code is not null) as goal_country_codes
-    from {{ ref('stg_raw__gnr_goals') }} as goals
+    from {{ ref('stg_gnr__goals') }} as goals
     left join country_names as country on country.name_key = {{ name_key('goals.country_name') }}
     group by all
 )

@@ -8,7 +8,7 @@
 -- Rebuilt by partner (see macros/rebuild_groups.sql).
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 with staged as (
-    {{ rows_in_force_and_new(ref('stg_raw__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+    {{ rows_in_force_and_new(ref('stg_inbox__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
 ),
 
 country_names as (

@@ -1,7 +1,7 @@
 -- Grain: one row per goal of a GNR Nutrition for Growth commitment (1:n), its target as the commitment states it:
 -- type, indicator, baseline and target as written (their units vary: %, people, tonnes), dates, country.
 with goals as (
-    select * from {{ ref('stg_raw__gnr_goals') }}
+    select * from {{ ref('stg_gnr__goals') }}
     qualify row_number() over (partition by goal_id order by source_file_id desc, source_line_number) = 1
 ),
 

@@ -2,7 +2,7 @@
 -- and from the nightly snapshot of current states, so that history survives reloads of the trackers.
 with from_trackers as (
     select commitment_id, status_date, status_reported_raw, status_reported_key, evidence, 'tracker' as seen_in
-    from {{ ref('stg_raw__commitment_updates') }}
+    from {{ ref('stg_inbox__commitment_updates') }}
 ),
 
 from_snapshot as (

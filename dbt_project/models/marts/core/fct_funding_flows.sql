@@ -30,7 +30,7 @@ org_names as (
 iati_activities as (
     select distinct a.iati_identifier
     from {{ ref('int_iati_activities_current') }} as a
-    inner join {{ ref('stg_raw__iati_transactions') }} as t using (source_file_id, source_activity_index)
+    inner join {{ ref('stg_iati__transactions') }} as t using (source_file_id, source_activity_index)
     where a.iati_identifier in (select provider_activity_id from flows)
 ),
 

@@ -1,0 +1,12 @@
+select
+    file_id as source_file_id,
+    flow_id,
+    version_id,
+    direction,
+    object_type,
+    object_id,
+    object_name,
+    behavior,
+    organization_types,
+    country_code
+from {{ source('fts', 'fts_flow_objects') }}
