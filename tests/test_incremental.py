@@ -105,9 +105,7 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
         (2, "night-2", "incremental"),
     ]
     assert query(full, "SELECT build_mode FROM ops.model_builds") == [("full",)]
-    groups = {
-        g for (g,) in query(incremental, "SELECT flow_group_key FROM intermediate.int_funding_flow_groups_to_rebuild")
-    }
+    groups = {g for (g,) in query(incremental, "SELECT flow_group_key FROM scratch.int_funding_flow_groups_to_rebuild")}
     # The corrected 3W file's partners, the new PAM activity and the ONG activity whose incoming funds it provides,
     # the FTS children and their parent; not the other IATI activity nor the FTS flows of page 2.
     assert {
@@ -120,7 +118,7 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
     } <= groups
     assert not groups & {"iati:XM-EXEMPLE-DON-ML-NUT-2023-01", "fts:900004", "partner_report:ong tagne"}
     assert {g for g in groups if g.startswith("partner_report:")} == {"partner_report:hki", "partner_report:omaes"}
-    [(lines,)] = query(incremental, "SELECT count(*) FROM intermediate.int_budget_lines_to_rebuild")
+    [(lines,)] = query(incremental, "SELECT count(*) FROM scratch.int_budget_lines_to_rebuild")
     [(in_file,)] = query(
         incremental,
         """SELECT count(DISTINCT budget_line_id) FROM staging.stg_inbox__budget_lines
@@ -134,7 +132,7 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
         """
         SELECT count(*) FILTER (build_number = 2),
                count(*) FILTER (flow_group_key IN (SELECT flow_group_key
-                                                   FROM intermediate.int_funding_flow_groups_to_rebuild)),
+                                                   FROM scratch.int_funding_flow_groups_to_rebuild)),
                count(*)
         FROM marts.fct_funding_flows""",
     )
@@ -243,7 +241,7 @@ def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights)
         incremental,
         """
         SELECT count(*) FILTER (flow_group_key IN (SELECT flow_group_key
-                                                   FROM intermediate.int_funding_flow_groups_to_rebuild)),
+                                                   FROM scratch.int_funding_flow_groups_to_rebuild)),
                count(*)
         FROM marts.fct_funding_flows""",
     )
@@ -251,7 +249,7 @@ def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights)
     [(lines,)] = query(
         incremental,
         """SELECT count(*) FROM marts.fct_budget_allocations WHERE budget_line_id IN
-                                        (SELECT budget_line_id FROM intermediate.int_budget_lines_to_rebuild)""",
+                                        (SELECT budget_line_id FROM scratch.int_budget_lines_to_rebuild)""",
     )
     assert result.rows_checked["fct_budget_allocations"] == lines
     [(commitments,)] = query(incremental, "SELECT count(*) FROM marts.fct_commitments")

@@ -58,6 +58,16 @@ refresh whenever the models, seeds or exchange rates change.
     {%- endif -%}
 {%- endmacro %}
 
+{#- The rows of the IATI activities to rebuild tonight, in any model keyed by `identifier` (every row on a full build). -#}
+{% macro in_iati_groups_to_rebuild(identifier='iati_identifier') -%}
+    {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', identifier)) }}
+{%- endmacro %}
+
+{#- The rows of the FTS flows to rebuild tonight, in any model keyed by `flow_id` (every row on a full build). -#}
+{% macro in_fts_groups_to_rebuild(flow_id='flow_id') -%}
+    {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', flow_id)) }}
+{%- endmacro %}
+
 {#- The rows a "latest file wins" rule needs, in a model rebuilt by group that keeps the rows in force: on an
     incremental night, its own rows of the groups to rebuild (in force so far) and the rows of the new files of
     `staged` (they come after every file already built, so nothing older can win); else every row of `staged`. -#}

@@ -5,5 +5,5 @@ select
     {{ flow_group_key('fts', 'flow_id') }} as flow_group_key,
     {{ this_build_number() }} as build_number
 from {{ ref('stg_fts__flows') }}
-where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
+where {{ in_fts_groups_to_rebuild() }}
 qualify row_number() over (partition by flow_id order by version_id desc, source_file_id desc) = 1

@@ -107,7 +107,7 @@ fts_objects as (
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
              then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
     from {{ ref('stg_fts__flow_objects') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
+    where {{ in_fts_groups_to_rebuild() }}
     group by all
 ),
 

@@ -6,6 +6,6 @@ select
     {{ flow_group_key('iati', 'iati_identifier') }} as flow_group_key,
     {{ this_build_number() }} as build_number
 from {{ ref('stg_iati__activities') }}
-where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
+where {{ in_iati_groups_to_rebuild() }}
 qualify source_file_id = max(source_file_id) over (partition by iati_identifier)
     and source_activity_index = max(source_activity_index) over (partition by iati_identifier, source_file_id)

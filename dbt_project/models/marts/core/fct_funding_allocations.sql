@@ -20,13 +20,13 @@ iati_tx as (
     select concat(iati_identifier, '#', transaction_index) as source_record_id, source_file_id,
            source_activity_index, sector_code, recipient_country_code
     from {{ ref('stg_iati__transactions') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
+    where {{ in_iati_groups_to_rebuild() }}
 ),
 
 iati_sectors as (
     -- DAC 5-digit codes (vocabulary 1) when the activity gives them, else whatever vocabulary it uses.
     select * from {{ ref('stg_iati__sectors') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
+    where {{ in_iati_groups_to_rebuild() }}
     qualify sector_vocabulary = min(case when sector_vocabulary = '1' then '0' else sector_vocabulary end)
                                 over (partition by source_file_id, source_activity_index)
         or (sector_vocabulary = '1')
@@ -34,13 +34,13 @@ iati_sectors as (
 
 iati_countries as (
     select * from {{ ref('stg_iati__recipient_countries') }}
-    where {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('iati', 'iati_identifier')) }}
+    where {{ in_iati_groups_to_rebuild() }}
 ),
 
 fts_objects as (
     select * from {{ ref('stg_fts__flow_objects') }}
     where direction = 'destination'
-        and {{ in_groups_to_rebuild('flow_group_key', 'int_funding_flow_groups_to_rebuild', flow_group_key('fts', 'flow_id')) }}
+        and {{ in_fts_groups_to_rebuild() }}
     qualify version_id = max(version_id) over (partition by flow_id)
 ),
 
