@@ -25,10 +25,13 @@ run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 test: setup lint
 	$(BIN)/pytest
 
-# ruff: the Python code linted and formatted alike (pyproject.toml); `make test` runs it first, so CI does.
+# ruff: the Python code linted and formatted alike (pyproject.toml); sqlfluff: the dbt models through dbt's own
+# templater (.sqlfluff; `sqlfluff fix` fixes most); yamllint: one YAML style (.yamllint). `make test` runs it first.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	DBT_DUCKDB_PATH=$$(mktemp -u --suffix=.duckdb) $(BIN)/sqlfluff lint --disable-progress-bar dbt_project/models
 
 # The fast tests alone: no DAG run through Airflow, no night over the real files (CI runs everything).
 test-fast: setup

@@ -15,8 +15,8 @@ import duckdb
 import pycountry
 
 from ingest.errors import InputError
-from ingest.records import insert_records, insert_rejects
-from ingest.schemas import redact
+from ingest.records import insert_records, insert_rejects, money_text
+from ingest.schemas import MONEY, redact
 
 FLOW_COLUMNS = {
     "flow_id": "VARCHAR",
@@ -27,8 +27,8 @@ FLOW_COLUMNS = {
     "method": "VARCHAR",
     "boundary": "VARCHAR",
     "on_boundary": "VARCHAR",
-    "amount_usd": "DOUBLE",
-    "original_amount": "DOUBLE",
+    "amount_usd": MONEY,
+    "original_amount": MONEY,
     "original_currency": "VARCHAR",
     "exchange_rate": "DOUBLE",
     "flow_date": "DATE",
@@ -147,7 +147,7 @@ def load(
     flows = read_page(path)["data"]["flows"]
     flow_rows, object_rows, rejects = [], [], []
     for index, f in enumerate(flows):
-        if not isinstance(f, dict) or f.get("id") in (None, "") or not isinstance(f.get("amountUSD"), (int, float)):
+        if not isinstance(f, dict) or f.get("id") in (None, "") or money_text(f.get("amountUSD")) is None:
             raw = f.get("amountUSD") if isinstance(f, dict) else f
             rejects.append(
                 (
@@ -171,8 +171,8 @@ def load(
                 f.get("method"),
                 f.get("boundary"),
                 f.get("onBoundary"),
-                f.get("amountUSD"),
-                f.get("originalAmount"),
+                money_text(f.get("amountUSD")),
+                money_text(f.get("originalAmount")),
                 f.get("originalCurrency"),
                 f.get("exchangeRate"),
                 _date(f.get("date")),

@@ -21,6 +21,7 @@ import duckdb
 from ingest import tabular
 from ingest.errors import InputError
 from ingest.records import insert_rejects
+from ingest.schemas import MONEY
 from ingest.values import redacted_sql
 
 LINEAGE = "file_id BIGINT NOT NULL, line_number BIGINT NOT NULL, load_batch VARCHAR NOT NULL"
@@ -37,8 +38,8 @@ TABLES = {
             "description": ("VARCHAR", "fullcommitment"),
             "currency_text": ("VARCHAR", "cost_curr"),
             "currency": ("VARCHAR", "parse_currency(cost_curr)"),
-            "cost_amount": ("DOUBLE", "parse_amount(cost_amount)"),
-            "usd_equiv": ("DOUBLE", "parse_amount(usd_equiv)"),
+            "cost_amount": (MONEY, "parse_amount(cost_amount)"),
+            "usd_equiv": (MONEY, "parse_amount(usd_equiv)"),
             "funder": ("VARCHAR", "funder"),
             "goal_count": ("INTEGER", "TRY_CAST(n_goals AS INTEGER)"),
             "approval_status": ("VARCHAR", "approval_status"),

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import InputError
-from ingest.records import insert_records, insert_rejects
-from ingest.schemas import redact
+from ingest.records import insert_records, insert_rejects, money_text
+from ingest.schemas import MONEY, redact
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED_LANGS = ("fr", "en")
@@ -53,7 +53,7 @@ TABLES: dict[str, dict[str, str]] = {
         "budget_status": "VARCHAR",
         "period_start": "DATE",
         "period_end": "DATE",
-        "value": "DOUBLE",
+        "value": MONEY,
         "currency": "VARCHAR",
         "value_date": "DATE",
     },
@@ -62,7 +62,7 @@ TABLES: dict[str, dict[str, str]] = {
         "transaction_ref": "VARCHAR",
         "transaction_type": "VARCHAR",
         "transaction_date": "DATE",
-        "value": "DOUBLE",
+        "value": MONEY,
         "currency": "VARCHAR",
         "value_date": "DATE",
         "description": "VARCHAR",
@@ -182,7 +182,7 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
                 b.get("status"),
                 _date(b.find("period-start").get("iso-date") if b.find("period-start") is not None else None),
                 _date(b.find("period-end").get("iso-date") if b.find("period-end") is not None else None),
-                _number(value.text if value is not None else None),
+                money_text(value.text if value is not None else None),
                 (value.get("currency") if value is not None else None) or currency,
                 _date(value.get("value-date") if value is not None else None),
             )
@@ -190,7 +190,7 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     for t_index, t in enumerate(el.findall("transaction")):
         value = t.find("value")
         raw_value = value.text if value is not None else None
-        if _number(raw_value) is None:
+        if money_text(raw_value) is None:
             # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
             out.transaction_rejects.append(
                 (
@@ -211,7 +211,7 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
                 t.get("ref"),
                 t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
                 _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
-                _number(raw_value),
+                money_text(raw_value),
                 value.get("currency") or currency,
                 _date(value.get("value-date")),
                 redact(_narrative(t.find("description"))),

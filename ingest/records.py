@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import duckdb
 import pandas as pd
+
+
+def money_text(value: object) -> str | None:
+    """An amount as exact decimal text ('1500000', '12.5'), cast to the money type when it lands; None when it is
+    empty, not a number or not finite. A JSON number (a float) is taken by its shortest repr, the text it was
+    written as."""
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return format(number, "f") if number.is_finite() else None
 
 
 def insert_records(

@@ -9,6 +9,7 @@ empty and its row loaded; otherwise the row is rejected; a total row is skipped 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ingest.schemas import (
     CIVILITY_NAME_PATTERN,
     EMAIL_PATTERN,
     EMAIL_REPLACEMENT,
+    MONEY,
     NAME_REPLACEMENT,
     PHONE_PATTERN,
     PHONE_REPLACEMENT,
@@ -34,8 +36,8 @@ PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
 
 SQL_TYPES = {
     "text": "VARCHAR",
-    "amount": "DECIMAL(20, 2)",
-    "amount_usd": "DECIMAL(20, 2)",  # a US dollar equivalent the source states beside its amount
+    "amount": MONEY,
+    "amount_usd": MONEY,  # a US dollar equivalent the source states beside its amount
     "date": "DATE",
     "integer": "BIGINT",
     "month": "BIGINT",  # 1-12, written as a number or a name (juin, June)
@@ -174,6 +176,11 @@ def redacted_sql(raw: str, trimmed: bool = True) -> str:
     return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {kept} END"
 
 
+def _decimal_literal(number: float) -> str:
+    """1000.0 -> '1000', 0.001 -> '0.001': a literal DuckDB reads as a whole or DECIMAL number, never DOUBLE."""
+    return format(Decimal(repr(number)).normalize(), "f")
+
+
 def _value(f: Field, raw: str, scale: float) -> str:
     """Typed value of one cell; numbers read the <raw>_nospace column of the clean stage."""
     blank = f"{raw}_blank"
@@ -184,7 +191,7 @@ def _value(f: Field, raw: str, scale: float) -> str:
         # The accounting "nothing" tokens are blank tokens too: only blank cells need the look.
         return (
             f"CASE WHEN {blank} THEN CASE WHEN lower(trim({raw})) IN ({zero}) THEN 0 END "
-            f"ELSE amount_cell({raw}, {raw}_nospace, {scale!r}) END"
+            f"ELSE amount_cell({raw}, {raw}_nospace, {_decimal_literal(scale)}) END"
         )
     if f.kind == "integer":
         return f"CASE WHEN {blank} THEN NULL ELSE integer_from_nospace({raw}_nospace) END"

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from report import formatting
 from report.query import rows
@@ -120,7 +120,7 @@ def report_data(warehouse: Path) -> dict:
 
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     """Write out_dir/index.html and return its path."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
     env.globals.update(receipt_name=receipt_name, names_per_file=NAMES_PER_FILE)
     env.filters.update(
         amount=formatting.amount,

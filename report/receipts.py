@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from report.query import rows
 
@@ -130,7 +130,9 @@ def _currencies(con, file_id: int) -> list[dict]:
 
 def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
     """out_dir/fr/ and out_dir/en/ receipts of every file; returns file_id -> page name."""
-    env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, undefined=StrictUndefined
+    )
     template = env.get_template("receipt.html.j2")
     pages = {}
     con = duckdb.connect(str(warehouse), read_only=True)

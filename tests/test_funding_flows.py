@@ -200,3 +200,34 @@ def test_an_amount_and_its_stated_usd_equivalent_that_disagree_are_flagged_and_c
         warehouse, "SELECT recipient_org_name, stated_to_converted_ratio FROM marts.dq_stated_amount_mismatches"
     )
     assert name == "Alliance SUN Mali" and ratio > 900
+
+
+def test_many_small_amounts_sum_without_drift_from_the_file_to_the_marts(tmp_path):
+    """One money type, DECIMAL(38, 4), from the raw table to the mart: 20 000 amounts of a few centimes or a few
+    million FCFA sum to the exact total of the file, where floats drift."""
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(7)
+    amounts = [Decimal(rng.randrange(1, 10**10)) / 100 for _ in range(20_000)]  # 0,01 to 99 999 999,99
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    lines = [
+        f"ONG {i % 50};Nutrition;{format(a, 'f').replace('.', ',')} FCFA;31/12/2024;Activité {i}"
+        for i, a in enumerate(amounts)
+    ]
+    (folder / "centimes.csv").write_text(
+        "Partenaire;Secteur;Montant dépensé;Date de fin;Activité\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(with_inbox_settings(tmp_path / "inbox"), warehouse, "b")
+    assert dbt_build(warehouse, "2026-11-22", select="+fct_funding_flows").ok
+    exact = sum(amounts)
+    [(raw_total,)] = query(warehouse, "SELECT sum(amount_spent) FROM raw.partner_reports")
+    [(original, xof, type_)] = query(
+        warehouse,
+        """SELECT sum(amount_original), sum(amount_xof), any_value(typeof(amount_xof))
+           FROM marts.fct_funding_flows WHERE flow_stage = 'expenditure'""",
+    )
+    assert raw_total == original == xof == exact
+    assert type_ == "DECIMAL(38,4)"

@@ -137,3 +137,22 @@ def test_report_shows_who_does_what_where_with_or_without_money(built_sample, tm
     for region, sector, partners in presence:
         row = f'<tr><td>{escape(region or "-")}</td><td>{escape(sector or "-")}</td><td class="num">{partners}</td>'
         assert row in html, row
+
+
+def test_a_column_the_report_reads_missing_from_a_mart_fails_the_report_instead_of_an_empty_cell(
+    built_sample, tmp_path
+):
+    import shutil
+
+    import duckdb
+    import pytest
+    from jinja2 import UndefinedError
+
+    broken = tmp_path / "w.duckdb"
+    shutil.copy(built_sample, broken)
+    con = duckdb.connect(str(broken))
+    con.execute("ALTER TABLE marts.rpt_nutrition_budget_by_year DROP COLUMN weighted_nutrition_dotation_eur")
+    con.close()
+    with pytest.raises(UndefinedError, match="weighted_nutrition_dotation_eur"):
+        build_report(broken, tmp_path / "out", dt.date(2026, 11, 22))
+    assert build_report(built_sample, tmp_path / "ok", dt.date(2026, 11, 22)).exists()

@@ -1,7 +1,8 @@
 -- Vectorised parsers for values written the way French Excel writes them.
 -- Loaded as temporary macros on every ingest connection (see ingest/values.py).
 
--- "1 200 000 FCFA", "1.200.000", "1 200 000,50", "(1 500)", "$2,000,000.00" -> DOUBLE (NULL if not a number).
+-- "1 200 000 FCFA", "1.200.000", "1 200 000,50", "(1 500)", "$2,000,000.00" -> the money type DECIMAL(38, 4), read from
+-- the text, never through DOUBLE (NULL if not a number, or beyond 20 digits before the decimal point: no amount is).
 -- One comma alone is a decimal comma (French); one dot followed by exactly three digits is a thousands dot.
 -- Written for speed (millions of cells): the ingest SQL removes a cell's spaces once (amount_nospace) and passes
 -- that column to the *_from_nospace macros; plain French numbers ("1234567,50", "1200000FCFA", most cells) are
@@ -37,8 +38,8 @@ CREATE OR REPLACE TEMP MACRO amount_unsigned(digits) AS list_transform([digits],
 CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
     CASE
         WHEN NOT contains(lower(txt), 'milli') THEN 1
-        WHEN contains(lower(txt), 'milliard') THEN 1e9
-        WHEN contains(lower(txt), 'million') THEN 1e6
+        WHEN contains(lower(txt), 'milliard') THEN 1000000000
+        WHEN contains(lower(txt), 'million') THEN 1000000
         ELSE 1
     END;
 
@@ -46,20 +47,22 @@ CREATE OR REPLACE TEMP MACRO cell_scale(txt) AS
 CREATE OR REPLACE TEMP MACRO amount_from_digits(digits) AS list_transform([digits], lambda d:
     CASE WHEN starts_with(d, '(') OR starts_with(d, '-') OR starts_with(d, '−') THEN -1 ELSE 1 END
     * TRY_CAST(amount_unsigned(replace(replace(replace(replace(replace(d, '(', ''), ')', ''), '-', ''), '−', ''), '+', ''))
-               AS DOUBLE))[1];
+               AS DECIMAL(24, 4)))[1];
 
 -- A cell's amount from its text and its space-free text s; header_scale applies unless the cell writes its own unit
 -- ("3,5 millions"). Plain numbers ("1234567,50", "1200000FCFA": most cells) are cast at once.
 -- Scientific notation ("1,5E+09": a spreadsheet's display of a long number) is read, and flagged by the ingest SQL.
 CREATE OR REPLACE TEMP MACRO scientific_notation(s) AS regexp_full_match(s, '[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]{1,3}');
 
+-- header_scale is a whole number or a decimal literal (1, 1000, 1000000): the product stays DECIMAL, within 38 digits.
 CREATE OR REPLACE TEMP MACRO amount_cell(txt, s, header_scale) AS
-    CASE
+    CAST(CASE
         WHEN regexp_full_match(s, '[0-9]+(,[0-9]+)?(FCFA|XOF)?')
-            THEN TRY_CAST(replace(regexp_extract(s, '^[0-9,]+'), ',', '.') AS DOUBLE) * header_scale
-        WHEN scientific_notation(s) THEN TRY_CAST(replace(s, ',', '.') AS DOUBLE) * header_scale
+            THEN TRY_CAST(replace(regexp_extract(s, '^[0-9,]+'), ',', '.') AS DECIMAL(24, 4)) * header_scale
+        WHEN scientific_notation(s)
+            THEN TRY_CAST(TRY_CAST(replace(s, ',', '.') AS DOUBLE) AS DECIMAL(24, 4)) * header_scale
         ELSE amount_from_digits(amount_digits_of(s)) * CASE WHEN cell_scale(txt) = 1 THEN header_scale ELSE cell_scale(txt) END
-    END;
+    END AS DECIMAL(38, 4));
 
 CREATE OR REPLACE TEMP MACRO parse_amount(txt) AS amount_cell(txt, amount_nospace(txt), 1);
 

@@ -1,4 +1,5 @@
--- Nutrition tagging (and the transfer-to-local-government flag): the first keyword rule (by priority) matching the line's labels classifies it;
+-- Nutrition tagging (and the transfer-to-local-government flag): the first keyword rule (by priority) matching
+-- the line's labels classifies it;
 -- the weight of its category comes from the newest weights version.
 -- Rebuilt by budget line (see macros/rebuild_groups.sql): the lines read are those the build rewrote.
 -- depends_on: {{ ref('int_budget_lines_to_rebuild') }}

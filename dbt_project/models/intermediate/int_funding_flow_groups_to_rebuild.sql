@@ -19,13 +19,13 @@ union
 select {{ flow_group_key('iati', 'iati_identifier') }} from new_activities
 union
 -- iati_incoming_reported_by_provider: activities whose incoming funds name a new activity as their provider
-select {{ flow_group_key('iati', 't.iati_identifier') }}
-from {{ ref('stg_iati__transactions') }} as t
-where t.provider_activity_id in (select iati_identifier from new_activities)
+select {{ flow_group_key('iati', 'tx.iati_identifier') }}
+from {{ ref('stg_iati__transactions') }} as tx
+where tx.provider_activity_id in (select iati_identifier from new_activities)
 union
 select {{ flow_group_key('fts', 'flow_id') }} from new_fts_flows
 union
 -- fts_parent_with_children: parent flows of a new flow
-select {{ flow_group_key('fts', 'f.flow_id') }}
-from {{ ref('stg_fts__flows') }} as f, unnest(f.child_flow_ids) as child (child_flow_id)
+select {{ flow_group_key('fts', 'parent.flow_id') }}
+from {{ ref('stg_fts__flows') }} as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
 where child.child_flow_id in (select flow_id from new_fts_flows)

@@ -19,16 +19,16 @@ value_dates as (
 ),
 
 with_rate as (
-    select value_dates.*, r.units_per_eur, r.rate_date as fx_rate_date
+    select value_dates.*, rate.units_per_eur, rate.rate_date as fx_rate_date
     from value_dates
-    asof left join rates as r
-        on r.currency = value_dates.currency_original and r.rate_date <= value_dates.value_date
+    asof left join rates as rate
+        on rate.currency = value_dates.currency_original and rate.rate_date <= value_dates.value_date
 ),
 
 with_usd as (
-    select with_rate.*, u.usd_per_eur, u.rate_date as usd_rate_date
+    select with_rate.*, usd_rate.usd_per_eur, usd_rate.rate_date as usd_rate_date
     from with_rate
-    asof left join usd as u on u.rate_date <= with_rate.value_date
+    asof left join usd as usd_rate on usd_rate.rate_date <= with_rate.value_date
 ),
 
 rate_at_value_date as (
@@ -41,12 +41,14 @@ rate_at_value_date as (
 
 select
     flows.*,
-    r.fx_rate_date,
-    r.fx_rate_missing,
-    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur end as amount_eur,
-    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur * {{ var('xof_per_eur') }} end as amount_xof,
-    case when not r.fx_rate_missing then flows.amount_original / r.units_per_eur * r.usd_per_eur end as amount_usd
+    rate.fx_rate_date,
+    rate.fx_rate_missing,
+    case when not rate.fx_rate_missing then {{ money('flows.amount_original / rate.units_per_eur') }} end as amount_eur,
+    case when not rate.fx_rate_missing
+        then {{ to_xof('flows.amount_original', 'flows.currency_original', 'rate.units_per_eur') }} end as amount_xof,
+    case when not rate.fx_rate_missing
+        then {{ money('flows.amount_original / rate.units_per_eur * rate.usd_per_eur') }} end as amount_usd
 from flows
-inner join rate_at_value_date as r
-    on r.currency_original is not distinct from flows.currency_original
-    and r.value_date is not distinct from flows.value_date
+inner join rate_at_value_date as rate
+    on rate.currency_original is not distinct from flows.currency_original
+    and rate.value_date is not distinct from flows.value_date

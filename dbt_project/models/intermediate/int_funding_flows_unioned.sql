@@ -11,7 +11,8 @@ partner_flows as (
     select
         'partner_report' as source_system,
         flow_group_key,
-        concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage) as source_record_id,
+        concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage)
+            as source_record_id,
         source_file_id,
         source_line_number as source_position,
         stage.flow_stage,
@@ -23,10 +24,10 @@ partner_flows as (
         partner_name as recipient_org_name,
         cast(null as varchar) as recipient_org_ref,
         country_code as recipient_country_code,
-        cast(null as double) as amount_usd_source,
+        {{ money('null') }} as amount_usd_source,
         cast(null as double) as exchange_rate_source,
         -- A stated USD equivalent refers to the amount spent, or to the plan when nothing is spent yet.
-        case when stage.flow_stage = 'expenditure' or amount_spent is null then cast(stated_usd as double) end
+        case when stage.flow_stage = 'expenditure' or amount_spent is null then stated_usd end
             as amount_usd_stated,
         cast(null as varchar) as iati_identifier,
         cast(null as varchar) as provider_activity_id,
@@ -60,37 +61,37 @@ single_country as (
 iati_flows as (
     select
         'iati' as source_system,
-        a.flow_group_key,
-        concat(t.iati_identifier, '#', t.transaction_index) as source_record_id,
-        t.source_file_id,
-        t.source_activity_index as source_position,
-        t.flow_stage,
-        t.amount_original,
-        t.currency_original,
-        t.value_date,
-        case when t.flow_stage like 'incoming%' then t.provider_org_name
-             else coalesce(t.provider_org_name, a.reporting_org_name) end as donor_org_name,
-        case when t.flow_stage like 'incoming%' then t.provider_org_ref
-             else coalesce(t.provider_org_ref, a.reporting_org_ref) end as donor_org_ref,
-        case when t.flow_stage like 'incoming%' then coalesce(t.receiver_org_name, a.reporting_org_name)
-             else t.receiver_org_name end as recipient_org_name,
-        case when t.flow_stage like 'incoming%' then coalesce(t.receiver_org_ref, a.reporting_org_ref)
-             else t.receiver_org_ref end as recipient_org_ref,
-        coalesce(t.recipient_country_code, c.country_code) as recipient_country_code,
-        cast(null as double) as amount_usd_source,
+        act.flow_group_key,
+        concat(tx.iati_identifier, '#', tx.transaction_index) as source_record_id,
+        tx.source_file_id,
+        tx.source_activity_index as source_position,
+        tx.flow_stage,
+        tx.amount_original,
+        tx.currency_original,
+        tx.value_date,
+        case when tx.flow_stage like 'incoming%' then tx.provider_org_name
+             else coalesce(tx.provider_org_name, act.reporting_org_name) end as donor_org_name,
+        case when tx.flow_stage like 'incoming%' then tx.provider_org_ref
+             else coalesce(tx.provider_org_ref, act.reporting_org_ref) end as donor_org_ref,
+        case when tx.flow_stage like 'incoming%' then coalesce(tx.receiver_org_name, act.reporting_org_name)
+             else tx.receiver_org_name end as recipient_org_name,
+        case when tx.flow_stage like 'incoming%' then coalesce(tx.receiver_org_ref, act.reporting_org_ref)
+             else tx.receiver_org_ref end as recipient_org_ref,
+        coalesce(tx.recipient_country_code, country.country_code) as recipient_country_code,
+        {{ money('null') }} as amount_usd_source,
         cast(null as double) as exchange_rate_source,
-        t.iati_identifier,
-        t.provider_activity_id,
+        tx.iati_identifier,
+        tx.provider_activity_id,
         cast(null as varchar) as fts_flow_type,
         cast(null as varchar) as sector_name,
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,
         cast(null as varchar) as commune_name,
         cast(null as varchar) as commune_place_id,
-        coalesce(t.description, a.title) as description
-    from {{ ref('stg_iati__transactions') }} as t
-    inner join activities as a using (source_file_id, source_activity_index)
-    left join single_country as c using (source_file_id, source_activity_index)
+        coalesce(tx.description, act.title) as description
+    from {{ ref('stg_iati__transactions') }} as tx
+    inner join activities as act using (source_file_id, source_activity_index)
+    left join single_country as country using (source_file_id, source_activity_index)
 ),
 
 fts_latest as (
@@ -102,10 +103,15 @@ fts_objects as (
     select
         flow_id,
         version_id,
-        string_agg(object_name, ' ; ' order by object_name) filter (direction = 'source' and object_type = 'Organization') as donors,
-        string_agg(object_name, ' ; ' order by object_name) filter (direction = 'destination' and object_type = 'Organization') as recipients,
+        string_agg(object_name, ' ; ' order by object_name) filter (
+            direction = 'source' and object_type = 'Organization'
+        ) as donors,
+        string_agg(object_name, ' ; ' order by object_name) filter (
+            direction = 'destination' and object_type = 'Organization'
+        ) as recipients,
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
-             then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end as country_code
+             then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end
+             as country_code
     from {{ ref('stg_fts__flow_objects') }}
     where {{ in_fts_groups_to_rebuild() }}
     group by all
@@ -114,32 +120,32 @@ fts_objects as (
 fts_flows as (
     select
         'fts' as source_system,
-        f.flow_group_key,
-        f.flow_id as source_record_id,
-        f.source_file_id,
-        f.source_flow_index as source_position,
-        f.flow_stage,
-        f.amount_original,
-        f.currency_original,
-        f.value_date,
-        o.donors as donor_org_name,
+        flow.flow_group_key,
+        flow.flow_id as source_record_id,
+        flow.source_file_id,
+        flow.source_flow_index as source_position,
+        flow.flow_stage,
+        flow.amount_original,
+        flow.currency_original,
+        flow.value_date,
+        objects.donors as donor_org_name,
         cast(null as varchar) as donor_org_ref,
-        o.recipients as recipient_org_name,
+        objects.recipients as recipient_org_name,
         cast(null as varchar) as recipient_org_ref,
-        o.country_code as recipient_country_code,
-        f.amount_usd_source,
-        f.exchange_rate_source,
+        objects.country_code as recipient_country_code,
+        flow.amount_usd_source,
+        flow.exchange_rate_source,
         cast(null as varchar) as iati_identifier,
         cast(null as varchar) as provider_activity_id,
-        f.flow_type as fts_flow_type,
+        flow.flow_type as fts_flow_type,
         cast(null as varchar) as sector_name,
         cast(null as varchar) as region_name,
         cast(null as varchar) as cercle_name,
         cast(null as varchar) as commune_name,
         cast(null as varchar) as commune_place_id,
-        f.description
-    from fts_latest as f
-    left join fts_objects as o using (flow_id, version_id)
+        flow.description
+    from fts_latest as flow
+    left join fts_objects as objects using (flow_id, version_id)
 )
 
 select * from partner_flows

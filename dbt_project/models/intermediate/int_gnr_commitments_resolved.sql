@@ -41,10 +41,10 @@ select
     organisations.user_id is null as holder_unresolved,
     cast(null as varchar) as commitment_kind,
     coalesce(commitments.title, commitments.description) as description,
-    cast(null as double) as baseline_amount,
+    {{ money('null') }} as baseline_amount,
     commitments.cost_amount as target_amount,
     cast(null as double) as target_share,
-    cast(null as double) as delivered_amount,
+    {{ money('null') }} as delivered_amount,
     -- A currency written as no ISO code ("Rs", "Egyptian pounds") is unknown: its text stays in raw.gnr_commitments.
     case
         when commitments.currency = 'FCFA' then zone.currency

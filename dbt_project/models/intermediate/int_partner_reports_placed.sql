@@ -1,6 +1,6 @@
 -- Partner report rows in force, with their region and cercle P-codes (2021).
--- In force: for each partner (case and accents ignored), reporting period and country, the rows of the most recently received
--- file only; a corrected file thus replaces the earlier one (the earlier rows stay in raw).
+-- In force: for each partner (case and accents ignored), reporting period and country, the rows of the most
+-- recently received file only; a corrected file thus replaces the earlier one (the earlier rows stay in raw).
 -- Country: named by the row, else from its P-code, else the inbox's (var inbox_country).
 -- Places: a P-code given in the file wins, else the name is matched (case, accents and punctuation ignored; seeded
 -- variants); a cercle is matched within its region when the region is known. Rows are never dropped: an unmatched
@@ -8,7 +8,9 @@
 -- Rebuilt by partner (see macros/rebuild_groups.sql).
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 with staged as (
-    {{ rows_in_force_and_new(ref('stg_inbox__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild') }}
+    {{ rows_in_force_and_new(
+        ref('stg_inbox__partner_reports'), 'flow_group_key', 'int_funding_flow_groups_to_rebuild'
+    ) }}
 ),
 
 country_names as (
@@ -81,7 +83,8 @@ select
     -- No commune P-code list is available here: a commune is known by its cercle and its name (or the P-code
     -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
     case when placed.commune_name is not null and placed.cercle_pcode_2021 is not null then
-        concat(placed.cercle_pcode_2021, '/', coalesce(upper(placed.commune_pcode), {{ name_key('placed.commune_name') }}),
+        concat(
+            placed.cercle_pcode_2021, '/', coalesce(upper(placed.commune_pcode), {{ name_key('placed.commune_name') }}),
                '@2021')
     end as commune_place_id
 from placed

@@ -4,9 +4,9 @@ with names as (
     select {{ name_key('place_name') }} as name_key, pcode, admin_level, parent_pcode
     from {{ ref('stg_reference__admin_pcodes') }}
     union
-    select {{ name_key('v.variant') }}, p.pcode, p.admin_level, p.parent_pcode
-    from {{ ref('place_name_variants') }} as v
-    inner join {{ ref('stg_reference__admin_pcodes') }} as p on p.pcode = v.pcode
+    select {{ name_key('variant.variant') }}, place.pcode, place.admin_level, place.parent_pcode
+    from {{ ref('place_name_variants') }} as variant
+    inner join {{ ref('stg_reference__admin_pcodes') }} as place on place.pcode = variant.pcode
 )
 
 select * from names

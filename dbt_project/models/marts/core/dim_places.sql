@@ -20,6 +20,7 @@ communes as (
     group by reports.commune_place_id, reports.cercle_pcode_2021
 )
 
+-- By column name, not position.
 select * from pcodes
-union all
+union all by name
 select * from communes

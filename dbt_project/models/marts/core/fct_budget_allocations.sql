@@ -17,7 +17,7 @@ rates as (
 converted as (
     select
         lines.*,
-        cast(round({{ to_xof('lines.dotation', 'lines.currency', 'rates.units_per_eur') }}, 2) as decimal(20, 2))
+        {{ to_xof('lines.dotation', 'lines.currency', 'rates.units_per_eur') }}
             as dotation_in_xof,
         rates.units_per_eur is null as currency_rate_missing
     from lines
@@ -43,15 +43,15 @@ select
     lines.country_code,
     lines.budget_side,
     lines.in_platform_scope,
-    cast(lines.dotation as decimal(20, 2)) as dotation_original,
+    {{ money('lines.dotation') }} as dotation_original,
     lines.dotation_in_xof as dotation_xof,
-    cast(round({{ xof_to_eur('lines.dotation_in_xof') }}, 2) as decimal(20, 2)) as dotation_eur,
-    cast(round({{ xof_to_usd('lines.dotation_in_xof', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as dotation_usd,
+    {{ xof_to_eur('lines.dotation_in_xof') }} as dotation_eur,
+    {{ xof_to_usd('lines.dotation_in_xof', 'fx.usd_per_eur') }} as dotation_usd,
     fx.usd_per_eur,
     fx.usd_per_eur is null or lines.currency_rate_missing as fx_rate_missing,
     lines.nutrition_category,
     lines.nutrition_weight,
-    cast(round(lines.dotation_in_xof * lines.nutrition_weight, 2) as decimal(20, 2)) as weighted_dotation_xof,
+    {{ money('lines.dotation_in_xof * lines.nutrition_weight') }} as weighted_dotation_xof,
     lines.tagging_rule_id,
     lines.tagging_rules_version,
     lines.nutrition_weights_version,

@@ -27,9 +27,11 @@ select
     commitment_id,
     status_date,
     status_reported_raw,
-    coalesce(v.status_reported, case when status_reported_raw is null then 'no_response' else 'unrecognised' end)
+    coalesce(
+        vocabulary.status_reported, case when status_reported_raw is null then 'no_response' else 'unrecognised' end
+    )
         as status_reported,
     evidence,
     only_in_snapshot
 from updates
-left join {{ ref('commitment_status_vocabulary') }} as v using (status_reported_key)
+left join {{ ref('commitment_status_vocabulary') }} as vocabulary using (status_reported_key)

@@ -9,13 +9,20 @@ vocabulary as (
 
 as_of as (
     -- The night's date in Bamako (DBT_RUN_DATE, set by warehouse/dbt.py), else today.
-    select coalesce(cast(nullif('{{ env_var("DBT_RUN_DATE", "") }}', '') as date), current_date) as as_of_date
+    select
+        coalesce(
+            cast(nullif('{{ env_var("DBT_RUN_DATE", "") }}', '') as date), current_date
+        )
+            as as_of_date
 ),
 
 assessed as (
     select
         latest.*,
-        coalesce(vocabulary.status_reported, case when latest.status_reported_raw is null then 'no_response' else 'unrecognised' end)
+        coalesce(
+            vocabulary.status_reported,
+            case when latest.status_reported_raw is null then 'no_response' else 'unrecognised' end
+        )
             as status_reported,
         as_of.as_of_date,
         coalesce(latest.status_date, latest.made_on) as last_news_date,
@@ -38,9 +45,9 @@ select
     holder,
     commitment_kind,
     description,
-    cast(target_amount as decimal(20, 2)) as target_amount,
-    cast(delivered_amount as decimal(20, 2)) as delivered_amount,
-    cast(round(expected_delivered_by_now, 2) as decimal(20, 2)) as expected_delivered_by_now,
+    {{ money('target_amount') }} as target_amount,
+    {{ money('delivered_amount') }} as delivered_amount,
+    {{ money('expected_delivered_by_now') }} as expected_delivered_by_now,
     case
         when expected_delivered_by_now is null or delivered_amount is null then null
         when delivered_amount >= expected_delivered_by_now then 'on_track'

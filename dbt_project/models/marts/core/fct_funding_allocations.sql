@@ -57,37 +57,60 @@ partner_allocations as (
 
 candidates as (
     -- IATI sectors: the transaction's own, else the activity's
-    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'sector' as dimension, coalesce(t.sector_code, s.sector_code) as dimension_value,
-           s.declared_share,
-           case when t.sector_code is not null then 'single' else 'activity' end as basis
-    from flows f
-    join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
-    left join iati_sectors s on t.sector_code is null
-        and s.source_file_id = t.source_file_id and s.source_activity_index = t.source_activity_index
-    where f.source_system = 'iati'
+    select
+        flow.funding_flow_id,
+        flow.flow_group_key,
+        flow.amount_usd_reported,
+        'sector' as dimension,
+        coalesce(tx.sector_code, sector.sector_code) as dimension_value,
+           sector.declared_share,
+           case when tx.sector_code is not null then 'single' else 'activity' end as basis
+    from flows as flow
+    join iati_tx as tx on tx.source_record_id = flow.source_record_id and tx.source_file_id = flow.source_file_id
+    left join iati_sectors as sector on tx.sector_code is null
+        and sector.source_file_id = tx.source_file_id and sector.source_activity_index = tx.source_activity_index
+    where flow.source_system = 'iati'
     union all
-    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'country', coalesce(t.recipient_country_code, c.country_code), c.declared_share,
-           case when t.recipient_country_code is not null then 'single' else 'activity' end
-    from flows f
-    join iati_tx t on t.source_record_id = f.source_record_id and t.source_file_id = f.source_file_id
-    left join iati_countries c on t.recipient_country_code is null
-        and c.source_file_id = t.source_file_id and c.source_activity_index = t.source_activity_index
-    where f.source_system = 'iati'
+    select
+        flow.funding_flow_id,
+        flow.flow_group_key,
+        flow.amount_usd_reported,
+        'country',
+        coalesce(tx.recipient_country_code, country.country_code),
+        country.declared_share,
+           case when tx.recipient_country_code is not null then 'single' else 'activity' end
+    from flows as flow
+    join iati_tx as tx on tx.source_record_id = flow.source_record_id and tx.source_file_id = flow.source_file_id
+    left join iati_countries as country on tx.recipient_country_code is null
+        and country.source_file_id = tx.source_file_id and country.source_activity_index = tx.source_activity_index
+    where flow.source_system = 'iati'
     -- FTS: global clusters and locations of the destination, without percentages
     union all
-    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'sector', o.object_name, null, 'activity'
-    from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'GlobalCluster'
-    where f.source_system = 'fts'
+    select
+        flow.funding_flow_id, flow.flow_group_key, flow.amount_usd_reported,
+        'sector', obj.object_name, null, 'activity'
+    from flows as flow
+    left join fts_objects as obj on obj.flow_id = flow.source_record_id and obj.object_type = 'GlobalCluster'
+    where flow.source_system = 'fts'
     union all
-    select f.funding_flow_id, f.flow_group_key, f.amount_usd_reported, 'country', o.country_code, null, 'activity'
-    from flows f left join fts_objects o on o.flow_id = f.source_record_id and o.object_type = 'Location'
-        and o.country_code is not null
-    where f.source_system = 'fts'
+    select
+        flow.funding_flow_id, flow.flow_group_key, flow.amount_usd_reported,
+        'country', obj.country_code, null, 'activity'
+    from flows as flow
+    left join fts_objects as obj on obj.flow_id = flow.source_record_id and obj.object_type = 'Location'
+        and obj.country_code is not null
+    where flow.source_system = 'fts'
 ),
 
 deduplicated as (
     -- An element with a percentage and no code is an unspecified part: it merges with the NULL value.
-    select funding_flow_id, flow_group_key, amount_usd_reported, dimension, dimension_value, sum(declared_share) as declared_share,
+    select
+        funding_flow_id,
+        flow_group_key,
+        amount_usd_reported,
+        dimension,
+        dimension_value,
+        sum(declared_share) as declared_share,
            any_value(basis) as basis
     from candidates
     group by all
@@ -146,7 +169,8 @@ split as (
 ),
 
 allocations as (
-    select funding_flow_id, flow_group_key, dimension, dimension_value, share, share_rule, amount_usd_reported from split
+    select funding_flow_id, flow_group_key, dimension, dimension_value, share, share_rule, amount_usd_reported
+    from split
     union all
     select * from partner_allocations
 )
@@ -161,7 +185,7 @@ select
     share_rule,
     sector_names.sector_id,
     sectors.nutrition_category,
-    cast(round(amount_usd_reported * share, 2) as decimal(20, 2)) as amount_usd_allocated,
+    {{ money('amount_usd_reported * share') }} as amount_usd_allocated,
     {{ this_build_number() }} as build_number
 from allocations
 left join {{ ref('int_sector_names') }} as sector_names

@@ -17,8 +17,8 @@ fts_flows as (
 ),
 
 fts_parents_with_children as (
-    select distinct f.flow_id as source_record_id
-    from fts_flows as f, unnest(f.child_flow_ids) as child (child_flow_id)
+    select distinct parent.flow_id as source_record_id
+    from fts_flows as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
     where child.child_flow_id in (select flow_id from fts_flows)
 ),
 
@@ -28,26 +28,28 @@ org_names as (
 
 -- Provider activities whose latest file reports transactions: their disbursements are in the flows.
 iati_activities as (
-    select distinct a.iati_identifier
-    from {{ ref('int_iati_activities_current') }} as a
-    inner join {{ ref('stg_iati__transactions') }} as t using (source_file_id, source_activity_index)
-    where a.iati_identifier in (select provider_activity_id from flows)
+    select distinct act.iati_identifier
+    from {{ ref('int_iati_activities_current') }} as act
+    inner join {{ ref('stg_iati__transactions') }} as tx using (source_file_id, source_activity_index)
+    where act.iati_identifier in (select provider_activity_id from flows)
 ),
 
 ruled as (
     select
         flows.*,
         case
-            when flows.source_system = 'fts' and p.source_record_id is not null then 'fts_parent_with_children'
+            when flows.source_system = 'fts' and parent.source_record_id is not null then 'fts_parent_with_children'
             when flows.source_system = 'fts' and flows.fts_flow_type = 'Pass through' then 'fts_pass_through'
-            when flows.source_system = 'iati' and flows.flow_stage in ('incoming_funds', 'incoming_commitment', 'incoming_pledge')
-                and a.iati_identifier is not null then 'iati_incoming_reported_by_provider'
+            when
+                flows.source_system = 'iati'
+                and flows.flow_stage in ('incoming_funds', 'incoming_commitment', 'incoming_pledge')
+                and act.iati_identifier is not null then 'iati_incoming_reported_by_provider'
         end as double_count_rule,
         coalesce(donor_by_ref.org_id, donor_by_name.org_id) as donor_org_id,
         coalesce(recipient_by_ref.org_id, recipient_by_name.org_id) as recipient_org_id
     from flows
-    left join fts_parents_with_children as p on p.source_record_id = flows.source_record_id
-    left join iati_activities as a on a.iati_identifier = flows.provider_activity_id
+    left join fts_parents_with_children as parent on parent.source_record_id = flows.source_record_id
+    left join iati_activities as act on act.iati_identifier = flows.provider_activity_id
     left join org_names as donor_by_ref on donor_by_ref.name_key = {{ name_key('flows.donor_org_ref') }}
     left join org_names as donor_by_name on donor_by_name.name_key = {{ name_key('flows.donor_org_name') }}
     left join org_names as recipient_by_ref on recipient_by_ref.name_key = {{ name_key('flows.recipient_org_ref') }}
@@ -60,15 +62,15 @@ select
     source_system,
     source_record_id,
     flow_stage,
-    cast(amount_original as double) as amount_original,
+    {{ money('amount_original') }} as amount_original,
     currency_original,
     value_date,
-    cast(round(amount_xof, 2) as decimal(20, 2)) as amount_xof,
-    cast(round(amount_eur, 2) as decimal(20, 2)) as amount_eur,
-    cast(round(amount_usd, 2) as decimal(20, 2)) as amount_usd,
-    cast(amount_usd_source as double) as amount_usd_source,
+    {{ money('amount_xof') }} as amount_xof,
+    {{ money('amount_eur') }} as amount_eur,
+    {{ money('amount_usd') }} as amount_usd,
+    {{ money('amount_usd_source') }} as amount_usd_source,
     cast(exchange_rate_source as double) as exchange_rate_source,
-    cast(round(coalesce(amount_usd_source, amount_usd), 2) as decimal(20, 2)) as amount_usd_reported,
+    {{ money('coalesce(amount_usd_source, amount_usd)') }} as amount_usd_reported,
     amount_usd_stated,
     -- "1,2 million de FCFA (plus de 2 millions USD)": an amount and its stated equivalent disagreeing by more than
     -- 10 % is flagged here and counted in dq_stated_amount_mismatches, never silently trusted.

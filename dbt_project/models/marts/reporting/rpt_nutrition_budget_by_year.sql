@@ -28,17 +28,20 @@ fx as (
 
 select
     by_year.fiscal_year,
-    cast(by_year.national_dotation_xof as decimal(20, 2)) as national_dotation_xof,
-    cast(coalesce(by_year.specific_dotation_xof, 0) as decimal(20, 2)) as specific_dotation_xof,
-    cast(coalesce(by_year.sensitive_dotation_xof, 0) as decimal(20, 2)) as sensitive_dotation_xof,
-    cast(coalesce(by_year.enabling_dotation_xof, 0) as decimal(20, 2)) as enabling_dotation_xof,
-    cast(round(by_year.weighted_nutrition_dotation_xof, 2) as decimal(20, 2)) as weighted_nutrition_dotation_xof,
-    cast(round({{ xof_to_eur('by_year.weighted_nutrition_dotation_xof') }}, 2) as decimal(20, 2)) as weighted_nutrition_dotation_eur,
-    cast(round({{ xof_to_usd('by_year.weighted_nutrition_dotation_xof', 'fx.usd_per_eur') }}, 2) as decimal(20, 2)) as weighted_nutrition_dotation_usd,
-    cast(by_year.weighted_nutrition_dotation_xof / nullif(by_year.national_dotation_xof, 0) as double) as nutrition_share_of_budget,
-    cast(round(by_year.weighted_nutrition_paiement_xof, 2) as decimal(20, 2)) as weighted_nutrition_paiement_xof,
-    cast(by_year.weighted_nutrition_paiement_xof / nullif(by_year.weighted_nutrition_dotation_xof, 0) as double) as nutrition_paiement_rate,
-    cast(by_year.weighted_nutrition_dotation_xof / nullif(baseline.baseline_2019_xof, 0) as double) as ratio_to_2019_baseline
+    {{ money('by_year.national_dotation_xof') }} as national_dotation_xof,
+    {{ money('coalesce(by_year.specific_dotation_xof, 0)') }} as specific_dotation_xof,
+    {{ money('coalesce(by_year.sensitive_dotation_xof, 0)') }} as sensitive_dotation_xof,
+    {{ money('coalesce(by_year.enabling_dotation_xof, 0)') }} as enabling_dotation_xof,
+    {{ money('by_year.weighted_nutrition_dotation_xof') }} as weighted_nutrition_dotation_xof,
+    {{ xof_to_eur('by_year.weighted_nutrition_dotation_xof') }} as weighted_nutrition_dotation_eur,
+    {{ xof_to_usd('by_year.weighted_nutrition_dotation_xof', 'fx.usd_per_eur') }} as weighted_nutrition_dotation_usd,
+    cast(by_year.weighted_nutrition_dotation_xof / nullif(by_year.national_dotation_xof, 0) as double)
+        as nutrition_share_of_budget,
+    {{ money('by_year.weighted_nutrition_paiement_xof') }} as weighted_nutrition_paiement_xof,
+    cast(by_year.weighted_nutrition_paiement_xof / nullif(by_year.weighted_nutrition_dotation_xof, 0) as double)
+        as nutrition_paiement_rate,
+    cast(by_year.weighted_nutrition_dotation_xof / nullif(baseline.baseline_2019_xof, 0) as double)
+        as ratio_to_2019_baseline
 from by_year
 left join baseline on true
 left join fx on fx.fiscal_year = by_year.fiscal_year

@@ -18,10 +18,10 @@ baseline as (
 select
     budget.fiscal_year,
     baseline.baseline_xof,
-    cast(baseline.baseline_xof * 2 as decimal(20, 2)) as target_xof,
+    {{ money('baseline.baseline_xof * 2') }} as target_xof,
     pledge.target_year,
-    cast(round(baseline.baseline_xof * (1 + least(1.0, (budget.fiscal_year - 2019) / (pledge.target_year - 2019))), 2)
-         as decimal(20, 2)) as expected_xof,
+    {{ money('baseline.baseline_xof * (1 + least(1.0, (budget.fiscal_year - 2019) / (pledge.target_year - 2019)))') }}
+        as expected_xof,
     budget.weighted_nutrition_dotation_xof as actual_xof,
     cast(budget.weighted_nutrition_dotation_xof / nullif(baseline.baseline_xof * (1 + least(1.0,
          (budget.fiscal_year - 2019) / (pledge.target_year - 2019))), 0) as double) as actual_vs_expected,

@@ -34,7 +34,9 @@ renamed as (
         line_label,
         case
             when strip_accents(lower(economic_nature)) like 'personnel%' then 'personnel'
-            when strip_accents(lower(economic_nature)) similar to '(biens|fonctionnement|goods).*' then 'biens_et_services'
+            when
+                strip_accents(lower(economic_nature)) similar to '(biens|fonctionnement|goods).*'
+                then 'biens_et_services'
             when strip_accents(lower(economic_nature)) similar to '(transfert|subvention|transfer).*' then 'transferts'
             when strip_accents(lower(economic_nature)) similar to '(invest|equipement|capital).*' then 'investissement'
             when economic_nature is null then null
@@ -42,7 +44,9 @@ renamed as (
         end as economic_nature,
         case
             when strip_accents(lower(funding_origin)) similar to '(ext|bailleur|ptf|donor).*' then 'exterieur'
-            when strip_accents(lower(funding_origin)) similar to '(int|etat|budget national|domestic|tresor).*' then 'interieur'
+            when
+                strip_accents(lower(funding_origin)) similar to '(int|etat|budget national|domestic|tresor).*'
+                then 'interieur'
         end as funding_origin,
         -- A council's budget holds its revenue too; only the expenditure side is spending.
         case
@@ -63,6 +67,9 @@ renamed as (
 select
     *,
     -- A budget line is the same line across years, versions and corrected files: its place in the nomenclature.
-    {{ surrogate_key(['country_name', 'institution', 'budget_side', 'programme_code', 'action_code', 'activity_code', 'line_code', 'line_label', 'budget_level', 'region_name', 'cercle_name', 'commune_name']) }}
+    {{ surrogate_key([
+        'country_name', 'institution', 'budget_side', 'programme_code', 'action_code', 'activity_code', 'line_code',
+        'line_label', 'budget_level', 'region_name', 'cercle_name', 'commune_name',
+    ]) }}
         as budget_line_id
 from renamed

@@ -23,13 +23,17 @@ renamed as (
         activity,
         coalesce(
             period_start,
-            make_date(cast(year as integer), coalesce(cast(month as integer), (cast(quarter as integer) - 1) * 3 + 1, 1), 1)
+            make_date(
+                cast(year as integer), coalesce(cast(month as integer), (cast(quarter as integer) - 1) * 3 + 1, 1), 1
+            )
         ) as period_start,
         coalesce(
             period_end,
             case
                 when month is not null then last_day(make_date(cast(year as integer), cast(month as integer), 1))
-                when quarter is not null then last_day(make_date(cast(year as integer), cast(quarter as integer) * 3, 1))
+                when
+                    quarter is not null
+                    then last_day(make_date(cast(year as integer), cast(quarter as integer) * 3, 1))
                 when year is not null then make_date(cast(year as integer), 12, 31)
             end
         ) as period_end,
