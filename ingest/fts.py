@@ -161,53 +161,53 @@ def load(
             continue
         flow_id, version = str(f["id"]), f.get("versionId")
         flow_rows.append(
-            (
-                index,
-                flow_id,
-                version,
-                f.get("status"),
-                f.get("flowType"),
-                f.get("contributionType"),
-                f.get("method"),
-                f.get("boundary"),
-                f.get("onBoundary"),
-                money_text(f.get("amountUSD")),
-                money_text(f.get("originalAmount")),
-                f.get("originalCurrency"),
-                f.get("exchangeRate"),
-                _date(f.get("date")),
-                _date(f.get("decisionDate")),
-                _date(f.get("firstReportedDate")),
-                f.get("budgetYear"),
-                f.get("newMoney"),
-                str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None,
-                _ids(f.get("childFlowIds")),
-                redact(f.get("description")),
-                _ids(f.get("keywords")),
-                f.get("refCode"),
-                _ts(f.get("createdAt")),
-                _ts(f.get("updatedAt")),
-                _redacted(f),
-            )
+            {
+                "flow_index": index,
+                "flow_id": flow_id,
+                "version_id": version,
+                "status": f.get("status"),
+                "flow_type": f.get("flowType"),
+                "contribution_type": f.get("contributionType"),
+                "method": f.get("method"),
+                "boundary": f.get("boundary"),
+                "on_boundary": f.get("onBoundary"),
+                "amount_usd": money_text(f.get("amountUSD")),
+                "original_amount": money_text(f.get("originalAmount")),
+                "original_currency": f.get("originalCurrency"),
+                "exchange_rate": f.get("exchangeRate"),
+                "flow_date": _date(f.get("date")),
+                "decision_date": _date(f.get("decisionDate")),
+                "first_reported_date": _date(f.get("firstReportedDate")),
+                "budget_year": f.get("budgetYear"),
+                "new_money": f.get("newMoney"),
+                "parent_flow_id": str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None,
+                "child_flow_ids": _ids(f.get("childFlowIds")),
+                "description": redact(f.get("description")),
+                "keywords": _ids(f.get("keywords")),
+                "ref_code": f.get("refCode"),
+                "created_at": _ts(f.get("createdAt")),
+                "updated_at": _ts(f.get("updatedAt")),
+                "flow_json": _redacted(f),
+            }
         )
         for direction, key in (("source", "sourceObjects"), ("destination", "destinationObjects")):
             for obj in f.get(key) or []:
                 object_rows.append(
-                    (
-                        index,
-                        flow_id,
-                        version,
-                        direction,
-                        obj.get("type"),
-                        str(obj.get("id")),
-                        obj.get("name"),
-                        obj.get("behavior"),
-                        _ids(obj.get("organizationTypes")),
-                        _ids(obj.get("organizationSubTypes")),
-                        obj.get("code"),
-                        country_code(obj.get("name")) if obj.get("type") == "Location" else None,
-                        _redacted(obj),
-                    )
+                    {
+                        "flow_index": index,
+                        "flow_id": flow_id,
+                        "version_id": version,
+                        "direction": direction,
+                        "object_type": obj.get("type"),
+                        "object_id": str(obj.get("id")),
+                        "object_name": obj.get("name"),
+                        "behavior": obj.get("behavior"),
+                        "organization_types": _ids(obj.get("organizationTypes")),
+                        "organization_subtypes": _ids(obj.get("organizationSubTypes")),
+                        "object_code": obj.get("code"),
+                        "country_code": country_code(obj.get("name")) if obj.get("type") == "Location" else None,
+                        "object_json": _redacted(obj),
+                    }
                 )
     insert_records(con, "raw.fts_flows", {"flow_index": "INTEGER", **FLOW_COLUMNS}, flow_rows, file_id, load_batch)
     insert_records(

@@ -134,7 +134,7 @@ def _flag(text: str | None) -> bool | None:
 
 @dataclass
 class _Rows:
-    tables: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})  # rows by column
     rejects: list[tuple] = field(default_factory=list)  # (activity_index, column, raw value, reason fr, reason en)
     transaction_rejects: list[tuple] = field(default_factory=list)  # the same, for one transaction of a loaded activity
     activities: int = 0
@@ -148,44 +148,52 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
     currency = el.get("default-currency")
     dates = {d.get("type"): _date(d.get("iso-date")) for d in el.findall("activity-date")}
     rep = el.find("reporting-org")
-    key = (index, ident)
+    key = {"activity_index": index, "iati_identifier": ident}
+    status = el.find("activity-status")
     out.tables["raw.iati_activities"].append(
         key
-        + (
-            el.get("version") or version,
-            currency,
-            rep.get("ref") if rep is not None else None,
-            _narrative(rep),
-            rep.get("type") if rep is not None else None,
-            redact(_narrative(el.find("title"))),
-            redact(_narrative(el.find("description"))),
-            (el.find("activity-status").get("code") if el.find("activity-status") is not None else None),
-            _flag(el.get("humanitarian")),
-            el.get("hierarchy"),
-            dates.get("1"),
-            dates.get("2"),
-            dates.get("3"),
-            dates.get("4"),
-            el.get("last-updated-datetime"),
-        )
+        | {
+            "standard_version": el.get("version") or version,
+            "default_currency": currency,
+            "reporting_org_ref": rep.get("ref") if rep is not None else None,
+            "reporting_org_name": _narrative(rep),
+            "reporting_org_type": rep.get("type") if rep is not None else None,
+            "title": redact(_narrative(el.find("title"))),
+            "description": redact(_narrative(el.find("description"))),
+            "activity_status": status.get("code") if status is not None else None,
+            "humanitarian": _flag(el.get("humanitarian")),
+            "hierarchy": el.get("hierarchy"),
+            "planned_start": dates.get("1"),
+            "actual_start": dates.get("2"),
+            "planned_end": dates.get("3"),
+            "actual_end": dates.get("4"),
+            "last_updated": el.get("last-updated-datetime"),
+        }
     )
     for org in el.findall("participating-org"):
         out.tables["raw.iati_participating_orgs"].append(
-            key + (org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id"))
+            key
+            | {
+                "org_ref": org.get("ref"),
+                "org_name": _narrative(org),
+                "org_role": org.get("role"),
+                "org_type": org.get("type"),
+                "org_activity_id": org.get("activity-id"),
+            }
         )
     for b in el.findall("budget"):
-        value = b.find("value")
+        value, start, end = b.find("value"), b.find("period-start"), b.find("period-end")
         out.tables["raw.iati_budgets"].append(
             key
-            + (
-                b.get("type"),
-                b.get("status"),
-                _date(b.find("period-start").get("iso-date") if b.find("period-start") is not None else None),
-                _date(b.find("period-end").get("iso-date") if b.find("period-end") is not None else None),
-                money_text(value.text if value is not None else None),
-                (value.get("currency") if value is not None else None) or currency,
-                _date(value.get("value-date") if value is not None else None),
-            )
+            | {
+                "budget_type": b.get("type"),
+                "budget_status": b.get("status"),
+                "period_start": _date(start.get("iso-date") if start is not None else None),
+                "period_end": _date(end.get("iso-date") if end is not None else None),
+                "value": money_text(value.text if value is not None else None),
+                "currency": (value.get("currency") if value is not None else None) or currency,
+                "value_date": _date(value.get("value-date") if value is not None else None),
+            }
         )
     for t_index, t in enumerate(el.findall("transaction")):
         value = t.find("value")
@@ -204,53 +212,68 @@ def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> No
             continue
         provider, receiver = t.find("provider-org"), t.find("receiver-org")
         sector, country, region = t.find("sector"), t.find("recipient-country"), t.find("recipient-region")
+        kind, day = t.find("transaction-type"), t.find("transaction-date")
         out.tables["raw.iati_transactions"].append(
             key
-            + (
-                t_index,
-                t.get("ref"),
-                t.find("transaction-type").get("code") if t.find("transaction-type") is not None else None,
-                _date(t.find("transaction-date").get("iso-date") if t.find("transaction-date") is not None else None),
-                money_text(raw_value),
-                value.get("currency") or currency,
-                _date(value.get("value-date")),
-                redact(_narrative(t.find("description"))),
-                provider.get("ref") if provider is not None else None,
-                _narrative(provider),
-                provider.get("provider-activity-id") if provider is not None else None,
-                receiver.get("ref") if receiver is not None else None,
-                _narrative(receiver),
-                receiver.get("receiver-activity-id") if receiver is not None else None,
-                sector.get("code") if sector is not None else None,
-                (sector.get("vocabulary") or "1") if sector is not None else None,
-                country.get("code") if country is not None else None,
-                region.get("code") if region is not None else None,
-                _flag(t.get("humanitarian")),
-            )
+            | {
+                "transaction_index": t_index,
+                "transaction_ref": t.get("ref"),
+                "transaction_type": kind.get("code") if kind is not None else None,
+                "transaction_date": _date(day.get("iso-date") if day is not None else None),
+                "value": money_text(raw_value),
+                "currency": value.get("currency") or currency,
+                "value_date": _date(value.get("value-date")),
+                "description": redact(_narrative(t.find("description"))),
+                "provider_org_ref": provider.get("ref") if provider is not None else None,
+                "provider_org_name": _narrative(provider),
+                "provider_activity_id": provider.get("provider-activity-id") if provider is not None else None,
+                "receiver_org_ref": receiver.get("ref") if receiver is not None else None,
+                "receiver_org_name": _narrative(receiver),
+                "receiver_activity_id": receiver.get("receiver-activity-id") if receiver is not None else None,
+                "sector_code": sector.get("code") if sector is not None else None,
+                "sector_vocabulary": (sector.get("vocabulary") or "1") if sector is not None else None,
+                "recipient_country_code": country.get("code") if country is not None else None,
+                "recipient_region_code": region.get("code") if region is not None else None,
+                "humanitarian": _flag(t.get("humanitarian")),
+            }
         )
     for c in el.findall("recipient-country"):
-        out.tables["raw.iati_recipient_countries"].append(key + (c.get("code"), _number(c.get("percentage"))))
+        out.tables["raw.iati_recipient_countries"].append(
+            key | {"country_code": c.get("code"), "percentage": _number(c.get("percentage"))}
+        )
     for r in el.findall("recipient-region"):
         out.tables["raw.iati_recipient_regions"].append(
-            key + (r.get("code"), r.get("vocabulary") or "1", _number(r.get("percentage")))
+            key
+            | {
+                "region_code": r.get("code"),
+                "region_vocabulary": r.get("vocabulary") or "1",
+                "percentage": _number(r.get("percentage")),
+            }
         )
     for s in el.findall("sector"):
         out.tables["raw.iati_sectors"].append(
-            key + (s.get("code"), s.get("vocabulary") or "1", _number(s.get("percentage")), _narrative(s))
+            key
+            | {
+                "sector_code": s.get("code"),
+                "sector_vocabulary": s.get("vocabulary") or "1",
+                "percentage": _number(s.get("percentage")),
+                "sector_name": _narrative(s),
+            }
         )
     for loc in el.findall("location"):
         admins = ";".join(
             f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.findall("administrative")
         )
+        reach = loc.find("location-reach")
         out.tables["raw.iati_locations"].append(
             key
-            + (
-                loc.get("ref"),
-                _narrative(loc.find("name")),
-                loc.findtext("point/pos"),
-                admins or None,
-                loc.find("location-reach").get("code") if loc.find("location-reach") is not None else None,
-            )
+            | {
+                "location_ref": loc.get("ref"),
+                "location_name": _narrative(loc.find("name")),
+                "point_pos": loc.findtext("point/pos"),
+                "admin_codes": admins or None,
+                "location_reach": reach.get("code") if reach is not None else None,
+            }
         )
     out.activities += 1
 

@@ -181,63 +181,58 @@ def ingest_file(
         )
         return FileResult(str(relative), "duplicate")
 
-    # The encoding of a CSV is decided from its head; if DuckDB finds cp1252 further down, the file is read again.
-    for encoding in (None, "cp1252"):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            file_id = _next_file_id(con)
-            result = _load(con, path, relative, file_id, load_batch, encoding, profile)
-            failed = _not_of_its_kind(con, result, file_id) or (check(con, file_id, result.tables) if check else [])
-            status, error = "loaded", None
-            if failed:
-                status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
-            _record(
-                con,
-                record
-                | {
-                    "file_id": file_id,
-                    "status": status,
-                    "source_kind": result.kind,
-                    "rows_read": result.rows_read,
-                    "rows_loaded": result.rows_loaded,
-                    "rows_held_back": result.rows_held_back,
-                    "rows_skipped": result.rows_skipped,
-                    "rows_rejected": result.rows_rejected,
-                    "error": error,
-                    **result.extra,
-                },
-            )
-            con.execute("COMMIT")
-            return FileResult(
-                str(relative),
-                status,
-                result.kind,
-                result.rows_read,
-                result.rows_loaded,
-                result.rows_rejected,
-                error=error,
-                rows_skipped=result.rows_skipped,
-            )
-        except tabular.NotUtf8:
-            con.execute("ROLLBACK")
-        except INFRASTRUCTURE_ERRORS as exc:
-            con.execute("ROLLBACK")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        file_id = _next_file_id(con)
+        result = _load(con, path, relative, file_id, load_batch, profile)
+        failed = _not_of_its_kind(con, result, file_id) or (check(con, file_id, result.tables) if check else [])
+        status, error = "loaded", None
+        if failed:
+            status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
+        _record(
+            con,
+            record
+            | {
+                "file_id": file_id,
+                "status": status,
+                "source_kind": result.kind,
+                "rows_read": result.rows_read,
+                "rows_loaded": result.rows_loaded,
+                "rows_held_back": result.rows_held_back,
+                "rows_skipped": result.rows_skipped,
+                "rows_rejected": result.rows_rejected,
+                "error": error,
+                **result.extra,
+            },
+        )
+        con.execute("COMMIT")
+        return FileResult(
+            str(relative),
+            status,
+            result.kind,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            error=error,
+            rows_skipped=result.rows_skipped,
+        )
+    except INFRASTRUCTURE_ERRORS as exc:
+        con.execute("ROLLBACK")
+        _machine_failure(relative, exc)
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever one file does to a reader, it is that file's fault
+        con.execute("ROLLBACK")
+        if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
             _machine_failure(relative, exc)
             raise
-        except Exception as exc:  # noqa: BLE001 - whatever one file does to a reader, it is that file's fault
-            con.execute("ROLLBACK")
-            if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
-                _machine_failure(relative, exc)
-                raise
-            reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
-            log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
-            suggestion = exc.suggested_profile if isinstance(exc, HeadersNotRecognised) else None
-            _record(con, record | {"status": "rejected", "error": reason, "suggested_profile": suggestion})
-            return FileResult(str(relative), "rejected", error=reason)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    raise AssertionError("unreachable: a file read as cp1252 is never NotUtf8")
+        reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
+        log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
+        suggestion = exc.suggested_profile if isinstance(exc, HeadersNotRecognised) else None
+        _record(con, record | {"status": "rejected", "error": reason, "suggested_profile": suggestion})
+        return FileResult(str(relative), "rejected", error=reason)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 # What is the machine's fault (or our SQL's), not the file's: these fail the task.
@@ -352,9 +347,7 @@ def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, fi
     )
 
 
-def _load(
-    con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None, profile: profiles.Profile
-) -> _Loaded:
+def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, profile: profiles.Profile) -> _Loaded:
     suffix = path.suffix.lower()
     if suffix == ".xml":
         return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
@@ -368,60 +361,27 @@ def _load(
         )
     if suffix not in tabular.TABULAR_SUFFIXES:
         raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
-    return _load_tabular(con, path, relative, file_id, load_batch, encoding, profile)
+    return _load_tabular(con, path, relative, file_id, load_batch, profile)
 
 
-def _load_tabular(
-    con, path: Path, relative: Path, file_id: int, load_batch: str, encoding: str | None, profile: profiles.Profile
-) -> _Loaded:
-    suffix = path.suffix.lower()
+def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str, profile: profiles.Profile) -> _Loaded:
     schemas = profile.schemas(_schemas_for(relative))
     reading = _Reading(file_id, path.name, load_batch, profile, _file_date(path))
-    notes = reading.notes
-    if suffix in {".csv", ".txt", ".tsv"}:
-        text = tabular.prepare_csv(path, encoding)
-        notes.append(f"encodage / encoding: {text.encoding}")
-        if text.undefined_bytes:
-            notes.append(
-                f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
-                f"byte(s) undefined in cp1252 kept as they are"
-            )
-        try:
-            grids = {None: tabular.csv_preview(text)}
-            layouts = _layouts(grids, schemas, profile, notes, relative)
-            sheet, layout = next(iter(layouts.items()))
-            try:
-                tabular.land_csv(con, text, layout, "landed")
-                counts = _type_and_insert_landed(con, layout, sheet, reading)
-            except duckdb.InvalidInputException as exc:  # the CSV reader's errors
-                raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
-        finally:
-            text.cleanup()
-    else:
-        grids, unread = tabular.xlsx_sheets(path)
-        if profile.sheet is not None:
-            if profile.sheet not in grids:
-                raise InputError(
-                    f"feuille « {profile.sheet} » du profil absente (feuilles : {', '.join(grids)}) / "
-                    f"the profile's sheet is not in the workbook"
-                )
-            unread |= {name: ("autre feuille que celle du profil", "not the profile's sheet") for name in grids}
-            unread.pop(profile.sheet)
-            grids = {profile.sheet: grids[profile.sheet]}
-        for name, (fr, en) in unread.items():
-            grids.pop(name, None)
-            notes.append(f"feuille « {name} » non lue : {fr} / sheet '{name}' not read: {en}")
-        layouts = _layouts(grids, schemas, profile, notes, relative)
-        for sheet in _sheets_repeating_others(grids, layouts):
+    source = tabular.open_source(path, profile.sheet)
+    try:
+        layouts = _layouts(source.grids, schemas, profile, reading.notes, relative)
+        for sheet in _sheets_repeating_others(source.grids, layouts):
             layouts.pop(sheet)
-            notes.append(
+            reading.notes.append(
                 f"feuille « {sheet} » non lue : elle répète des lignes d'autres feuilles, comptées une fois / "
                 f"sheet '{sheet}' not read: it repeats lines of other sheets, counted once"
             )
         counts = []
         for sheet, layout in layouts.items():
-            tabular.land_grid(con, grids[sheet], layout, "landed")
+            source.land(con, sheet, layout, "landed")
             counts += _type_and_insert_landed(con, layout, sheet, reading)
+    finally:
+        source.close()
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
     return _Loaded(
         kind="+".join(kinds),
@@ -432,10 +392,11 @@ def _load_tabular(
         rows_rejected=sum(c[3] for c in counts),
         extra={
             "sheets": [s for s in layouts if s is not None] or None,
-            "notes": list(dict.fromkeys(notes)) or None,
+            # The source's notes first (encoding, sheets not read), then the reading's, each once.
+            "notes": list(dict.fromkeys(source.notes + reading.notes)) or None,
             "columns_dropped_personal": sorted({h for lay in layouts.values() for h in lay.dropped_personal}) or None,
             "columns_ignored": sorted({h for lay in layouts.values() for h in lay.ignored}) or None,
-            "encoding": text.encoding if suffix in {".csv", ".txt", ".tsv"} else None,
+            "encoding": source.encoding,
         },
     )
 
@@ -498,7 +459,6 @@ def _sheets_repeating_others(grids: dict, layouts: dict) -> list[str]:
 
 def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None, reading: _Reading) -> list[tuple]:
     """The landed sheet typed and inserted; a wide layout once per year, each pass named '<sheet> [2008]'."""
-    tabular.decide_thousands(con, layout, "landed", reading.notes)
     if not layout.years:
         return [_type_and_insert(con, layout, "landed", sheet, reading)]
     if len(layout.years) == 1:

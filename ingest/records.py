@@ -25,13 +25,16 @@ def insert_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
     types: dict[str, str],
-    records: list[tuple],
+    records: list[dict],
     file_id: int,
     load_batch: str,
 ) -> None:
-    """Insert rows given as tuples in the order of `types` (column -> SQL type), with the file's lineage."""
+    """Insert rows given as dicts keyed by the columns of `types` (column -> SQL type), with the file's lineage. A
+    row's keys are the columns, no more and no fewer: a column forgotten or misspelt is an error, never a NULL."""
     if not records:
         return
+    if any(record.keys() != types.keys() for record in records):
+        raise KeyError(f"{table}: rows whose columns are not {list(types)}")
     con.register("_records", pd.DataFrame.from_records(records, columns=list(types)))
     casts = ", ".join(f"CAST({column} AS {sql_type})" for column, sql_type in types.items())
     con.execute(

@@ -39,7 +39,8 @@ from ingest.schemas import (
 )
 
 NO_PROFILE = Profile()
-TABULAR_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+TABULAR_SUFFIXES = CSV_SUFFIXES | {".xlsx", ".xlsm", ".xls", ".ods"}
 PREVIEW_ROWS = 40
 
 
@@ -398,23 +399,41 @@ def _utf8_copy(path: Path, encoding: str) -> tuple[Path, int]:
 
 
 HEAD_BYTES = 1 << 20  # where the encoding is decided; DuckDB checks the rest of the file as it reads it
+CHECK_BYTES = 1 << 24
 
 
-class NotUtf8(Exception):
-    """A CSV file UTF-8 at its head holds other bytes further down: it is to be read again as cp1252."""
+def _file_encoding(path: Path, head: bytes, whole: bool) -> str:
+    """The encoding of a CSV file. Its head decides it, unless the head is plain ASCII: then only the bytes further
+    down can tell UTF-8 from a code page (cp1252 whose first accent comes late), and the file is checked, at C speed,
+    until its first byte that is not ASCII says which."""
+    encoding = decide_encoding(head, whole)
+    if whole or encoding not in {"utf-8", "utf-8-sig"} or not head.isascii():
+        return encoding
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        fh.seek(len(head))
+        while chunk := fh.read(CHECK_BYTES):
+            if chunk.isascii():
+                continue
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return decide_encoding(chunk, whole=False)
+            return encoding  # its first accents are UTF-8
+    return encoding
 
 
 def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
-    """The encoding, unless given, from the head of the file (decoding hundreds of megabytes in Python would cost
-    more than reading them into DuckDB); a file that is not UTF-8 with \\n line ends is copied as such first. Then
-    one pass over the bytes at C speed for the blank lines."""
+    """The encoding, unless given, from the head of the file, or from its first bytes that are not ASCII (decoding
+    hundreds of megabytes in Python would cost more than reading them into DuckDB); a file that is not UTF-8 with \\n
+    line ends is copied as such first. Then one pass over the bytes at C speed for the blank lines."""
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
     with open(path, "rb") as fh:
         head = fh.read(HEAD_BYTES)
         whole = len(head) < HEAD_BYTES
     if encoding is None:
-        encoding = decide_encoding(head, whole)
+        encoding = _file_encoding(path, head, whole)
     undefined = 0
     carriage_returns_only = b"\r" in head and b"\n" not in head
     if encoding in {"utf-8", "utf-8-sig"} and not carriage_returns_only:
@@ -439,7 +458,7 @@ def prepare_csv(path: Path, encoding: str | None = None) -> CsvText:
     return CsvText(utf8_path, encoding, delimiter, np.asarray(blanks, dtype=np.int64), temp, undefined)
 
 
-def csv_preview(text: CsvText) -> list[list[str]]:
+def _csv_preview(text: CsvText) -> list[list[str]]:
     """The first records as a grid whose indexes are physical lines - 1: blank lines are empty rows, and a record
     spanning several lines (a quoted header with a line break) sits at its last line, the lines before it empty,
     so that the data starts on the line after the header's index."""
@@ -459,7 +478,7 @@ def csv_preview(text: CsvText) -> list[list[str]]:
     return grid
 
 
-def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str) -> None:
+def _land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str) -> None:
     """Create `table` (line_number, c<index>... as VARCHAR) from the data rows under the header.
 
     The cells are read into `<table>_cells` in file order, so rowids count the data rows (a window function
@@ -477,11 +496,13 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
             f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
             f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})"
         )
-    except duckdb.InvalidInputException as exc:
-        # UTF-8 at the head of the file but not further down: cp1252 whose first accent comes late.
+    except duckdb.InvalidInputException as exc:  # the CSV reader's errors
         if text.encoding in {"utf-8", "utf-8-sig"} and "unicode" in str(exc).lower():
-            raise NotUtf8(str(text.path)) from exc
-        raise
+            raise InputError(
+                "encodages mélangés : UTF-8 au début du fichier, d'autres octets plus loin ; enregistrez-le en UTF-8 / "
+                f"mixed encodings: UTF-8 at the head of the file, other bytes further down; save it as UTF-8 ({exc})"
+            ) from exc
+        raise InputError(f"CSV illisible / unreadable CSV: {exc}") from exc
     [(first_rowid,)] = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}_cells").fetchall()
     row_index = f"(c.rowid - {first_rowid})"
     data_blanks = text.blank_lines[text.blank_lines >= first_line]
@@ -507,7 +528,7 @@ def land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout,
                     SELECT l.line_number, c.* FROM {table}_cells c JOIN {table}_lines l ON l.row_index = {row_index}""")
 
 
-def decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
+def _decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
     """Per amount column, from all its cells: a cell with two groups of three digits after commas ("2,000,000") or a
     comma before a decimal point ("1,250.50") says commas separate thousands in the whole column; dots likewise."""
     amounts = [c for c in layout.all_columns if c.field.kind in {"amount", "amount_usd"}]
@@ -531,7 +552,7 @@ def decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table:
 
 
 def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Drop what land_csv or land_grid made for `table`."""
+    """Drop what _land_csv or _land_grid made for `table`."""
     made = con.execute(
         "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
         "ORDER BY table_type DESC",
@@ -609,7 +630,7 @@ def _check_extent(path: Path) -> None:
                 )
 
 
-def xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[str, tuple[str, str]]]:
+def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[str, tuple[str, str]]]:
     """The grids of the sheets to read, and the sheets not read with why (French, English): hidden sheets, chart
     sheets and pivot tables summarise or hide data that is elsewhere in the workbook."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
@@ -660,7 +681,71 @@ def _pivot_sheets(path: Path) -> set[str]:
         return pivots
 
 
-def land_grid(con: duckdb.DuckDBPyConnection, grid: list[list[str | None]], layout: SheetLayout, table: str) -> None:
+@dataclass
+class Source:
+    """A CSV file or a workbook read for landing: the grids of its sheets to read (a CSV's one grid under None) and
+    what reading it noted (encoding, sheets not read and why). `land` puts one sheet's data rows in a table; `close`
+    when done."""
+
+    path: Path
+    grids: dict[str | None, list[list[str | None]]]
+    notes: list[str] = field(default_factory=list)
+    text: CsvText | None = None
+
+    @property
+    def encoding(self) -> str | None:
+        return self.text.encoding if self.text else None
+
+    def land(self, con: duckdb.DuckDBPyConnection, sheet: str | None, layout: SheetLayout, table: str) -> None:
+        """`sheet`'s data rows under `layout`'s header into `table` (line_number, c<index>... as VARCHAR), each
+        amount column's thousands separator decided from all its cells (said in the notes)."""
+        if self.text is None:
+            _land_grid(con, self.grids[sheet], layout, table)
+        else:
+            _land_csv(con, self.text, layout, table)
+        _decide_thousands(con, layout, table, self.notes)
+
+    def close(self) -> None:
+        if self.text is not None:
+            self.text.cleanup()
+
+
+def _encoding_notes(text: CsvText) -> list[str]:
+    notes = [f"encodage / encoding: {text.encoding}"]
+    if text.undefined_bytes:
+        notes.append(
+            f"{text.undefined_bytes} octet(s) non définis en cp1252 gardés tels quels / "
+            f"byte(s) undefined in cp1252 kept as they are"
+        )
+    return notes
+
+
+def open_source(path: Path, only_sheet: str | None = None) -> Source:
+    """A CSV (.csv, .txt, .tsv) or a workbook, read for landing; `only_sheet`: the one sheet a profile names (the
+    others are noted as not read). Hidden, chart and pivot sheets are not read, and said so."""
+    if path.suffix.lower() in CSV_SUFFIXES:
+        text = prepare_csv(path)
+        try:
+            return Source(path, {None: _csv_preview(text)}, _encoding_notes(text), text)
+        except Exception:
+            text.cleanup()
+            raise
+    grids, unread = _xlsx_sheets(path)
+    if only_sheet is not None:
+        if only_sheet not in grids:
+            raise InputError(
+                f"feuille « {only_sheet} » du profil absente (feuilles : {', '.join(grids)}) / "
+                f"the profile's sheet is not in the workbook"
+            )
+        unread |= {name: ("autre feuille que celle du profil", "not the profile's sheet") for name in grids}
+        unread.pop(only_sheet)
+    for name in unread:
+        grids.pop(name, None)
+    notes = [f"feuille « {name} » non lue : {fr} / sheet '{name}' not read: {en}" for name, (fr, en) in unread.items()]
+    return Source(path, grids, notes)
+
+
+def _land_grid(con: duckdb.DuckDBPyConnection, grid: list[list[str | None]], layout: SheetLayout, table: str) -> None:
     width = layout.width
     body = grid[layout.header_row + 1 :]
     frame = pd.DataFrame(

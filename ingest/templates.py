@@ -18,17 +18,8 @@ from config import DBT_PROJECT_DIR
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 
 PCODES = DBT_PROJECT_DIR / "seeds" / "mali_pcodes_adm1_adm2_2021.csv"
-SECTORS = [
-    "Nutrition",
-    "Santé",
-    "Sécurité alimentaire",
-    "WASH",
-    "Éducation",
-    "Protection sociale",
-    "Relèvement précoce",
-    "Stabilisation",
-    "DDR",
-]
+# The sector list the models map names to (dbt_project/seeds/sectors.csv): a template offers all of it.
+SECTORS = DBT_PROJECT_DIR / "seeds" / "sectors.csv"
 LISTS = {
     "status": ["Planifié", "En cours", "Achevé", "Suspendu", "Annulé"],
     "commitment_status": ["Réalisé", "En cours", "Hors trajectoire", "Non réalisé", "Pas de réponse"],
@@ -50,6 +41,11 @@ def _places() -> tuple[list[str], list[str], list[str], list[str]]:
         [r["Name"] for r in cercles],
         [r["P-Code"] for r in cercles],
     )
+
+
+def _sectors() -> list[str]:
+    with open(SECTORS, encoding="utf-8") as fh:
+        return [r["label_fr"] for r in csv.DictReader(fh)]
 
 
 def _list_for(schema: Schema, field_name: str) -> str | None:
@@ -75,7 +71,7 @@ def write_template(schema: Schema, out_dir: Path) -> Path:
         "region_pcode": region_codes,
         "cercle": cercle_names,
         "cercle_pcode": cercle_codes,
-        "sector": SECTORS,
+        "sector": _sectors(),
     }
     wb = Workbook()
     sheet = wb.active

@@ -18,14 +18,6 @@ from report.receipts import receipt_name
 TEMPLATES = Path(__file__).with_name("templates")
 NAMES_PER_FILE = 20
 
-STATUS_FR = {
-    "achieved": "Réalisé",
-    "overdue": "En retard",
-    "no_news": "Sans nouvelles",
-    "off_track": "Hors trajectoire",
-    "on_track": "En bonne voie",
-}
-
 
 def report_data(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -44,14 +36,24 @@ def report_data(warehouse: Path) -> dict:
             "commitments": rows(
                 con,
                 """
-                SELECT * FROM marts.fct_commitments WHERE concerns_inbox_country
-                ORDER BY CASE computed_status WHEN 'overdue' THEN 1 WHEN 'off_track' THEN 2 WHEN 'no_news' THEN 3
-                              WHEN 'on_track' THEN 4 ELSE 5 END, commitment_deadline NULLS LAST, commitment_id""",
+                SELECT commitments.* FROM marts.fct_commitments AS commitments
+                LEFT JOIN reference.commitment_statuses AS statuses USING (computed_status)
+                WHERE commitments.concerns_inbox_country
+                ORDER BY statuses.sort_order, commitments.commitment_deadline NULLS LAST, commitments.commitment_id""",
             ),
+            # The words and figures of the seeds (dbt_project/seeds): the pledges, the status labels, the peg.
+            "pledges": {p["pledge_id"]: p for p in rows(con, "SELECT * FROM reference.pledges")},
+            "status_labels": {
+                s["computed_status"]: s["label_fr"]
+                for s in rows(con, "SELECT computed_status, label_fr FROM reference.commitment_statuses")
+            },
+            "xof_per_eur": rows(
+                con, "SELECT units_per_eur FROM intermediate.int_fx_rates_daily WHERE currency = 'XOF' LIMIT 1"
+            )[0]["units_per_eur"],
             "transfers": rows(
                 con,
                 """
-                SELECT * FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'
+                SELECT * FROM marts.rpt_transfers_to_local_governments WHERE scope = 'national'
                 ORDER BY fiscal_year""",
             ),
             "execution": rows(
@@ -129,12 +131,12 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
         usd=formatting.usd,
         percent=formatting.percent,
         ratio=formatting.ratio,
+        decimal=formatting.decimal,
         date=formatting.date,
-        status_fr=STATUS_FR.get,
     )
     data = report_data(warehouse)
     html = env.get_template("index.html.j2").render(
-        run_date=run_date, run_date_long=formatting.long_date(run_date), xof_per_eur="655,957", **data
+        run_date=run_date, run_date_long=formatting.long_date(run_date), **data
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"

@@ -33,7 +33,14 @@ def usd(value: float | None) -> str:
 def percent(value: float | None, decimals: int = 1) -> str:
     if value is None:
         return "-"
-    return format_percent(value, format="#,##0." + "0" * decimals + NBSP + "%", locale=LOCALE)
+    return format_percent(
+        value, format="#,##0" + ("." + "0" * decimals if decimals else "") + NBSP + "%", locale=LOCALE
+    )
+
+
+def decimal(value: float | None) -> str:
+    """655.957 -> '655,957'."""
+    return "-" if value is None else format_decimal(value, locale=LOCALE)
 
 
 def ratio(value: float | None) -> str:

@@ -179,3 +179,17 @@ def test_truncated_fts_page_is_rejected(con, tmp_path):
     path.write_bytes(data[:5000])
     with pytest.raises(InputError, match="JSON tronqué ou mal formé"):
         fts.load(con, path, 1, path.name, "b")
+
+
+def test_rows_built_in_python_land_by_column_name_and_a_forgotten_column_is_an_error():
+    from ingest.records import insert_records
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (file_id BIGINT, load_batch VARCHAR, a VARCHAR, value DECIMAL(38, 4))")
+    types = {"a": "VARCHAR", "value": "DECIMAL(38, 4)"}
+    insert_records(con, "t", types, [{"value": "12.5", "a": "x"}], 1, "b")  # keys in another order
+    assert con.execute("SELECT a, value FROM t").fetchall() == [("x", 12.5)]
+    with pytest.raises(KeyError):
+        insert_records(con, "t", types, [{"a": "y"}], 1, "b")
+    with pytest.raises(KeyError):
+        insert_records(con, "t", types, [{"a": "y", "value": "1", "valeu": "2"}], 1, "b")

@@ -63,7 +63,7 @@ def test_nutrition_budget_by_year_against_the_2019_baseline(built_sample):
         for r in query(
             built_sample,
             """
-        SELECT fiscal_year, specific_dotation_xof, weighted_nutrition_dotation_xof, ratio_to_2019_baseline
+        SELECT fiscal_year, specific_dotation_xof, weighted_nutrition_dotation_xof, ratio_to_pledge_baseline
         FROM marts.rpt_nutrition_budget_by_year""",
         )
     }
@@ -175,6 +175,13 @@ def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_
     ) == [("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
 
 
+def _pledge(pledge_id: str) -> dict:
+    import csv
+
+    with open(REPO / "dbt_project" / "seeds" / "pledges.csv", encoding="utf-8") as seed:
+        return next(row for row in csv.DictReader(seed) if row["pledge_id"] == pledge_id)
+
+
 def test_transfers_to_local_governments_against_the_30_percent_pledge(built_sample):
     rows = {
         r[0]: r[1:]
@@ -182,16 +189,20 @@ def test_transfers_to_local_governments_against_the_30_percent_pledge(built_samp
             built_sample,
             """
         SELECT fiscal_year, transfer_dotation_xof, share_of_national_budget, pledged_share
-        FROM marts.rpt_transfers_to_local_governments WHERE region_name = 'Total'""",
+        FROM marts.rpt_transfers_to_local_governments WHERE scope = 'national'""",
         )
     }
     assert rows[2019][0] == 420_000_000_000
     assert rows[2019][1] == pytest.approx(420_000_000_000 / 2_147_250_000_000)
+    # The pledged share is the seed's (dbt_project/seeds/pledges.csv), never written in SQL.
+    assert {pledged for _, _, pledged in rows.values()} == {
+        float(_pledge("transfers_to_local_governments")["target_share"])
+    }
     assert all(share < pledged for _, share, pledged in rows.values())  # the pledge is never met in the sample
     regions = query(
         built_sample,
         """SELECT count(DISTINCT region_name) FROM marts.rpt_transfers_to_local_governments
-                                      WHERE region_name <> 'Total' AND fiscal_year = 2022""",
+                                      WHERE scope = 'region' AND fiscal_year = 2022""",
     )
     assert regions == [(10,)]
 
@@ -240,9 +251,18 @@ def test_doubling_pledge_trajectory(built_sample):
         SELECT fiscal_year, expected_xof, actual_xof, trajectory_status FROM marts.rpt_nutrition_pledge_trajectory""",
         )
     }
-    baseline = rows[2019][1]
-    assert rows[2021][0] == pytest.approx(float(baseline) * 1.5)  # halfway from 2019 to the 2023 deadline
-    assert rows[2023][0] == pytest.approx(float(baseline) * 2)
+    pledge = _pledge("nutrition_funding_doubled")
+    start, ratio = int(pledge["baseline_year"]), float(pledge["target_ratio"])
+    [(deadline,)] = query(
+        built_sample,
+        "SELECT year(commitment_deadline) FROM marts.fct_commitments WHERE commitment_id = ?",
+        [pledge["deadline_commitment_id"]],
+    )
+    assert min(rows) == start and (start, ratio, deadline) == (2019, 2.0, 2023)
+    baseline = float(rows[start][1])
+    for year, (expected, _, _) in rows.items():
+        share_of_the_way = min(1.0, (year - start) / (deadline - start))
+        assert float(expected) == pytest.approx(baseline * (1 + (ratio - 1) * share_of_the_way))
     assert rows[2019][2] == "on_track" and rows[2024][2] == "off_track"
 
 

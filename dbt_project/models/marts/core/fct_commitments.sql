@@ -29,9 +29,12 @@ assessed as (
         -- Linear trajectory of a financial commitment: the share of (target - baseline) due by the run date.
         case when latest.target_amount is not null and latest.made_on is not null
                   and latest.commitment_deadline > latest.made_on
-             then coalesce(latest.baseline_amount, 0) + (latest.target_amount - coalesce(latest.baseline_amount, 0))
-                  * least(1.0, greatest(0.0, date_diff('day', latest.made_on, as_of.as_of_date)
-                                             / date_diff('day', latest.made_on, latest.commitment_deadline)))
+            then {{ linear_trajectory(
+                'coalesce(latest.baseline_amount, 0)',
+                'latest.target_amount',
+                "date_diff('day', latest.made_on, as_of.as_of_date)",
+                "date_diff('day', latest.made_on, latest.commitment_deadline)",
+            ) }}
         end as expected_delivered_by_now
     from latest
     cross join as_of

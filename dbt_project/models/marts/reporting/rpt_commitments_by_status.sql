@@ -1,7 +1,7 @@
 -- Grain: one row per computed status (as of the run date) x commitment kind.
 select
     computed_status,
-    coalesce(commitment_kind, 'non précisé') as commitment_kind,
+    commitment_kind,
     count(*) as commitments,
     count(*) filter (is_overdue) as overdue,
     max(days_overdue) as longest_overdue_days,

@@ -18,8 +18,12 @@ by_year as (
     group by fiscal_year
 ),
 
+-- The baseline of the pledge to double nutrition funding (seed pledges).
 baseline as (
-    select weighted_nutrition_dotation_xof as baseline_2019_xof from by_year where fiscal_year = 2019
+    select by_year.weighted_nutrition_dotation_xof as baseline_xof
+    from {{ ref('pledges') }} as pledges
+    inner join by_year on by_year.fiscal_year = pledges.baseline_year
+    where pledges.pledge_id = 'nutrition_funding_doubled'
 ),
 
 fx as (
@@ -40,8 +44,8 @@ select
     {{ money('by_year.weighted_nutrition_paiement_xof') }} as weighted_nutrition_paiement_xof,
     cast(by_year.weighted_nutrition_paiement_xof / nullif(by_year.weighted_nutrition_dotation_xof, 0) as double)
         as nutrition_paiement_rate,
-    cast(by_year.weighted_nutrition_dotation_xof / nullif(baseline.baseline_2019_xof, 0) as double)
-        as ratio_to_2019_baseline
+    cast(by_year.weighted_nutrition_dotation_xof / nullif(baseline.baseline_xof, 0) as double)
+        as ratio_to_pledge_baseline
 from by_year
 left join baseline on true
 left join fx on fx.fiscal_year = by_year.fiscal_year

@@ -1,37 +1,59 @@
--- Grain: one row per fiscal year since 2019. The 2019 pledge to double nutrition funding, on a linear
--- trajectory: the weighted nutrition dotation expected each year if the doubling were reached by the pledge's
--- deadline (commitment ENG-2019-01, else 2023), against the dotation voted.
+-- Grain: one row per fiscal year from the pledge's baseline year. The pledge to double nutrition funding (seed
+-- pledges: nutrition_funding_doubled) on its linear trajectory: the weighted nutrition dotation expected each year
+-- if the target were reached by the deadline (that of the tracked commitment, else the pledge's year), against the
+-- dotation voted.
 with budget as (
-    select fiscal_year, weighted_nutrition_dotation_xof from {{ ref('rpt_nutrition_budget_by_year') }}
+    select * from {{ ref('rpt_nutrition_budget_by_year') }}
+),
+
+pledges as (
+    select * from {{ ref('pledges') }}
+),
+
+commitments as (
+    select * from {{ ref('fct_commitments') }}
 ),
 
 pledge as (
-    select coalesce(
-        (select year(commitment_deadline) from {{ ref('fct_commitments') }} where commitment_id = 'ENG-2019-01'),
-        2023) as target_year
+    select
+        pledges.baseline_year,
+        pledges.target_ratio,
+        coalesce(year(commitments.commitment_deadline), pledges.deadline_year_if_untracked) as target_year
+    from pledges
+    left join commitments on commitments.commitment_id = pledges.deadline_commitment_id
+    where pledges.pledge_id = 'nutrition_funding_doubled'
 ),
 
-baseline as (
-    select weighted_nutrition_dotation_xof as baseline_xof from budget where fiscal_year = 2019
+trajectory as (
+    select
+        budget.fiscal_year,
+        baseline.weighted_nutrition_dotation_xof as baseline_xof,
+        baseline.weighted_nutrition_dotation_xof * pledge.target_ratio as target_xof,
+        pledge.target_year,
+        {{ linear_trajectory(
+            'baseline.weighted_nutrition_dotation_xof',
+            'baseline.weighted_nutrition_dotation_xof * pledge.target_ratio',
+            'budget.fiscal_year - pledge.baseline_year',
+            'pledge.target_year - pledge.baseline_year',
+        ) }} as expected_xof,
+        budget.weighted_nutrition_dotation_xof as actual_xof
+    from budget
+    cross join pledge
+    inner join budget as baseline on baseline.fiscal_year = pledge.baseline_year
+    where budget.fiscal_year >= pledge.baseline_year
 )
 
 select
-    budget.fiscal_year,
-    baseline.baseline_xof,
-    {{ money('baseline.baseline_xof * 2') }} as target_xof,
-    pledge.target_year,
-    {{ money('baseline.baseline_xof * (1 + least(1.0, (budget.fiscal_year - 2019) / (pledge.target_year - 2019)))') }}
-        as expected_xof,
-    budget.weighted_nutrition_dotation_xof as actual_xof,
-    cast(budget.weighted_nutrition_dotation_xof / nullif(baseline.baseline_xof * (1 + least(1.0,
-         (budget.fiscal_year - 2019) / (pledge.target_year - 2019))), 0) as double) as actual_vs_expected,
+    fiscal_year,
+    baseline_xof,
+    {{ money('target_xof') }} as target_xof,
+    target_year,
+    {{ money('expected_xof') }} as expected_xof,
+    actual_xof,
+    cast(actual_xof / nullif(expected_xof, 0) as double) as actual_vs_expected,
     case
-        when budget.weighted_nutrition_dotation_xof >= baseline.baseline_xof * 2 then 'achieved'
-        when budget.weighted_nutrition_dotation_xof >= baseline.baseline_xof * (1 + least(1.0,
-             (budget.fiscal_year - 2019) / (pledge.target_year - 2019))) then 'on_track'
+        when actual_xof >= target_xof then 'achieved'
+        when actual_xof >= expected_xof then 'on_track'
         else 'off_track'
     end as trajectory_status
-from budget
-cross join baseline
-cross join pledge
-where budget.fiscal_year >= 2019
+from trajectory

@@ -1,7 +1,12 @@
--- Grain: one row per fiscal year x region ('Total' for the national line). Against the pledge to transfer 30 %
--- of the national budget to the collectivités territoriales: the national transfer line's share of all
--- national dotations, and the regional breakdown where local-government budgets give it.
-with national as (
+-- Grain: one row per fiscal year x scope (national: the national transfer lines; region: one row per region where
+-- local-government budgets give it). Against the pledge to transfer a share of the national budget to the
+-- collectivités territoriales (seed pledges: transfers_to_local_governments, 30 %): the transfers' share of all
+-- national dotations.
+with pledge as (
+    select target_share from {{ ref('pledges') }} where pledge_id = 'transfers_to_local_governments'
+),
+
+national as (
     select
         fiscal_year,
         sum(dotation_xof) as national_dotation_xof,
@@ -24,24 +29,29 @@ regional as (
 )
 
 select
-    fiscal_year,
-    'Total' as region_name,
-    national_dotation_xof,
-    transfer_dotation_xof,
-    transfer_paiement_xof,
-    cast(transfer_dotation_xof / nullif(national_dotation_xof, 0) as double) as share_of_national_budget,
-    0.30 as pledged_share,
-    cast(transfer_paiement_xof / nullif(transfer_dotation_xof, 0) as double) as paiement_rate
+    national.fiscal_year,
+    'national' as scope,
+    cast(null as varchar) as region_name,
+    national.national_dotation_xof,
+    national.transfer_dotation_xof,
+    national.transfer_paiement_xof,
+    cast(national.transfer_dotation_xof / nullif(national.national_dotation_xof, 0) as double)
+        as share_of_national_budget,
+    pledge.target_share as pledged_share,
+    cast(national.transfer_paiement_xof / nullif(national.transfer_dotation_xof, 0) as double) as paiement_rate
 from national
-union all
+left join pledge on true
+union all by name
 select
     regional.fiscal_year,
+    'region' as scope,
     regional.region_name,
     national.national_dotation_xof,
     regional.transfer_dotation_xof,
     regional.transfer_paiement_xof,
-    cast(regional.transfer_dotation_xof / nullif(national.national_dotation_xof, 0) as double),
-    null,
-    cast(regional.transfer_paiement_xof / nullif(regional.transfer_dotation_xof, 0) as double)
+    cast(regional.transfer_dotation_xof / nullif(national.national_dotation_xof, 0) as double)
+        as share_of_national_budget,
+    cast(null as double) as pledged_share,
+    cast(regional.transfer_paiement_xof / nullif(regional.transfer_dotation_xof, 0) as double) as paiement_rate
 from regional
-left join national using (fiscal_year)
+left join national on national.fiscal_year = regional.fiscal_year

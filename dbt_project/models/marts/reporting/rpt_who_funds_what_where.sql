@@ -3,10 +3,10 @@
 -- macros/rebuild_groups.sql): a partner's name, as written, belongs to one group.
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 select
-    coalesce(donor_org_name, 'Non précisé') as donor_org_name,
+    donor_org_name,
     recipient_org_name as partner_org_name,
     region_pcode,
-    coalesce(region_name, 'Non précisé') as region_name,
+    region_name,
     cercle_pcode,
     cercle_name,
     sector_name,
