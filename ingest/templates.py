@@ -20,9 +20,10 @@ from ingest.schemas import TABULAR_SCHEMAS, Schema
 PCODES = DBT_PROJECT_DIR / "seeds" / "mali_pcodes_adm1_adm2_2021.csv"
 # The sector list the models map names to (dbt_project/seeds/sectors.csv): a template offers all of it.
 SECTORS = DBT_PROJECT_DIR / "seeds" / "sectors.csv"
+# The statuses a tracker's drop-down list offers, as the models read them (dbt_project/seeds/reported_statuses.csv).
+REPORTED_STATUSES = DBT_PROJECT_DIR / "seeds" / "reported_statuses.csv"
 LISTS = {
     "status": ["Planifié", "En cours", "Achevé", "Suspendu", "Annulé"],
-    "commitment_status": ["Réalisé", "En cours", "Hors trajectoire", "Non réalisé", "Pas de réponse"],
     "budget_version": ["Loi de finances initiale", "Loi de finances rectificative"],
     "level": ["National", "Région", "Cercle", "Commune"],
     "commitment_kind": ["Financier", "Politique", "Programme"],
@@ -46,6 +47,12 @@ def _places() -> tuple[list[str], list[str], list[str], list[str]]:
 def _sectors() -> list[str]:
     with open(SECTORS, encoding="utf-8") as fh:
         return [r["label_fr"] for r in csv.DictReader(fh)]
+
+
+def _reported_statuses() -> list[str]:
+    with open(REPORTED_STATUSES, encoding="utf-8") as fh:
+        offered = [r for r in csv.DictReader(fh) if r["template_order"]]
+    return [r["label_fr"] for r in sorted(offered, key=lambda r: int(r["template_order"]))]
 
 
 def _list_for(schema: Schema, field_name: str) -> str | None:
@@ -72,6 +79,7 @@ def write_template(schema: Schema, out_dir: Path) -> Path:
         "cercle": cercle_names,
         "cercle_pcode": cercle_codes,
         "sector": _sectors(),
+        "commitment_status": _reported_statuses(),
     }
     wb = Workbook()
     sheet = wb.active

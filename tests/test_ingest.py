@@ -284,6 +284,22 @@ def test_cp1252_file_whose_first_accent_comes_after_the_first_megabyte(tmp_path)
     ) == [("Société malienne", "Santé", "Ségou", 1_500_000)]
 
 
+def test_a_file_utf8_at_its_head_and_cp1252_further_down_is_rejected_saying_so_and_the_night_goes_on(tmp_path):
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    head = "Partenaire;Secteur;Région;Montant dépensé\n".encode()
+    rows = "".join(f"ONG {i};Nutrition;Kayes;{i} 000\n" for i in range(60_000)).encode()
+    (folder / "melange.csv").write_bytes(head + rows + "Société;Santé;Ségou;1 500\n".encode("cp1252"))
+    (folder / "propre.csv").write_bytes(head + b"ACF;Nutrition;Kayes;1 000\n")
+    summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
+    status = {f.path: (f.status, f.error) for f in summary.files}
+    assert status["partner_reports/propre.csv"] == ("loaded", None)
+    assert status["partner_reports/melange.csv"][0] == "rejected"
+    assert "encodages mélangés" in status["partner_reports/melange.csv"][1]
+    assert "mixed encodings" in status["partner_reports/melange.csv"][1]
+    assert query(warehouse, "SELECT count(*) FROM raw.partner_reports") == [(1,)]
+
+
 def test_rejected_rows_of_a_workbook_keep_their_sheet(tmp_path):
     from openpyxl import Workbook
 

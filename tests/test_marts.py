@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from tests.conftest import REPO, query
+from tests.conftest import REPO, query, with_inbox_settings
 
 
 def test_rutf_line_of_2020_in_fcfa_euro_and_dollars(built_sample):
@@ -125,6 +125,27 @@ def test_a_corrected_partner_file_replaces_the_earlier_one_in_the_models(tmp_pat
     ) == [(39_000_000,)]
     # Other partners of the same file: only the corrected file's rows, once each.
     assert query(warehouse, "SELECT count(*) FROM intermediate.int_partner_reports_placed") == [(8,)]
+
+
+def test_a_partner_is_one_partner_however_its_name_is_typed(tmp_path):
+    """'ONG Tagne' in April, 'ONG-Tagné ' correcting it in May: one partner (the name_key of every other match), so
+    the later file replaces the earlier one for the period."""
+    from ingest.inbox import ingest_inbox
+    from warehouse.dbt import dbt_build
+
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    header = "Partenaire;Secteur;Région;Montant dépensé;Date de début;Date de fin\n"
+    (folder / "avril.csv").write_text(header + "ONG Tagne;Nutrition;Kayes;100;01/01/2024;31/03/2024\n", "utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(with_inbox_settings(tmp_path / "inbox"), warehouse, "night-1")
+    (folder / "mai.csv").write_text(header + "ONG-Tagné ;Nutrition;Kayes;150;01/01/2024;31/03/2024\n", "utf-8")
+    ingest_inbox(tmp_path / "inbox", warehouse, "night-2")
+    assert dbt_build(warehouse, "2026-11-22", select="+int_partner_reports_placed").ok
+    assert query(warehouse, "SELECT count(DISTINCT partner) FROM raw.partner_reports") == [(2,)]
+    assert query(warehouse, "SELECT partner_key, amount_spent FROM intermediate.int_partner_reports_placed") == [
+        ("ongtagne", 150)
+    ]
 
 
 def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_path):

@@ -7,12 +7,15 @@ and appends its query's rows. A model reading it is right only if it is one of:
 - `meta.holds: tonights_groups`: tonight's groups only, rebuilt each build, in the `scratch` schema analysts are not pointed at;
 - `meta.holds: every_row`: rebuilt whole from every row of its parents on every build;
 - tagged full_build_only.
+
+And every model reads its relations in import CTEs at its top (jaffle-shop's style): one ref or source each, no join.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,9 +115,69 @@ def violations(manifest: dict) -> list[str]:
             found.append(f"{name}: filters on tonight's groups, so it holds tonight's groups only (meta.holds)")
         if partial_parents and not group_rebuilt(node) and holds != "tonights_groups":
             found.append(f"{name}: reads {partial_parents}, tonight's groups only, so it holds tonight's groups only")
+        found += [f"{name}: {v}" for v in import_violations(node["raw_code"])]
         if node["schema"] == SCRATCH and holds != "tonights_groups":
             found.append(f"{name}: the {SCRATCH} schema is for models holding tonight's groups only")
     return sorted(found)
+
+
+# A relation read: {{ ref(...) }}, {{ source(...) }}, or a macro reading one ({{ rows_in_force_and_new(ref(...)) }}).
+RELATION = re.compile(r"\{\{\s*(?:ref|source|\w+\(\s*ref)\(")
+
+
+def _blank(sql: str) -> str:
+    """Comments, Jinja comments and string literals blanked out (same length), so parentheses and words count."""
+
+    def spaces(m):
+        return re.sub(r"[^\n]", " ", m.group(0))
+
+    sql = re.sub(r"\{#.*?#\}", spaces, sql, flags=re.S)
+    sql = re.sub(r"--[^\n]*", spaces, sql)
+    return re.sub(r"'(?:[^']|'')*'", spaces, sql)
+
+
+def ctes(sql: str) -> list[tuple[str, int, int]]:
+    """(name, start, end) of each CTE of the model's top-level `with`, in order."""
+    text = _blank(sql)
+    found, depth, i = [], 0, 0
+    header = re.compile(r"(?:\bwith\b|,)\s*(\w+)\s+as\s*\(", re.I)
+    while i < len(text):
+        if depth == 0:
+            m = header.match(text, i)
+            if m and (m.group(0).lower().startswith("with") or found):
+                start = m.end()
+                d, j = 1, start
+                while d and j < len(text):
+                    d += {"(": 1, ")": -1}.get(text[j], 0)
+                    j += 1
+                found.append((m.group(1), start, j - 1))
+                i = j
+                continue
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        i += 1
+    return found
+
+
+def import_violations(sql: str) -> list[str]:
+    """Refs only in the import CTEs at the top of a model (jaffle-shop's style): one relation each, no join."""
+    text = _blank(sql)
+    relations = [m.start() for m in RELATION.finditer(text)]
+    blocks = ctes(sql)
+    found = []
+    seen_logic = False
+    for name, start, end in blocks:
+        body = text[start:end]
+        refs = [r for r in relations if start <= r < end]
+        is_import = len(refs) == 1 and not re.search(r"\b(join|group\s+by|union)\b", body, re.I)
+        if refs and not is_import:
+            found.append(f"CTE {name} reads a relation but is not an import CTE (one ref, no join, no group by)")
+        if is_import and seen_logic:
+            found.append(f"import CTE {name} comes after a CTE that is not an import")
+        seen_logic |= not is_import
+    outside = [r for r in relations if not any(s <= r < e for _, s, e in blocks)]
+    if outside and (blocks or len(relations) > 1 or re.search(r"\bjoin\b", text, re.I)):
+        found.append("a ref or source outside the import CTEs")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +213,16 @@ models:
 """,
     # A new report reading a fact, saying nothing of what it holds.
     "rpt_flows_by_donor.sql": "select donor_org_name, count(*) as flows from {{ ref('fct_funding_flows') }} group by 1",
+    # A ref in a join instead of an import CTE.
+    "rpt_flows_by_sector.sql": """with flows as (
+    select * from {{ ref('fct_funding_flows') }}
+)
+
+select sectors.label_fr, count(*) as flows
+from flows
+inner join {{ ref('sectors') }} as sectors on sectors.label_fr = flows.sector_name
+group by all
+""",
     # Tonight's rows, left where analysts look.
     "int_flows_tonight.sql": "select * from {{ ref('fct_funding_flows') }} where {{ rebuilt_by_this_build() }}",
 }
@@ -167,5 +240,11 @@ def test_a_broken_model_is_named_with_the_rule_it_breaks(tmp_path):
     assert any(v.startswith("fct_flows_copy: a group-rebuilt model writes and documents build_number") for v in found)
     assert any(v.startswith("rpt_flows_by_donor: reads group-rebuilt ['fct_funding_flows']") for v in found)
     assert any(v.startswith("int_flows_tonight: filters on tonight's groups") for v in found)
+    assert "rpt_flows_by_sector: a ref or source outside the import CTEs" in found
     # Nothing else: the real models still keep the rules.
-    assert {v.split(":")[0] for v in found} == {"fct_flows_copy", "rpt_flows_by_donor", "int_flows_tonight"}
+    assert {v.split(":")[0] for v in found} == {
+        "fct_flows_copy",
+        "rpt_flows_by_donor",
+        "rpt_flows_by_sector",
+        "int_flows_tonight",
+    }

@@ -2,16 +2,32 @@
 -- (its files supersede each other per period), an IATI activity (its latest file wins), an FTS flow (its latest
 -- version wins). Besides the groups a new file touches, the groups whose double-counting rule depends on them.
 {% set since = built_through_file_id() %}
-with new_partners as (
-    select distinct partner_key from {{ ref('stg_inbox__partner_reports') }} where source_file_id > {{ since }}
+with partner_reports as (
+    select * from {{ ref('stg_inbox__partner_reports') }}
+),
+
+iati_activities as (
+    select * from {{ ref('stg_iati__activities') }}
+),
+
+iati_transactions as (
+    select * from {{ ref('stg_iati__transactions') }}
+),
+
+fts_flows as (
+    select * from {{ ref('stg_fts__flows') }}
+),
+
+new_partners as (
+    select distinct partner_key from partner_reports where source_file_id > {{ since }}
 ),
 
 new_activities as (
-    select distinct iati_identifier from {{ ref('stg_iati__activities') }} where source_file_id > {{ since }}
+    select distinct iati_identifier from iati_activities where source_file_id > {{ since }}
 ),
 
 new_fts_flows as (
-    select distinct flow_id from {{ ref('stg_fts__flows') }} where source_file_id > {{ since }}
+    select distinct flow_id from fts_flows where source_file_id > {{ since }}
 )
 
 select {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key from new_partners
@@ -20,12 +36,12 @@ select {{ flow_group_key('iati', 'iati_identifier') }} from new_activities
 union
 -- iati_incoming_reported_by_provider: activities whose incoming funds name a new activity as their provider
 select {{ flow_group_key('iati', 'tx.iati_identifier') }}
-from {{ ref('stg_iati__transactions') }} as tx
+from iati_transactions as tx
 where tx.provider_activity_id in (select iati_identifier from new_activities)
 union
 select {{ flow_group_key('fts', 'flow_id') }} from new_fts_flows
 union
 -- fts_parent_with_children: parent flows of a new flow
 select {{ flow_group_key('fts', 'parent.flow_id') }}
-from {{ ref('stg_fts__flows') }} as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
+from fts_flows as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
 where child.child_flow_id in (select flow_id from new_fts_flows)

@@ -7,6 +7,29 @@ with partner as (
     where {{ rebuilt_by_this_build() }}
 ),
 
+activities as (
+    select * from {{ ref('int_iati_activities_current') }}
+    where {{ rebuilt_by_this_build() }}
+),
+
+iati_transactions as (
+    select * from {{ ref('stg_iati__transactions') }}
+),
+
+iati_recipient_countries as (
+    select * from {{ ref('stg_iati__recipient_countries') }}
+),
+
+fts_latest as (
+    select * from {{ ref('int_fts_flows_current') }}
+    where {{ rebuilt_by_this_build() }}
+),
+
+fts_flow_objects as (
+    select * from {{ ref('stg_fts__flow_objects') }}
+    where {{ in_fts_groups_to_rebuild() }}
+),
+
 partner_flows as (
     select
         'partner_report' as source_system,
@@ -46,14 +69,9 @@ partner_flows as (
     where case stage.flow_stage when 'planned' then planned_budget else amount_spent end is not null
 ),
 
-activities as (
-    select * from {{ ref('int_iati_activities_current') }}
-    where {{ rebuilt_by_this_build() }}
-),
-
 single_country as (
     select source_file_id, source_activity_index, any_value(country_code) as country_code
-    from {{ ref('stg_iati__recipient_countries') }}
+    from iati_recipient_countries
     group by all
     having count(*) = 1
 ),
@@ -89,14 +107,9 @@ iati_flows as (
         cast(null as varchar) as commune_name,
         cast(null as varchar) as commune_place_id,
         coalesce(tx.description, act.title) as description
-    from {{ ref('stg_iati__transactions') }} as tx
+    from iati_transactions as tx
     inner join activities as act using (source_file_id, source_activity_index)
     left join single_country as country using (source_file_id, source_activity_index)
-),
-
-fts_latest as (
-    select * from {{ ref('int_fts_flows_current') }}
-    where {{ rebuilt_by_this_build() }}
 ),
 
 fts_objects as (
@@ -112,8 +125,7 @@ fts_objects as (
         case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
              then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end
              as country_code
-    from {{ ref('stg_fts__flow_objects') }}
-    where {{ in_fts_groups_to_rebuild() }}
+    from fts_flow_objects
     group by all
 ),
 

@@ -20,12 +20,16 @@ cfa_franc_zones as (
     select * from {{ ref('cfa_franc_zones') }}
 ),
 
+gnr_goals as (
+    select * from {{ ref('stg_gnr__goals') }}
+),
+
 goals as (
     select
         goals.commitment_id,
         max(goals.end_date) as last_goal_end_date,
         list(distinct country.country_code) filter (country.country_code is not null) as goal_country_codes
-    from {{ ref('stg_gnr__goals') }} as goals
+    from gnr_goals as goals
     left join country_names as country on country.name_key = {{ name_key('goals.country_name') }}
     group by all
 )

@@ -17,6 +17,14 @@ country_names as (
     select * from {{ ref('int_country_names') }}
 ),
 
+names as (
+    select * from {{ ref('int_place_names') }}
+),
+
+pcodes as (
+    select * from {{ ref('stg_reference__admin_pcodes') }}
+),
+
 candidates as (
     select
         staged.*,
@@ -50,10 +58,6 @@ reports as (
     where candidates.source_file_id = current_file.current_file_id
 ),
 
-names as (
-    select * from {{ ref('int_place_names') }}
-),
-
 placed as (
     select
         reports.*,
@@ -66,10 +70,6 @@ placed as (
         on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
         and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
              or coalesce(upper(reports.region_pcode), region.pcode) is null)
-),
-
-pcodes as (
-    select * from {{ ref('stg_reference__admin_pcodes') }}
 )
 
 select

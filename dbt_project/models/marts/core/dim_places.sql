@@ -3,6 +3,10 @@ with pcodes as (
     select * from {{ ref('stg_reference__admin_pcodes') }}
 ),
 
+reports as (
+    select * from {{ ref('int_partner_reports_placed') }}
+),
+
 -- Communes as partner reports name them, within a known cercle (see int_partner_reports_placed).
 communes as (
     select
@@ -14,7 +18,7 @@ communes as (
         'commune' as place_level,
         min(reports.commune_name) as place_name,
         reports.cercle_pcode_2021 as parent_pcode
-    from {{ ref('int_partner_reports_placed') }} as reports
+    from reports
     inner join pcodes as cercle on cercle.pcode = reports.cercle_pcode_2021
     where reports.commune_place_id is not null
     group by reports.commune_place_id, reports.cercle_pcode_2021

@@ -10,6 +10,10 @@ from_snapshot as (
     from {{ ref('snap_commitment_states') }}
 ),
 
+status_vocabulary as (
+    select * from {{ ref('commitment_status_vocabulary') }}
+),
+
 updates as (
     select
         commitment_id,
@@ -34,4 +38,4 @@ select
     evidence,
     only_in_snapshot
 from updates
-left join {{ ref('commitment_status_vocabulary') }} as vocabulary using (status_reported_key)
+left join status_vocabulary as vocabulary using (status_reported_key)

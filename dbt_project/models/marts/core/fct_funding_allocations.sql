@@ -37,6 +37,14 @@ iati_countries as (
     where {{ in_iati_groups_to_rebuild() }}
 ),
 
+sector_names as (
+    select * from {{ ref('int_sector_names') }}
+),
+
+sectors as (
+    select * from {{ ref('sectors') }}
+),
+
 fts_objects as (
     select * from {{ ref('stg_fts__flow_objects') }}
     where direction = 'destination'
@@ -188,6 +196,6 @@ select
     {{ money('amount_usd_reported * share') }} as amount_usd_allocated,
     {{ this_build_number() }} as build_number
 from allocations
-left join {{ ref('int_sector_names') }} as sector_names
+left join sector_names
     on allocations.dimension = 'sector' and sector_names.name_key = {{ name_key('allocations.dimension_value') }}
-left join {{ ref('sectors') }} as sectors on sectors.sector_id = sector_names.sector_id
+left join sectors on sectors.sector_id = sector_names.sector_id

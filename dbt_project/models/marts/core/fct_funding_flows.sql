@@ -16,21 +16,29 @@ fts_flows as (
     select * from {{ ref('int_fts_flows_current') }}
 ),
 
+org_names as (
+    select * from {{ ref('int_organisation_names') }}
+),
+
+current_activities as (
+    select * from {{ ref('int_iati_activities_current') }}
+),
+
+iati_transactions as (
+    select * from {{ ref('stg_iati__transactions') }}
+),
+
 fts_parents_with_children as (
     select distinct parent.flow_id as source_record_id
     from fts_flows as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
     where child.child_flow_id in (select flow_id from fts_flows)
 ),
 
-org_names as (
-    select * from {{ ref('int_organisation_names') }}
-),
-
 -- Provider activities whose latest file reports transactions: their disbursements are in the flows.
 iati_activities as (
     select distinct act.iati_identifier
-    from {{ ref('int_iati_activities_current') }} as act
-    inner join {{ ref('stg_iati__transactions') }} as tx using (source_file_id, source_activity_index)
+    from current_activities as act
+    inner join iati_transactions as tx using (source_file_id, source_activity_index)
     where act.iati_identifier in (select provider_activity_id from flows)
 ),
 

@@ -5,6 +5,14 @@ with execution as (
     where budget_level = 'national' and in_platform_scope
 ),
 
+pledges as (
+    select * from {{ ref('pledges') }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_usd_per_eur_yearly') }}
+),
+
 by_year as (
     select
         fiscal_year,
@@ -21,13 +29,9 @@ by_year as (
 -- The baseline of the pledge to double nutrition funding (seed pledges).
 baseline as (
     select by_year.weighted_nutrition_dotation_xof as baseline_xof
-    from {{ ref('pledges') }} as pledges
+    from pledges
     inner join by_year on by_year.fiscal_year = pledges.baseline_year
     where pledges.pledge_id = 'nutrition_funding_doubled'
-),
-
-fx as (
-    select * from {{ ref('int_fx_usd_per_eur_yearly') }}
 )
 
 select

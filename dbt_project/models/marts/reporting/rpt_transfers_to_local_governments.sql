@@ -6,14 +6,19 @@ with pledge as (
     select target_share from {{ ref('pledges') }} where pledge_id = 'transfers_to_local_governments'
 ),
 
+execution as (
+    select * from {{ ref('fct_budget_execution') }}
+    where in_platform_scope
+),
+
 national as (
     select
         fiscal_year,
         sum(dotation_xof) as national_dotation_xof,
         sum(dotation_xof) filter (is_transfer_to_local_government) as transfer_dotation_xof,
         sum(paiement_xof) filter (is_transfer_to_local_government) as transfer_paiement_xof
-    from {{ ref('fct_budget_execution') }}
-    where budget_level = 'national' and in_platform_scope
+    from execution
+    where budget_level = 'national'
     group by all
 ),
 
@@ -23,8 +28,8 @@ regional as (
         region_name,
         sum(dotation_xof) as transfer_dotation_xof,
         sum(paiement_xof) as transfer_paiement_xof
-    from {{ ref('fct_budget_execution') }}
-    where budget_level <> 'national' and is_transfer_to_local_government and in_platform_scope
+    from execution
+    where budget_level <> 'national' and is_transfer_to_local_government
     group by all
 )
 
