@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from ingest import fts, gnr, iati
-from ingest.schemas import TABULAR_SCHEMAS, Schema
+from ingest.schemas import MONEY, TABULAR_SCHEMAS, Schema
 from ingest.values import output_columns
 
 LINEAGE_COLUMNS = "file_id BIGINT NOT NULL, sheet VARCHAR, line_number BIGINT NOT NULL, load_batch VARCHAR NOT NULL"
@@ -88,6 +88,30 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     iati.ensure_tables(con)
     fts.ensure_tables(con)
     gnr.ensure_tables(con)
+    _convert_amounts_to_the_money_type(con)
+
+
+def _money_columns() -> list[tuple[str, str]]:
+    """(table, column) of every amount the raw tables declare, all of the one money type."""
+    return (
+        [(s.table, name) for s in TABULAR_SCHEMAS for name, sql_type in output_columns(s) if sql_type == MONEY]
+        + [(table, c) for table, columns in iati.TABLES.items() for c, t in columns.items() if t == MONEY]
+        + [("raw.fts_flows", c) for c, t in fts.FLOW_COLUMNS.items() if t == MONEY]
+        + [(table, c) for table, (_, columns) in gnr.TABLES.items() for c, (t, _) in columns.items() if t == MONEY]
+    )
+
+
+def _convert_amounts_to_the_money_type(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse landed before amounts had one type (DECIMAL(20, 2) or DOUBLE) has them converted in place."""
+    actual = {
+        (f"{schema}.{table}", column): data_type
+        for schema, table, column, data_type in con.execute(
+            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'raw'"
+        ).fetchall()
+    }
+    for table, column in _money_columns():
+        if actual.get((table, column)) != MONEY.replace(" ", ""):
+            con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {MONEY}")
 
 
 # One row per unit a file is counted in: a tabular row, an IATI activity, an FTS flow.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -319,3 +320,27 @@ def test_rejected_rows_of_a_workbook_keep_their_sheet(tmp_path):
     assert query(warehouse, "SELECT sheet, line_number, column_name, raw_value FROM ops.rejects") == [
         ("Rapport d'avril", 3, "Montant dépensé", "beaucoup")
     ]
+
+
+def test_a_warehouse_landed_before_the_money_type_has_its_amounts_converted_in_place(tmp_path):
+    """Amounts landed as DECIMAL(20, 2) or DOUBLE by an earlier release become DECIMAL(38, 4), values kept."""
+    from ingest import ledger
+
+    warehouse = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.partner_reports (file_id BIGINT, planned_budget DECIMAL(20, 2))")
+    con.execute("INSERT INTO raw.partner_reports VALUES (1, 38500000.50)")
+    con.execute("CREATE TABLE raw.iati_transactions (file_id BIGINT, activity_index INTEGER, value DOUBLE)")
+    con.execute("INSERT INTO raw.iati_transactions VALUES (1, 0, 1250.25)")
+    ledger.ensure_tables(con)
+    types = dict(
+        con.execute(
+            """SELECT table_name || '.' || column_name, data_type FROM duckdb_columns()
+               WHERE schema_name = 'raw' AND column_name IN ('planned_budget', 'value', 'amount_spent', 'amount_usd')"""
+        ).fetchall()
+    )
+    assert set(types.values()) == {"DECIMAL(38,4)"} and "iati_transactions.value" in types
+    assert con.execute("SELECT planned_budget FROM raw.partner_reports").fetchall() == [(Decimal("38500000.5"),)]
+    assert con.execute("SELECT value FROM raw.iati_transactions").fetchall() == [(Decimal("1250.25"),)]
+    con.close()

@@ -174,3 +174,32 @@ def test_filled_templates_read_back(tmp_path):
     assert (summary["files_loaded"], summary["rows_loaded"], summary["rows_rejected"]) == (3, 3, 0)
     assert query(warehouse, "SELECT dotation FROM raw.budget_lines") == [(600_000_000,)]
     assert query(warehouse, "SELECT line_number FROM raw.commitments") == [(3,)]  # header, HXL row, data
+
+
+def test_the_templates_offer_the_seeds_lists_and_every_status_offered_is_read_as_itself(tmp_path):
+    """The drop-down lists come from the seeds the models read: every sector, and the trackers' statuses, each of
+    which the status vocabulary reads back as the status it names."""
+    import csv
+    import unicodedata
+
+    from openpyxl import load_workbook
+
+    from ingest.templates import write_templates
+    from tests.conftest import REPO
+
+    def seed(name):
+        with open(REPO / "dbt_project" / "seeds" / f"{name}.csv", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    def offered(stem):
+        lists = load_workbook(written[stem])["Listes"]
+        return {cell.value for column in lists.iter_cols() for cell in column if cell.value}
+
+    written = {p.stem: p for p in write_templates(tmp_path / "modeles")}
+    statuses = {r["label_fr"]: r["status_reported"] for r in seed("reported_statuses") if r["template_order"]}
+    assert set(statuses) <= offered("modele_commitments")
+    assert {r["label_fr"] for r in seed("sectors")} <= offered("modele_partner_reports")
+    vocabulary = {r["status_reported_key"]: r["status_reported"] for r in seed("commitment_status_vocabulary")}
+    for label, status in statuses.items():
+        key = " ".join(unicodedata.normalize("NFKD", label.lower()).encode("ascii", "ignore").decode().split())
+        assert vocabulary.get(key) == status, label
