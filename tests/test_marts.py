@@ -367,3 +367,31 @@ def test_communes_named_by_partner_reports_join_the_places_dimension(built_sampl
                                    LEFT JOIN marts.dim_places p ON p.place_id = f.commune_place_id
                                    WHERE f.commune_name IS NOT NULL""",
     ) == [(16, 16)]
+
+
+def test_coded_fields_are_read_by_the_vocabulary_seed(built_sample):
+    """Each word the sample's files write for a coded field is staged as the seed's first matching pattern says."""
+    import csv
+    import re
+    import unicodedata
+
+    with open(REPO / "dbt_project" / "seeds" / "value_vocabularies.csv", encoding="utf-8") as seed:
+        rules = sorted(csv.DictReader(seed), key=lambda r: int(r["priority"]))
+
+    def expected(field, text, otherwise):
+        if text is None:
+            return None
+        plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+        return next((r["value"] for r in rules if r["field"] == field and re.search(r["pattern"], plain)), otherwise)
+
+    pairs = query(
+        built_sample,
+        """SELECT DISTINCT raw.economic_nature, raw.funding_origin, stg.economic_nature, stg.funding_origin
+           FROM raw.budget_lines AS raw
+           JOIN staging.stg_inbox__budget_lines AS stg
+             ON stg.source_file_id = raw.file_id AND stg.source_line_number = raw.line_number""",
+    )
+    assert len(pairs) > 3
+    for nature, origin, staged_nature, staged_origin in pairs:
+        assert staged_nature == expected("economic_nature", nature, "autre"), nature
+        assert staged_origin == expected("funding_origin", origin, None), origin

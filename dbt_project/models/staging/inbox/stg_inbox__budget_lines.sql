@@ -8,17 +8,17 @@ renamed as (
         sheet as source_sheet,
         line_number as source_line_number,
         cast(fiscal_year as integer) as fiscal_year,
-        case
-            when strip_accents(lower(budget_version)) similar to '.*(rectificati|revis|lfr|collectif).*'
-                then 'rectificative'
-            else 'initiale'
-        end as budget_version,
-        case
-            when strip_accents(lower(level)) like 'commun%' or (level is null and commune is not null) then 'commune'
-            when strip_accents(lower(level)) like 'cercle%' or (level is null and cercle is not null) then 'cercle'
-            when strip_accents(lower(level)) like 'region%' or (level is null and region is not null) then 'region'
-            else 'national'
-        end as budget_level,
+        {{ vocabulary_value('budget_version', 'budget_version', 'initiale', 'initiale') }} as budget_version,
+        -- Written, else the smallest place the line names, else national.
+        coalesce(
+            {{ vocabulary_value('budget_level', 'level') }},
+            case
+                when level is null and commune is not null then 'commune'
+                when level is null and cercle is not null then 'cercle'
+                when level is null and region is not null then 'region'
+                else 'national'
+            end
+        ) as budget_level,
         region as region_name,
         region_pcode,
         cercle as cercle_name,
@@ -32,28 +32,10 @@ renamed as (
         action_label,
         activity_code,
         line_label,
-        case
-            when strip_accents(lower(economic_nature)) like 'personnel%' then 'personnel'
-            when
-                strip_accents(lower(economic_nature)) similar to '(biens|fonctionnement|goods).*'
-                then 'biens_et_services'
-            when strip_accents(lower(economic_nature)) similar to '(transfert|subvention|transfer).*' then 'transferts'
-            when strip_accents(lower(economic_nature)) similar to '(invest|equipement|capital).*' then 'investissement'
-            when economic_nature is null then null
-            else 'autre'
-        end as economic_nature,
-        case
-            when strip_accents(lower(funding_origin)) similar to '(ext|bailleur|ptf|donor).*' then 'exterieur'
-            when
-                strip_accents(lower(funding_origin)) similar to '(int|etat|budget national|domestic|tresor).*'
-                then 'interieur'
-        end as funding_origin,
+        {{ vocabulary_value('economic_nature', 'economic_nature', 'autre') }} as economic_nature,
+        {{ vocabulary_value('funding_origin', 'funding_origin') }} as funding_origin,
         -- A council's budget holds its revenue too; only the expenditure side is spending.
-        case
-            when strip_accents(lower(budget_side)) similar to '(recette|revenue|income|ressource|receipt).*'
-                then 'recette'
-            else 'depense'
-        end as budget_side,
+        {{ vocabulary_value('budget_side', 'budget_side', 'depense', 'depense') }} as budget_side,
         country as country_name,
         dotation,
         engagement,

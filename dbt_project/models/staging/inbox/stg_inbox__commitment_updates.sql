@@ -11,13 +11,7 @@ renamed as (
         made_at,
         made_on,
         holder,
-        case
-            when strip_accents(lower(commitment_kind)) similar to '(financ|budget).*' then 'financier'
-            when strip_accents(lower(commitment_kind)) similar to '(polit|legal|polic).*' then 'politique'
-            when strip_accents(lower(commitment_kind)) similar to '(program|projet|operation).*' then 'programme'
-            when commitment_kind is null then null
-            else 'autre'
-        end as commitment_kind,
+        {{ vocabulary_value('commitment_kind', 'commitment_kind', 'autre') }} as commitment_kind,
         description,
         baseline_amount,
         target_amount,
