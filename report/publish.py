@@ -1,6 +1,7 @@
-"""Publish a built report: REPORTS_DIR/<run date>/ and REPORTS_DIR/latest -> it, each swapped in one rename.
+"""The report for people: REPORTS_DIR/<run date>/ and REPORTS_DIR/latest -> it, each swapped in one rename.
 
-Readers of `latest` never see a half-written report; a failed night publishes nothing.
+Readers of `latest` never see a half-written report; a failed night publishes nothing. The night's own pair
+(warehouse and report together) is published first, by warehouse/published.py, which then calls this with a copy.
 """
 
 from __future__ import annotations
@@ -8,12 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-
-from config import file_safe
-
-
-def staging_dir(reports: Path, run_id: str) -> Path:
-    return reports / ".staging" / file_safe(run_id)
 
 
 def publish_report(built: Path, reports: Path, run_date: str) -> Path:

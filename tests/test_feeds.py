@@ -244,3 +244,69 @@ def test_nightly_fetch_reads_its_configuration_and_reports_every_failed_feed(ser
     monkeypatch.setenv("IATI_DATASTORE_QUERY", "recipient_country_code:ML")
     with pytest.raises(FeedError, match="clé d'API absente"):
         nightly.fetch_feeds(paths, dt.date(2026, 11, 23), None)
+
+
+def test_sigterm_stops_a_trickling_feed_at_once_and_nothing_of_it_is_written(server, tmp_path):
+    """Airflow stops a task (its execution_timeout, a cleared run) with SIGTERM, which its task runner turns into an
+    exception in the task: the feed must stop there, not at its budget, and leave nothing in the inbox."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    server.faults["fts-2"] = ["trickle"]
+    script = """
+import signal, sys
+from pathlib import Path
+from ingest.feeds import HttpPolicy, fetch_fts_flows
+
+class Terminated(Exception):
+    pass
+
+def stop(signum, frame):
+    raise Terminated("SIGTERM")  # as Airflow's task runner does
+
+signal.signal(signal.SIGTERM, stop)
+print("fetching", flush=True)
+fetch_fts_flows(Path(sys.argv[1]), {"locationid": 171, "year": 2020}, base_url=sys.argv[2],
+                policy=HttpPolicy(retries=0, read_timeout=30, feed_budget=300))
+"""
+    inbox = tmp_path / "inbox"
+    feed = subprocess.Popen(
+        [sys.executable, "-c", script, str(inbox), server.base],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert feed.stdout.readline() == b"fetching\n"
+    time.sleep(1.5)  # page 1 fetched, page 2 trickling (200 bytes at 20 a second: 10 s)
+    assert feed.poll() is None
+    started = time.monotonic()
+    feed.send_signal(signal.SIGTERM)
+    _, err = feed.communicate(timeout=10)
+    assert time.monotonic() - started < 3, "the feed went on after SIGTERM"
+    assert feed.returncode != 0 and b"Terminated: SIGTERM" in err
+    assert not inbox.exists() or list(inbox.rglob("*")) == []
+
+
+def test_a_step_s_time_limit_stops_a_hung_feed_as_airflow_applies_it(server, paths, monkeypatch):
+    """execution_timeout is applied by Airflow's task runner with its `timeout` (SIGALRM): the night's fetch step
+    stops there, with AirflowTaskTimeout (retried like any infrastructure failure, not failed for good), and writes
+    nothing."""
+    import datetime as dt
+
+    from airflow.sdk.exceptions import AirflowTaskTimeout
+    from airflow.sdk.execution_time.timeout import timeout
+
+    from warehouse import nightly
+
+    server.faults["fts-2"] = ["trickle"]
+    monkeypatch.setenv("FTS_FLOW_QUERY", "locationid=171&year=2020")
+    monkeypatch.setenv("FTS_API_URL", server.base)
+    before = sorted(p.relative_to(paths.inbox) for p in paths.inbox.rglob("*"))
+    started = time.monotonic()
+    with pytest.raises(AirflowTaskTimeout), timeout(2):
+        nightly.fetch_feeds(paths, dt.date(2026, 11, 22), None)
+    assert time.monotonic() - started < 5
+    assert sorted(p.relative_to(paths.inbox) for p in paths.inbox.rglob("*")) == before

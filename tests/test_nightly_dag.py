@@ -53,9 +53,15 @@ def test_dag_declares_the_nightly_flow(dag):
 
 
 @pytest.mark.airflow
-def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothing(dag, paths):
+def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothing(dag, paths, airflow_db, monkeypatch):
+    secret = "cle-iati-de-test-5f0c1d"  # read by fetch_feeds, which has nothing to fetch with it tonight
+    monkeypatch.setenv("IATI_API_KEY", secret)
     run = dag.test(logical_date=NIGHT)
     assert run.state == "success"
+    # Secrets stay home: not in Airflow's metadata (XComs, rendered templates, task instances), the warehouse or the
+    # report, read as bytes.
+    for stored in (airflow_db / "airflow.db", paths.warehouse.resolve(), paths.reports / "latest" / "index.html"):
+        assert secret.encode() not in stored.read_bytes(), stored
     page = paths.reports / "latest" / "index.html"
     html = page.read_text(encoding="utf-8").replace("\u202f", " ").replace("\u00a0", " ")
     assert "600 000 000 FCFA" in html

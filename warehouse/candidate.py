@@ -1,4 +1,5 @@
-"""A night never writes to the published warehouse: it works on a copy and swaps it in at the end.
+"""A night never writes to the published warehouse: it works on a copy, published with its report at the end
+(warehouse/published.py).
 
 A crash or a failed gate leaves the last published warehouse (and report) as they were; the candidate stays in
 `candidates/` for whoever investigates, and the next night starts again from the published one. The candidate has
@@ -8,15 +9,11 @@ dbt re-parses only what changed instead of the whole project.
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import os
 import shutil
 from pathlib import Path
 
 from config import Paths
-
-log = logging.getLogger(__name__)
 
 
 def candidate_path(paths: Paths) -> Path:
@@ -34,32 +31,3 @@ def open_candidate(paths: Paths) -> Path:
         shutil.copyfile(paths.warehouse, tmp)
         os.replace(tmp, candidate)
     return candidate
-
-
-def _wal(database: Path) -> Path:
-    return database.with_name(database.name + ".wal")
-
-
-def publish_candidate(paths: Paths, candidate: Path) -> Path:
-    """Atomically make the candidate the published warehouse (same filesystem, one rename).
-
-    A WAL beside the candidate is folded into it first. A WAL beside the published file belongs to a read-write
-    session on it that died: DuckDB would replay it into the new file and nobody could open it, so it is set aside in
-    candidates/ (readers are read-only; nothing of the product writes the published file).
-    """
-    import duckdb
-
-    if _wal(candidate).exists():
-        duckdb.connect(str(candidate)).close()  # opening replays the WAL, closing checkpoints it
-    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    stale = _wal(paths.warehouse)
-    if stale.exists():
-        aside = paths.candidates / f"stale-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.wal"
-        log.warning(
-            "WAL abandonné par une session morte mis de côté / WAL left by a dead session set aside: %s -> %s",
-            stale,
-            aside,
-        )
-        os.replace(stale, aside)
-    os.replace(candidate, paths.warehouse)
-    return paths.warehouse

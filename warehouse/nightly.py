@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from config import Paths
+from config import Paths, file_safe
 from warehouse import candidate as candidates
 from warehouse import lock
 
@@ -139,11 +139,10 @@ def gate(candidate: str) -> dict:
 def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -> str:
     from ingest.templates import write_templates
     from report.build import build_report as render
-    from report.publish import staging_dir
     from report.receipts import write_receipts
     from warehouse.dbt import write_model_docs
 
-    out = staging_dir(paths.reports, run_id)
+    out = paths.candidates / f"report-{file_safe(run_id)}"  # beside the candidate: published with it in one rename
     shutil.rmtree(out, ignore_errors=True)  # a retried task starts from an empty folder
     write_templates(out / "modeles")
     write_model_docs(Path(candidate), out / "documentation")
@@ -152,11 +151,11 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
 
 
 def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, run_id: str) -> dict:
-    from report.publish import publish_report
+    """The candidate and its report published together (warehouse/published.py); a failed publish can be rerun."""
+    from warehouse.published import publish_night
 
     hold(paths, run_id)
-    warehouse = candidates.publish_candidate(paths, Path(candidate))
-    page = publish_report(Path(built_report), paths.reports, run_date.isoformat())
+    warehouse, page = publish_night(paths, Path(candidate), Path(built_report), run_date.isoformat(), run_id)
     lock.release(paths.warehouse, run_id)
     log.info("Entrepôt publié / warehouse published: %s", warehouse)
     log.info("Rapport publié / report published: %s", page)
