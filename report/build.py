@@ -12,6 +12,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from report import formatting
+from report.extracts import write_extracts
 from report.query import rows
 from report.receipts import receipt_name
 
@@ -134,7 +135,7 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
         decimal=formatting.decimal,
         date=formatting.date,
     )
-    data = report_data(warehouse)
+    data = report_data(warehouse) | {"extracts": write_extracts(warehouse, out_dir / "extraits", run_date)}
     html = env.get_template("index.html.j2").render(
         run_date=run_date, run_date_long=formatting.long_date(run_date), **data
     )
