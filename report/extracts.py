@@ -3,7 +3,7 @@ marts humanitarian tools read.
 
 - `<mart>.xlsx`: the rows (header frozen, autofilter, amounts and dates in formats Excel shows the French way) and a
   `LISEZMOI` sheet with the mart's description and columns (from the model's YAML, its dbt docs), the run date and
-  the rules versions. A mart of more rows than a sheet holds gets its CSV only.
+  the rules versions. A mart of more than XLSX_MAX_ROWS rows gets its CSV only.
 - `<mart>.csv`: UTF-8 with a BOM, `;` between fields and decimal commas, so French Excel opens it as columns.
 - `<mart>.hxl.csv` (who funds what where, funding flows): `,` and decimal points, HXL hashtags on row 2.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -25,7 +26,7 @@ import yaml
 
 from config import DBT_PROJECT_DIR
 
-XLSX_MAX_ROWS = 1_000_000
+XLSX_MAX_ROWS = 200_000  # beyond, Excel is the wrong tool: the CSV only (written by DuckDB, streamed)
 FORMULA_STARTS = ("=", "+", "-", "@")
 # HXL hashtags of the columns humanitarian tools read (HXL 1.1 core schema).
 HXL_TAGS = {
@@ -62,21 +63,33 @@ HXL_TAGS = {
 }
 
 
-def _text_safe(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def _csv_select(mart: str, columns: list[tuple[str, str]], decimal_comma: bool) -> str:
+    """The mart's rows as CSV cells, computed by DuckDB: texts that would run as formulas quoted, decimal commas."""
+    starts = ", ".join(f"'{c}'" for c in FORMULA_STARTS)
+    apostrophe = "chr(39)"
+    cells = []
+    for name, sql_type in columns:
+        column = f'"{name}"'
+        if sql_type == "VARCHAR":
+            cells.append(
+                f"CASE WHEN left({column}, 1) IN ({starts}) THEN {apostrophe} || {column} ELSE {column} END AS {column}"
+            )
+        elif decimal_comma and (sql_type.startswith("DECIMAL") or sql_type in {"DOUBLE", "FLOAT"}):
+            cells.append(f"replace(CAST({column} AS VARCHAR), '.', ',') AS {column}")
+        else:
+            cells.append(column)
+    return f"SELECT {', '.join(cells)} FROM marts.{mart} ORDER BY ALL"
 
 
-def _csv_cell(value, decimal_comma: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | decimal.Decimal):
-        text = format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
-        return text.replace(".", ",") if decimal_comma else text
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _text_safe(str(value))
+def _copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path, delimiter: str, head: list[list[str]]) -> None:
+    """DuckDB writes the rows (streamed, whatever their number); the file gets a BOM and the head rows first."""
+    body = path.with_name(path.name + ".rows")
+    con.execute(f"COPY ({select}) TO '{body}' (HEADER false, DELIMITER '{delimiter}')")
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out, delimiter=delimiter).writerows(head)
+    with open(body, "rb") as rows, open(path, "ab") as out:
+        shutil.copyfileobj(rows, out)
+    body.unlink()
 
 
 def _documentation(mart: str) -> tuple[str, dict[str, str]]:
@@ -88,12 +101,29 @@ def _documentation(mart: str) -> tuple[str, dict[str, str]]:
     return "", {}
 
 
-def _write_xlsx(path: Path, mart: str, names: list[str], types: list[str], rows: list[tuple], about: list[tuple]):
-    workbook = xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+def _write_row(sheet, r: int, row: tuple, formats: dict) -> None:
+    for c, value in enumerate(row):
+        if value is None:
+            continue
+        if isinstance(value, decimal.Decimal):
+            sheet.write_number(r, c, float(value))
+        elif isinstance(value, dt.datetime):
+            sheet.write_datetime(r, c, value)
+        elif isinstance(value, dt.date):
+            sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), formats["date"])
+        elif isinstance(value, list):
+            sheet.write_string(r, c, " ; ".join(map(str, value)))
+        else:
+            sheet.write(r, c, value)
+
+
+def _write_xlsx(path: Path, mart: str, cursor, columns: list[tuple[str, str]], about: list[tuple], day: dt.date):
+    """The rows of `cursor`, fetched in batches and written row by row (XlsxWriter's constant-memory mode)."""
+    options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    workbook = xlsxwriter.Workbook(str(path), options | {"constant_memory": True})
+    workbook.set_properties(
+        {"title": mart, "created": dt.datetime.combine(day, dt.time()), "author": "Entrepôt budget Mali"}
     )
-    created = dt.datetime.combine(dt.date.fromisoformat(dict(about)["Données au / data as of"]), dt.time())
-    workbook.set_properties({"title": mart, "created": created, "author": "Entrepôt budget Mali"})
     bold = workbook.add_format({"bold": True, "bg_color": "#DCEFE7"})
     formats = {
         "amount": workbook.add_format({"num_format": "#,##0"}),
@@ -101,33 +131,18 @@ def _write_xlsx(path: Path, mart: str, names: list[str], types: list[str], rows:
         "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
     }
     sheet = workbook.add_worksheet("données")
-    sheet.write_row(0, 0, names, bold)
-    for c, sql_type in enumerate(types):
-        kind = (
-            "amount"
-            if sql_type.startswith("DECIMAL")
-            else "rate"
-            if "rate" in names[c] or "share" in names[c]
-            else None
-        )
-        kind = "date" if sql_type == "DATE" else kind
+    for c, (name, sql_type) in enumerate(columns):
+        kind = "rate" if sql_type == "DOUBLE" and ("rate" in name or "share" in name) else None
+        kind = "amount" if sql_type.startswith("DECIMAL") else "date" if sql_type == "DATE" else kind
         sheet.set_column(c, c, 18, formats.get(kind))
-    for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, decimal.Decimal):
-                sheet.write_number(r, c, float(value))
-            elif isinstance(value, dt.datetime):
-                sheet.write_datetime(r, c, value)
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), formats["date"])
-            elif isinstance(value, list):
-                sheet.write_string(r, c, " ; ".join(map(str, value)))
-            else:
-                sheet.write(r, c, value)
+    sheet.write_row(0, 0, [name for name, _ in columns], bold)
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(names) - 1)
+    r = 0
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            r += 1
+            _write_row(sheet, r, row, formats)
+    sheet.autofilter(0, 0, max(r, 1), len(columns) - 1)
     readme = workbook.add_worksheet("LISEZMOI")
     readme.set_column(0, 0, 34)
     readme.set_column(1, 1, 110)
@@ -143,48 +158,43 @@ def write_extracts(warehouse: Path, out_dir: Path, run_date: dt.date) -> list[di
     written = []
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        marts = [
-            m
-            for (m,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
-            ).fetchall()
-        ]
+        listed = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1")
+        marts = [m for (m,) in listed.fetchall()]
         versions = con.execute(
             "SELECT max(tagging_rules_version), max(nutrition_weights_version) FROM marts.fct_budget_allocations"
         ).fetchone()
         for mart in marts:
-            cursor = con.execute(f"SELECT * FROM marts.{mart} ORDER BY ALL")
-            names = [d[0] for d in cursor.description]
-            types = [str(d[1]) for d in cursor.description]
-            rows = cursor.fetchall()
-            description, columns = _documentation(mart)
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? "
+                "ORDER BY column_index",
+                [mart],
+            ).fetchall()
+            names = [name for name, _ in columns]
+            [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()
+            description, documented = _documentation(mart)
             about = [
                 ("Extrait / extract", f"marts.{mart}"),
                 ("Description", description),
                 ("Données au / data as of", run_date.isoformat()),
-                ("Lignes / rows", str(len(rows))),
+                ("Lignes / rows", str(rows)),
                 ("Règles de marquage / tagging rules", str(versions[0] or "")),
                 ("Pondérations / weights", str(versions[1] or "")),
                 ("Colonnes / columns", ""),
-                *[(name, columns.get(name, "")) for name in names],
+                *[(name, documented.get(name, "")) for name in names],
             ]
             files = []
-            if len(rows) <= XLSX_MAX_ROWS:
-                _write_xlsx(out_dir / f"{mart}.xlsx", mart, names, types, rows, about)
+            if rows <= XLSX_MAX_ROWS:
+                cursor = con.execute(f"SELECT * FROM marts.{mart} ORDER BY ALL")
+                _write_xlsx(out_dir / f"{mart}.xlsx", mart, cursor, columns, about, run_date)
                 files.append(f"{mart}.xlsx")
-            with open(out_dir / f"{mart}.csv", "w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh, delimiter=";")
-                writer.writerow(names)
-                writer.writerows([_csv_cell(v, decimal_comma=True) for v in row] for row in rows)
+            _copy_csv(con, _csv_select(mart, columns, decimal_comma=True), out_dir / f"{mart}.csv", ";", [names])
             files.append(f"{mart}.csv")
             if mart in HXL_TAGS:
-                with open(out_dir / f"{mart}.hxl.csv", "w", encoding="utf-8-sig", newline="") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(names)
-                    writer.writerow([HXL_TAGS[mart].get(n, "") for n in names])
-                    writer.writerows([_csv_cell(v, decimal_comma=False) for v in row] for row in rows)
+                tags = [HXL_TAGS[mart].get(n, "") for n in names]
+                select = _csv_select(mart, columns, decimal_comma=False)
+                _copy_csv(con, select, out_dir / f"{mart}.hxl.csv", ",", [names, tags])
                 files.append(f"{mart}.hxl.csv")
-            written.append({"mart": mart, "rows": len(rows), "files": files, "description": description})
+            written.append({"mart": mart, "rows": rows, "files": files, "description": description})
     finally:
         con.close()
     return written
