@@ -15,7 +15,9 @@ from ingest.feeds import FeedError, HttpPolicy, fetch_fts_flows, fetch_iati_acti
 from ingest.inbox import ingest_inbox
 from tests.conftest import SAMPLE_INBOX, query, shared_path
 
-FAST = HttpPolicy(retries=3, backoff=0.01, connect_timeout=2, read_timeout=0.5)
+# The read timeout leaves a loaded CI machine time to answer; a "slow" fault outlasts it by a full second.
+FAST = HttpPolicy(retries=3, backoff=0.01, connect_timeout=2, read_timeout=1.5)
+SLOW_ANSWER_SECONDS = FAST.read_timeout + 1.0
 FTS_PAGES = [
     "custom-search-locationid-171-year-2020.json",
     "custom-search-locationid-171-year-2020-page-2.json",
@@ -62,7 +64,7 @@ def server():
             if faults:
                 fault = faults.pop(0)
                 if fault == "slow":
-                    time.sleep(1.0)
+                    time.sleep(SLOW_ANSWER_SECONDS)
                     return self._send(200, b"{}")
                 if fault == "html":  # a proxy's error page answered 200
                     return self._send(200, b"<html><body>Service indisponible</body></html>", content_type="text/html")
