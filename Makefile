@@ -16,13 +16,13 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test test-fast lint setup sample-inbox clean benchmark
+.PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
 	$(BIN)/python -m warehouse
 
-test: setup lint
+test: setup system-packages lint
 	$(BIN)/pytest
 
 # ruff: the Python code linted and formatted alike (pyproject.toml); sqlfluff: the dbt models through dbt's own
@@ -33,9 +33,9 @@ lint: setup
 	$(BIN)/yamllint --strict .
 	DBT_DUCKDB_PATH=$$(mktemp -u --suffix=.duckdb) $(BIN)/sqlfluff lint --disable-progress-bar dbt_project/models
 
-# The fast tests alone: no DAG run through Airflow, no night over the real files (CI runs everything).
-test-fast: setup
-	$(BIN)/pytest -m "not airflow and not real_data"
+# The fast tests alone: no DAG run through Airflow, no night over the real files, no browser (CI runs everything).
+test-fast: setup system-packages
+	$(BIN)/pytest -m "not airflow and not real_data and not browser"
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# The Debian packages of debian-packages.txt, at their pinned versions; nothing is done when they are there.
+system-packages:
+	@mkdir -p var; missing=$$(grep -v '^#' debian-packages.txt | while IFS='=' read -r name version; do \
+		[ "$$(dpkg-query -W -f='$${Version}' "$$name" 2>/dev/null)" = "$$version" ] || echo "$$name=$$version"; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installation des paquets Debian / installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "Il faut être root / root needed: apt-get install $$missing" >&2; exit 1; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing > var/apt-get.log 2>&1 \
+		|| { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		     --no-install-recommends $$missing > var/apt-get.log 2>&1; } \
+		|| { tail -20 var/apt-get.log >&2; exit 1; }; \
+	fi
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)

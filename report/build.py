@@ -1,6 +1,7 @@
-"""Build the budget-monitoring report (one French HTML page) from a warehouse's marts.
+"""Build the budget-monitoring report from a warehouse's marts: a page in French and one in English (`fr/`, `en/`),
+their charts inline, the brief of each as a PDF, and the extracts they link to.
 
-The page depends only on the warehouse and the run date, so re-running a night gives the same bytes.
+The report depends only on the warehouse and the run date, so re-running a night gives the same bytes.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from report import formatting
+from report import i18n
+from report.brief import write_brief
+from report.charts import charts
 from report.extracts import write_extracts
 from report.query import rows
 from report.receipts import receipt_name
 
-TEMPLATES = Path(__file__).with_name("templates")
 NAMES_PER_FILE = 20
+TOP_ROWS = 15  # rows of a long table shown in the page; its extract has them all
 
 
 def report_data(warehouse: Path) -> dict:
@@ -25,13 +27,17 @@ def report_data(warehouse: Path) -> dict:
     try:
         return {
             "nutrition_by_year": rows(con, "SELECT * FROM marts.rpt_nutrition_budget_by_year ORDER BY fiscal_year"),
+            # The largest lines of each year; the extract has them all.
             "nutrition_lines": rows(
                 con,
-                """
+                f"""
                 SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
-                       paiement_rate, budget_version
+                       paiement_rate, budget_version, count(*) OVER () AS lines_in_all_years
                 FROM marts.fct_budget_execution
                 WHERE nutrition_category <> 'none' AND budget_level = 'national' AND in_platform_scope
+                QUALIFY row_number() OVER (PARTITION BY fiscal_year
+                                           ORDER BY dotation_xof DESC, institution, line_label, budget_version)
+                        <= {TOP_ROWS}
                 ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version""",
             ),
             "commitments": rows(
@@ -45,9 +51,19 @@ def report_data(warehouse: Path) -> dict:
             # The words and figures of the seeds (dbt_project/seeds): the pledges, the status labels, the peg.
             "pledges": {p["pledge_id"]: p for p in rows(con, "SELECT * FROM reference.pledges")},
             "status_labels": {
-                s["computed_status"]: s["label_fr"]
-                for s in rows(con, "SELECT computed_status, label_fr FROM reference.commitment_statuses")
+                s["computed_status"]: {"fr": s["label_fr"], "en": s["label_en"]}
+                for s in rows(con, "SELECT computed_status, label_fr, label_en FROM reference.commitment_statuses")
             },
+            "commitments_by_status": rows(
+                con,
+                """
+                SELECT statuses.computed_status, statuses.label_fr, statuses.label_en, count(*) AS commitments
+                FROM marts.fct_commitments AS commitments
+                INNER JOIN reference.commitment_statuses AS statuses USING (computed_status)
+                WHERE commitments.concerns_inbox_country
+                GROUP BY ALL ORDER BY any_value(statuses.sort_order)""",
+            ),
+            "pledge_trajectory": rows(con, "SELECT * FROM marts.rpt_nutrition_pledge_trajectory ORDER BY fiscal_year"),
             "xof_per_eur": rows(
                 con, "SELECT units_per_eur FROM intermediate.int_fx_rates_daily WHERE currency = 'XOF' LIMIT 1"
             )[0]["units_per_eur"],
@@ -56,6 +72,46 @@ def report_data(warehouse: Path) -> dict:
                 """
                 SELECT * FROM marts.rpt_transfers_to_local_governments WHERE scope = 'national'
                 ORDER BY fiscal_year""",
+            ),
+            "transfers_by_region": rows(
+                con,
+                """
+                SELECT * FROM marts.rpt_transfers_to_local_governments
+                WHERE scope = 'region' AND fiscal_year = (
+                    SELECT max(fiscal_year) FROM marts.rpt_transfers_to_local_governments WHERE scope = 'region')
+                ORDER BY share_of_national_budget DESC, region_name""",
+            ),
+            # The tile of every region, with what partners planned there (none: an empty tile, not a zero).
+            "region_tiles": rows(
+                con,
+                """
+                WITH regions AS (
+                    SELECT pcode, place_name FROM marts.dim_places WHERE place_level = 'region'
+                    QUALIFY row_number() OVER (PARTITION BY pcode ORDER BY valid_from DESC) = 1),
+                planned AS (
+                    SELECT region_pcode, sum(planned_xof) AS planned_xof, count(DISTINCT partner_org_name) AS partners
+                    FROM marts.rpt_who_funds_what_where GROUP BY region_pcode)
+                SELECT tiles.*, regions.place_name AS region_name, planned.planned_xof, planned.partners
+                FROM reference.region_tiles AS tiles
+                LEFT JOIN regions ON regions.pcode = tiles.region_pcode
+                LEFT JOIN planned USING (region_pcode)
+                ORDER BY tiles.tile_row, tiles.tile_column""",
+            ),
+            # Disbursements reported to FTS and IATI, double counts left out, for the largest donors.
+            "humanitarian_flows": rows(
+                con,
+                f"""
+                WITH flows AS (
+                    SELECT donor_org_name AS donor, sector_name AS sector, sum(amount_xof) AS amount_xof
+                    FROM marts.fct_funding_flows
+                    WHERE source_system IN ('fts', 'iati') AND counted_in_totals AND flow_stage = 'disbursement'
+                          AND amount_xof IS NOT NULL
+                    GROUP BY ALL),
+                largest AS (
+                    SELECT donor FROM flows GROUP BY donor
+                    ORDER BY sum(amount_xof) DESC, donor NULLS LAST LIMIT {TOP_ROWS})
+                SELECT flows.* FROM flows SEMI JOIN largest ON flows.donor IS NOT DISTINCT FROM largest.donor
+                ORDER BY donor NULLS LAST, sector NULLS LAST""",
             ),
             "execution": rows(
                 con,
@@ -66,17 +122,34 @@ def report_data(warehouse: Path) -> dict:
             ),
             "presence": rows(
                 con,
-                """
-                SELECT * FROM marts.rpt_operational_presence_by_region
-                ORDER BY region_name NULLS LAST, partners DESC, sector_name""",
+                f"""
+                SELECT *, count(*) OVER () AS rows_in_all FROM marts.rpt_operational_presence_by_region
+                ORDER BY partners DESC, presence_rows DESC, region_name NULLS LAST, sector_name LIMIT {TOP_ROWS}""",
             ),
             "who_funds": rows(
                 con,
-                """
+                f"""
                 SELECT * FROM marts.rpt_who_funds_what_where
                 ORDER BY reporting_year DESC, planned_xof DESC NULLS LAST, donor_org_name, partner_org_name,
-                         region_name, cercle_name, sector_name""",
+                         region_name, cercle_name, sector_name
+                LIMIT {TOP_ROWS}""",
             ),
+            "who_funds_total": rows(
+                con,
+                """
+                SELECT count(*) AS rows, sum(planned_xof) AS planned_xof, sum(spent_xof) AS spent_xof,
+                       sum(spent_usd) AS spent_usd
+                FROM marts.rpt_who_funds_what_where""",
+            )[0],
+            "execution_total": rows(
+                con,
+                """
+                SELECT count(*) AS rows, sum(dotation_xof) AS dotation_xof, sum(engagement_xof) AS engagement_xof,
+                       sum(liquidation_xof) AS liquidation_xof, sum(ordonnancement_xof) AS ordonnancement_xof,
+                       sum(paiement_xof) AS paiement_xof
+                FROM marts.rpt_execution_by_institution
+                WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)""",
+            )[0],
             "stated_mismatches": rows(
                 con,
                 """
@@ -122,24 +195,17 @@ def report_data(warehouse: Path) -> dict:
 
 
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
-    """Write out_dir/index.html and return its path."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
-    env.globals.update(receipt_name=receipt_name, names_per_file=NAMES_PER_FILE)
-    env.filters.update(
-        amount=formatting.amount,
-        fcfa=formatting.fcfa,
-        eur=formatting.eur,
-        usd=formatting.usd,
-        percent=formatting.percent,
-        ratio=formatting.ratio,
-        decimal=formatting.decimal,
-        date=formatting.date,
-    )
-    data = report_data(warehouse) | {"extracts": write_extracts(warehouse, out_dir / "extraits", run_date)}
-    html = env.get_template("index.html.j2").render(
-        run_date=run_date, run_date_long=formatting.long_date(run_date), **data
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    page = out_dir / "index.html"
-    page.write_text(html, encoding="utf-8")
-    return page
+    """Write the report into out_dir: `fr/` and `en/` (page and PDF brief), the extracts, and an `index.html` that
+    opens the French page. Returns the French page's path."""
+    extracts = write_extracts(warehouse, out_dir / "extraits", run_date)
+    data = report_data(warehouse) | {"extracts": extracts, "extract_files": {e["mart"]: e["files"] for e in extracts}}
+    for lang in i18n.LANGUAGES:
+        env = i18n.environment(lang, receipt_name=receipt_name, names_per_file=NAMES_PER_FILE, top_rows=TOP_ROWS)
+        context = data | {"run_date": run_date, "charts": charts(data, lang, i18n.translations(lang).gettext)}
+        folder = out_dir / lang
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")
+        write_brief(env, context, folder / i18n.BRIEF_NAMES[lang])
+    env = i18n.environment("fr")
+    (out_dir / "index.html").write_text(env.get_template("languages.html.j2").render(), encoding="utf-8")
+    return out_dir / "fr" / "index.html"

@@ -27,4 +27,4 @@ def publish_report(built: Path, reports: Path, run_date: str) -> Path:
     link.unlink(missing_ok=True)
     link.symlink_to(run_date, target_is_directory=True)
     os.replace(link, reports / "latest")
-    return reports / "latest" / "index.html"
+    return reports / "latest" / "index.html"  # opens the French page; en/index.html beside it

@@ -67,6 +67,18 @@ def built_sample(tmp_path_factory) -> Path:
     return warehouse
 
 
+@pytest.fixture(scope="session")
+def built_report(built_sample, tmp_path_factory) -> Path:
+    """The report of the sample warehouse (both languages, briefs, extracts), built once; tests only read it."""
+    import datetime as dt
+
+    from report.build import build_report
+
+    out = tmp_path_factory.mktemp("report") / "report"
+    build_report(built_sample, out, dt.date(2026, 11, 22))
+    return out
+
+
 def with_inbox_settings(inbox: Path) -> Path:
     """The bundled inbox's settings (its `_profils/boite.yml`: Mali, so "FCFA" is XOF) in a test's own inbox."""
     (inbox / "_profils").mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,9 @@ def test_a_night_started_while_another_holds_the_warehouse_stops_at_once_without
     assert again.state == "success"
     assert {ti.state for ti in again.get_task_instances()} == {"success"}
     assert not lock.lock_path(paths.warehouse).exists()
-    assert "Données au 15 septembre 2024" in (paths.reports / "latest" / "index.html").read_text(encoding="utf-8")
+    assert "Données au 15 septembre 2024" in (paths.reports / "latest" / "fr" / "index.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def _built_report(paths, run_id: str, text: str):
@@ -212,7 +214,7 @@ KILLED_AT = {
 def sample_report(built_sample, tmp_path_factory):
     from report.build import build_report
 
-    return build_report(built_sample, tmp_path_factory.mktemp("report") / "report", dt.date(2026, 11, 22)).parent
+    return build_report(built_sample, tmp_path_factory.mktemp("report") / "report", dt.date(2026, 11, 22)).parents[1]
 
 
 def _handed_to_publish(paths, built_sample, sample_report, run_id: str) -> list[str]:
@@ -240,7 +242,7 @@ def test_a_night_killed_during_any_step_leaves_the_published_pair_byte_identical
     def fingerprint():
         return (
             hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
-            (paths.reports / "latest" / "index.html").read_bytes(),
+            (paths.reports / "latest" / "fr" / "index.html").read_bytes(),
             os.readlink(published.pointer(paths)),
         )
 

@@ -83,7 +83,8 @@ def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_v
         and "paiement greater than ordonnancement" in english
     )
     assert f">{touched['broken_line_number']}<" in french and f">{touched['broken_line_number']}<" in english
-    assert f'href="accuses/fr/fichier-{file_id}.html"' in (latest / "index.html").read_text(encoding="utf-8")
+    assert f'href="../accuses/fr/fichier-{file_id}.html"' in (latest / "fr" / "index.html").read_text(encoding="utf-8")
+    assert f'href="../accuses/en/fichier-{file_id}.html"' in (latest / "en" / "index.html").read_text(encoding="utf-8")
     csv_text = (latest / "accuses" / "fr" / f"fichier-{file_id}.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[1].startswith(f";{touched['broken_line_number']};paiement > ordonnancement;")
 

@@ -60,14 +60,15 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert run.state == "success"
     # Secrets stay home: not in Airflow's metadata (XComs, rendered templates, task instances), the warehouse or the
     # report, read as bytes.
-    for stored in (airflow_db / "airflow.db", paths.warehouse.resolve(), paths.reports / "latest" / "index.html"):
+    report = sorted(p for p in (paths.reports / "latest").resolve().rglob("*") if p.is_file())
+    for stored in (airflow_db / "airflow.db", paths.warehouse.resolve(), *report):
         assert secret.encode() not in stored.read_bytes(), stored
-    page = paths.reports / "latest" / "index.html"
+    page = paths.reports / "latest" / "fr" / "index.html"
     html = page.read_text(encoding="utf-8").replace("\u202f", " ").replace("\u00a0", " ")
     assert "600 000 000 FCFA" in html
     assert "Données au 22 novembre 2026" in html
     assert (paths.reports / "latest").resolve() == paths.reports / "2026-11-22"
-    assert 'href="documentation/index.html"' in html
+    assert 'href="../documentation/index.html"' in html
     assert "fct_budget_execution" in (paths.reports / "latest" / "documentation" / "index.html").read_text(
         encoding="utf-8"
     )
@@ -94,7 +95,7 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag
     from openpyxl import Workbook
 
     assert dag.test(logical_date=NIGHT).state == "success"
-    page = paths.reports / "latest" / "index.html"
+    page = paths.reports / "latest" / "fr" / "index.html"
     published = (_sha(paths.warehouse), page.read_bytes())
 
     # An Excel default date: parses, passes dbt's tests, but no deadline of ours is in 1900.

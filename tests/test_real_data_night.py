@@ -306,7 +306,8 @@ def test_the_chad_3w_workbook_lands_both_sheets_as_presence(night):
 def test_every_file_has_a_receipt_in_french_and_english_linked_from_the_report(night):
     _, paths, _ = night
     latest = paths.reports / "latest"
-    page = (latest / "index.html").read_text(encoding="utf-8")
+    page = (latest / "fr" / "index.html").read_text(encoding="utf-8")
+    english_page = (latest / "en" / "index.html").read_text(encoding="utf-8")
     for file_id, _status, error, rejects in query(
         paths.warehouse,
         """
@@ -315,7 +316,8 @@ def test_every_file_has_a_receipt_in_french_and_english_linked_from_the_report(n
     ):
         french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
         english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
-        assert f'href="accuses/fr/fichier-{file_id}.html"' in page
+        assert f'href="../accuses/fr/fichier-{file_id}.html"' in page
+        assert f'href="../accuses/en/fichier-{file_id}.html"' in english_page
         assert ("Accusé de réception" in french) and ("Receipt" in english)
         if error:
             assert error.split(" / ")[0].replace("'", "&#39;")[:40] in french.replace("&#34;", '"')
@@ -457,7 +459,7 @@ def test_the_gnr_nutrition_for_growth_export_lands_as_commitments_with_their_goa
         "SELECT commitment_id FROM marts.fct_commitments WHERE source_system = 'gnr' AND concerns_inbox_country",
     )
     assert {c for (c,) in listed} >= {g["id2"].lstrip("'").upper() for g in mali}
-    page = (paths.reports / "latest" / "index.html").read_text(encoding="utf-8")
+    page = (paths.reports / "latest" / "fr" / "index.html").read_text(encoding="utf-8")
     assert all(c in page for (c,) in listed)
     # "CFA" is the franc of the organisation's country: XOF in Benin or Niger, XAF in Cameroon.
     by_country = {o["userId"]: o["country"] for o in organisations}

@@ -14,12 +14,18 @@ from tests.conftest import query
 from warehouse import nightly
 
 
-def test_french_formatting():
+def test_formatting_by_language():
     assert formatting.fcfa(600_000_000) == "600\u202f000\u202f000\u00a0FCFA"
+    assert formatting.fcfa(600_000_000, lang="en") == "XOF\u00a0600,000,000"
     assert formatting.usd(1_044_760.05) == "1\u202f044\u202f760\u00a0$ US"
+    assert formatting.eur(914_694.1, lang="en") == "EUR\u00a0914,694"
     assert formatting.percent(0.0024, 2) == "0,24\u00a0%"
+    assert formatting.percent(0.0024, 2, lang="en") == "0.24%"
     assert formatting.ratio(1.3576) == "×1,36"
     assert formatting.date(dt.date(2026, 11, 22)) == "22/11/2026"
+    assert formatting.date(dt.date(2026, 11, 22), lang="en") == "22 Nov 2026"
+    assert formatting.long_date(dt.date(2024, 12, 31)) == "31 décembre 2024"
+    assert formatting.long_date(dt.date(2024, 12, 31), lang="en") == "31 December 2024"
     assert formatting.fcfa(None) == "-"
 
 
@@ -55,11 +61,11 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
 
     paths.warehouse.parent.mkdir(parents=True)
     shutil.copy(built_sample, paths.warehouse)
-    built = build_report(paths.warehouse, paths.reports / ".staging" / "n1", dt.date(2026, 11, 22)).parent
+    built = build_report(paths.warehouse, paths.reports / ".staging" / "n1", dt.date(2026, 11, 22)).parents[1]
     publish_report(built, paths.reports, "2026-11-22")
     before = (
         hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
-        (paths.reports / "latest" / "index.html").read_bytes(),
+        (paths.reports / "latest" / "fr" / "index.html").read_bytes(),
     )
 
     (paths.inbox / "partner_reports" / "nouveau.csv").write_text(
@@ -71,7 +77,7 @@ def test_a_night_that_stops_before_publishing_leaves_the_published_warehouse_and
 
     assert (
         hashlib.sha256(paths.warehouse.read_bytes()).hexdigest(),
-        (paths.reports / "latest" / "index.html").read_bytes(),
+        (paths.reports / "latest" / "fr" / "index.html").read_bytes(),
     ) == before
     assert ingested["files_loaded"] == 1  # the candidate had the new file; the published warehouse does not
 

@@ -12,7 +12,7 @@ from report.formatting import fcfa, percent
 
 def main() -> int:
     p = paths()
-    page = p.reports / "latest" / "index.html"
+    page = p.reports / "latest" / "fr" / "index.html"
     if not p.warehouse.exists() or not page.exists():
         print(f"Rien de publié / nothing published yet (entrepôt {p.warehouse}, rapport {page})", file=sys.stderr)
         return 1

@@ -147,7 +147,8 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     write_templates(out / "modeles")
     write_model_docs(Path(candidate), out / "documentation")
     write_receipts(Path(candidate), out / "accuses")
-    return str(render(Path(candidate), out, run_date).parent)
+    render(Path(candidate), out, run_date)
+    return str(out)
 
 
 def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, run_id: str) -> dict:

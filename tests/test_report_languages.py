@@ -1,0 +1,111 @@
+"""The report in French and English: every string translated, figures written the way of each language, the charts
+inline as SVG, the PDF brief, and the same bytes when the night runs again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+from babel.messages.pofile import read_po
+
+from report import formatting, i18n
+from report.build import build_report
+from tests.conftest import query
+
+CHARTS = [
+    "nutrition_budget",
+    "nutrition_paiement",
+    "pledge_trajectory",
+    "transfers",
+    "transfers_by_region",
+    "execution_stages",
+    "regions_tile_grid",
+    "humanitarian_funding",
+    "commitments_by_status",
+]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _catalog():
+    with i18n.CATALOG.open("rb") as po:
+        return read_po(po, locale="en")
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_every_string_of_the_report_has_its_english_translation():
+    catalog = _catalog()
+    extracted = [m.id for m in i18n.extracted() if m.id]
+    assert len(extracted) > 100  # the templates and the charts' labels
+    untranslated = [i for i in extracted if not (catalog.get(i) and catalog.get(i).string and not catalog.get(i).fuzzy)]
+    assert untranslated == []
+    for message in catalog:
+        if message.id:
+            assert set(PLACEHOLDER.findall(message.id)) == set(PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_the_pages_stand_side_by_side_each_in_its_language(built_report, built_sample):
+    fr = (built_report / "fr" / "index.html").read_text(encoding="utf-8")
+    en = (built_report / "en" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in fr and '<html lang="en">' in en
+    assert 'href="../en/index.html"' in fr and 'href="../fr/index.html"' in en
+    assert 'url=fr/index.html"' in (built_report / "index.html").read_text(encoding="utf-8")
+    for year, weighted, share in query(
+        built_sample,
+        "SELECT fiscal_year, weighted_nutrition_dotation_xof, nutrition_share_of_budget "
+        "FROM marts.rpt_nutrition_budget_by_year",
+    ):
+        assert formatting.fcfa(weighted) in fr and formatting.fcfa(weighted, lang="en") in en, year
+        assert formatting.percent(share, 2) in fr and formatting.percent(share, 2, lang="en") in en, year
+    assert re.search(r"XOF\u00a0\d{1,3}(,\d{3})+<", en) and re.search(r"\d{1,3}(\u202f\d{3})+\u00a0FCFA<", fr)
+    assert "Données au 22 novembre 2026" in fr and "Data as of 22 November 2026" in en
+    assert "Ordonnancement (payment order)" in en  # a domain word keeps its French name, with a gloss
+    # No French sentence of the catalog is left in the English page.
+    left = [
+        m.id
+        for m in _catalog()
+        if m.id and not PLACEHOLDER.search(m.id) and len(m.id) > 12 and m.id not in m.string and m.id in en
+    ]
+    assert left == []
+
+
+def test_every_chart_is_inline_svg_with_labels_and_numbers_of_its_language(built_report):
+    for lang, axis, decimal_mark in (("fr", "Exercice", ","), ("en", "Fiscal year", ".")):
+        page = (built_report / lang / "index.html").read_text(encoding="utf-8")
+        for name in CHARTS:
+            found = re.search(rf'<figure id="graphique-{name}"><svg.*?</svg>', page, flags=re.S)
+            assert found and "<path" in found.group(0), (lang, name)
+        budget = re.search(r'<figure id="graphique-nutrition_budget">(.*?)</svg>', page, flags=re.S).group(1)
+        assert f">{axis}</text>" in budget
+        ticks = re.findall(r">(\d+)([.,])(\d)</text>", budget)
+        assert ticks and {mark for _, mark, _ in ticks} == {decimal_mark}, (lang, ticks)
+
+
+def test_the_brief_is_an_a4_pdf_of_four_to_eight_pages_with_the_headline_figures(built_report, built_sample):
+    by_year = query(
+        built_sample, "SELECT fiscal_year, weighted_nutrition_dotation_xof FROM marts.rpt_nutrition_budget_by_year"
+    )
+    for lang, title in (("fr", "Note de synthèse"), ("en", "Brief: the nutrition budget in Mali")):
+        pdf = built_report / lang / i18n.BRIEF_NAMES[lang]
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert 4 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 8, info
+        assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
+        text = _plain(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+        assert title in text
+        for year, weighted in by_year:
+            assert _plain(formatting.fcfa(weighted, lang=lang)) in text, (lang, year)
+
+
+def test_the_report_is_the_same_bytes_when_built_again(built_report, built_sample, tmp_path):
+    build_report(built_sample, tmp_path / "again", dt.date(2026, 11, 22))
+
+    def files(folder):
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    first, again = files(built_report), files(tmp_path / "again")
+    assert sorted(first) == sorted(again)
+    assert [name for name in first if first[name] != again[name]] == []
+    assert set(first) >= {"fr/index.html", "en/index.html", "fr/note-budgetaire.pdf", "en/budget-brief.pdf"}
