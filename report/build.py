@@ -19,6 +19,15 @@ from report.query import rows
 from report.receipts import receipt_name
 
 NAMES_PER_FILE = 20
+# The kinds of file (ops.files.source_kind) each section of the report reads: its banner says how fresh they are.
+SECTION_SOURCES = {
+    "budget": ["budget_line"],
+    "partners": ["partner_report"],
+    "flows": ["fts", "iati"],
+    "commitments": ["commitment", "gnr_commitments"],
+}
+# The fact whose build_number says which build last wrote a section's figures (commitments are rebuilt whole).
+SECTION_FACTS = {"budget": "fct_budget_execution", "partners": "fct_funding_flows", "flows": "fct_funding_flows"}
 TOP_ROWS = 15  # rows of a long table shown in the page; its extract has them all
 
 
@@ -150,6 +159,14 @@ def report_data(warehouse: Path) -> dict:
                 FROM marts.rpt_execution_by_institution
                 WHERE fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_execution_by_institution)""",
             )[0],
+            # The partners whose reports need the most follow-up first.
+            "partner_scorecard": rows(
+                con,
+                f"""
+                SELECT *, count(*) OVER () AS partners_in_all FROM marts.rpt_partner_data_quality
+                ORDER BY rejected_share DESC NULLS LAST, rows_place_not_recognised DESC,
+                         organisation_not_recognised DESC, partner_name LIMIT {TOP_ROWS}""",
+            ),
             "stated_mismatches": rows(
                 con,
                 """
@@ -177,6 +194,18 @@ def report_data(warehouse: Path) -> dict:
                                                                                org_role) <= {NAMES_PER_FILE}
                 ORDER BY flows DESC, org_name_as_written, source_system, org_role""",
             ),
+            "freshness": {section: _freshness(con, section) for section in SECTION_SOURCES},
+            # The files the headline figures (the last year's nutrition budget) come from.
+            "headline_files": rows(
+                con,
+                """
+                SELECT DISTINCT files.file_id, files.path
+                FROM marts.fct_budget_execution AS lines
+                INNER JOIN ops.files AS files ON files.file_id = lines.source_file_id
+                WHERE lines.nutrition_category <> 'none'
+                      AND lines.fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_nutrition_budget_by_year)
+                ORDER BY files.path""",
+            ),
             "sources": rows(
                 con,
                 """
@@ -192,6 +221,26 @@ def report_data(warehouse: Path) -> dict:
         }
     finally:
         con.close()
+
+
+def _freshness(con: duckdb.DuckDBPyConnection, section: str) -> dict:
+    """The newest file a section reads, its files held back or rejected, and the build that last wrote its facts
+    (not the night's own build number: a night that changes nothing must publish the same page)."""
+    [freshness] = rows(
+        con,
+        """
+        SELECT arg_max(path, received_at) FILTER (status = 'loaded') AS newest_path,
+               max(received_at) FILTER (status = 'loaded') AS newest_received,
+               count(*) FILTER (status = 'loaded') AS loaded,
+               count(*) FILTER (status = 'held_back') AS held_back,
+               count(*) FILTER (status = 'rejected') AS rejected
+        FROM ops.files WHERE list_has_any(string_split(source_kind, '+'), ?)""",
+        [SECTION_SOURCES[section]],
+    )
+    build = None
+    if section in SECTION_FACTS:
+        [(build,)] = con.execute(f"SELECT max(build_number) FROM marts.{SECTION_FACTS[section]}").fetchall()
+    return freshness | {"build_number": build}
 
 
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:

@@ -196,6 +196,40 @@ def test_places_match_whatever_the_spelling_and_unmatched_ones_are_reported(tmp_
     ) == [("cercle", "Nulle-part", 1), ("region", "Atlantide", 1)]
 
 
+def test_partner_scorecard_counts_what_each_partner_sent_and_what_could_not_be_read(tmp_path):
+    from ingest.inbox import ingest_inbox
+    from warehouse.dbt import dbt_build
+
+    folder = tmp_path / "inbox" / "partner_reports"
+    folder.mkdir(parents=True)
+    header = "Partenaire;Secteur;Région;Montant dépensé;Date de début;Date de fin\n"
+    (folder / "t1.csv").write_text(
+        header + "ACF;Nutrition;Mopti;100;01/01/2024;31/03/2024\n"
+        "ONG Inconnue du registre;Nutrition;Atlantide;100;01/01/2024;31/03/2024\n"
+        "ACF;Nutrition;Mopti;pas un montant;01/01/2024;31/03/2024\n",
+        encoding="utf-8",
+    )
+    (folder / "t2.csv").write_text(header + "ACF;Nutrition;Gao;100;01/04/2024;30/06/2024\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "inbox", warehouse, "b")
+    assert dbt_build(warehouse, "2026-11-22", select="+rpt_partner_data_quality").ok
+    read, rejected = query(
+        warehouse, "SELECT sum(rows_read), sum(rows_rejected) FROM ops.files WHERE path LIKE '%t1.csv'"
+    )[0]
+    assert rejected >= 1  # the row whose amount cannot be read
+    card = {
+        r[0]: r[1:]
+        for r in query(
+            warehouse,
+            """SELECT partner_name, files_in_force, periods_covered, rows_read_in_its_files, rows_rejected_in_its_files,
+                      rows_place_not_recognised, organisation_not_recognised FROM marts.rpt_partner_data_quality""",
+        )
+    }
+    # ACF: two files, two quarters, the rejected row of t1 counted against the files it sent; all its places known.
+    assert card["ACF"] == (2, 2, read + 1, rejected, 0, False)
+    assert card["ONG Inconnue du registre"] == (1, 1, read, rejected, 1, True)
+
+
 def _pledge(pledge_id: str) -> dict:
     import csv
 

@@ -8,8 +8,9 @@ import hashlib
 from markupsafe import escape
 
 from report import formatting
-from report.build import NAMES_PER_FILE, build_report
+from report.build import NAMES_PER_FILE, TOP_ROWS, build_report
 from report.publish import publish_report
+from report.receipts import receipt_name, write_receipts
 from tests.conftest import query
 from warehouse import nightly
 
@@ -116,9 +117,11 @@ def test_report_lists_what_data_quality_checks_flagged(tmp_path):
     )
     quality = re.sub(r">\s+<", "><", quality)
     # The inconsistent contribution, with its file and line; the consistent one (600 million FCFA ~ 1.07 million USD) is not.
-    assert '<td>partner_reports/contributions.csv</td><td class="num">2</td><td>Alliance SUN Mali</td>' in quality
-    assert '<td class="num">1 200 000 FCFA</td><td class="num">2 000 000 $ US</td>' in quality
-    assert "OMAES" not in quality
+    start = quality.index("ne correspond pas")
+    mismatches = quality[start : quality.index("non reconnus", start)]
+    assert '<td>partner_reports/contributions.csv</td><td class="num">2</td><td>Alliance SUN Mali</td>' in mismatches
+    assert '<td class="num">1 200 000 FCFA</td><td class="num">2 000 000 $ US</td>' in mismatches
+    assert "OMAES" not in mismatches
     # A misspelt region and the sample's unknown donor are listed, not dropped.
     assert (
         '<td>Tomboctou</td><td>région</td><td>partner_reports/contributions.csv</td><td class="num">1</td>' in quality
@@ -162,3 +165,51 @@ def test_a_column_the_report_reads_missing_from_a_mart_fails_the_report_instead_
     with pytest.raises(UndefinedError, match="weighted_nutrition_dotation_eur"):
         build_report(broken, tmp_path / "out", dt.date(2026, 11, 22))
     assert build_report(built_sample, tmp_path / "ok", dt.date(2026, 11, 22)).exists()
+
+
+def test_each_section_says_how_fresh_its_figures_are_and_headlines_name_their_files(
+    built_sample, built_report, tmp_path
+):
+    html = (built_report / "fr" / "index.html").read_text(encoding="utf-8")
+    text = html.replace("\u202f", " ").replace("\u00a0", " ")
+    budget = query(
+        built_sample,
+        """SELECT arg_max(path, received_at), max(received_at)::date, count(*) FILTER (status = 'loaded'),
+                  count(*) FILTER (status = 'held_back'), count(*) FILTER (status = 'rejected')
+           FROM ops.files WHERE source_kind = 'budget_line'""",
+    )[0]
+    [(build,)] = query(built_sample, "SELECT max(build_number) FROM marts.fct_budget_execution")
+    banner = (
+        f"Dernier fichier reçu le {formatting.date(budget[1])} : {budget[0]}.\nChiffres de la construction n° {build}."
+        f"\nFichiers chargés : {budget[2]}, retenus : {budget[3]}, rejetés : {budget[4]}."
+    )
+    # Sections 1 to 4 read the budget files: each opens with their banner and a link to the data-quality section.
+    assert text.count(f'<p class="freshness">\n{banner}\n<a href="#qualite">') == 4
+    assert '<h2 id="qualite">' in html
+    assert text.count('<p class="freshness">') == 7
+    # The headline figures name the extract and the receipt of every file behind the last year's nutrition lines.
+    files = query(
+        built_sample,
+        """SELECT DISTINCT files.file_id, files.path FROM marts.fct_budget_execution AS lines
+           JOIN ops.files AS files ON files.file_id = lines.source_file_id
+           WHERE lines.nutrition_category <> 'none'
+             AND lines.fiscal_year = (SELECT max(fiscal_year) FROM marts.rpt_nutrition_budget_by_year)""",
+    )
+    assert files
+    receipts = write_receipts(built_sample, tmp_path / "accuses")  # the night writes them beside the report
+    headline = html[html.index("Ces chiffres viennent de la table") : html.index("1. Budget de la nutrition")]
+    assert '<a href="../extraits/rpt_nutrition_budget_by_year.xlsx">XLSX</a>' in headline
+    for file_id, path in files:
+        assert f'<a href="../accuses/fr/{receipt_name(file_id)}">{path}</a>' in headline
+        assert (tmp_path / "accuses" / "fr" / receipts[file_id]).exists()
+
+
+def test_the_partner_scorecard_is_in_the_page_and_in_the_extracts(built_sample, built_report):
+    html = (built_report / "fr" / "index.html").read_text(encoding="utf-8")
+    section = html[html.index("Qualité des rapports, partenaire par partenaire") : html.index("ne correspond pas")]
+    partners = [name for (name,) in query(built_sample, "SELECT partner_name FROM marts.rpt_partner_data_quality")]
+    shown = [name for name in partners if f"<td>{escape(name)}</td>" in section]
+    assert partners and len(shown) == min(len(partners), TOP_ROWS)
+    assert "rpt_partner_data_quality.xlsx" in section
+    assert (built_report / "extraits" / "rpt_partner_data_quality.xlsx").exists()
+    assert (built_report / "extraits" / "rpt_partner_data_quality.csv").exists()
