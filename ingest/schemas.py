@@ -75,7 +75,7 @@ class Field:
 
     def matches(self, normalised_header: str) -> bool:
         """The field's name, its French label (the templates' header) or any synonym."""
-        return normalised_header in self._names()
+        return normalised_header in self.names()
 
     def matches_qualified(self, normalised_header: str) -> bool:
         """A synonym followed by qualifiers only: 'Année RAP', 'Ministère au 1er janvier 2017',
@@ -83,11 +83,11 @@ class Field:
         words = normalised_header.split()
         return any(
             words[: len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()) :])
-            for n in self._names()
+            for n in self.names()
             if n and len(words) > len(n.split())
         )
 
-    def _names(self) -> frozenset[str]:
+    def names(self) -> frozenset[str]:
         return _field_names(self.name, self.label_fr, self.synonyms)
 
 

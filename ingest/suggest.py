@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ingest.profiles import column_letter
 from ingest.schemas import Field, Schema, normalise_header, redact
-from ingest.tabular import PREVIEW_ROWS, _is_hxl_row, _map_columns
+from ingest.tabular import PREVIEW_ROWS, is_hxl_row, map_columns
 
 CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"
 
@@ -25,7 +25,7 @@ def _closest(schema: Schema, header: str, taken: set[str]) -> tuple[Field, str, 
     for f in schema.fields:
         if f.name in taken:
             continue
-        for name in f._names():
+        for name in f.names():
             ratio = difflib.SequenceMatcher(None, norm, name).ratio()
             if best is None or ratio > best[2]:
                 best = (f, name, ratio)
@@ -42,11 +42,11 @@ def _header_row(grid: list[list], schemas: tuple[Schema, ...]) -> tuple[Schema, 
 
     candidates = []
     for i, row in enumerate(grid[:PREVIEW_ROWS]):
-        if not row or _is_hxl_row(row):
+        if not row or is_hxl_row(row):
             continue
-        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+        hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
         for schema in schemas:
-            matched = len(_map_columns(schema, row, hxl_row, i).columns)
+            matched = len(map_columns(schema, row, hxl_row, i).columns)
             candidates.append((header_like(row), matched, -i, schema, i))
     if not candidates:
         return schemas[0], 0
@@ -57,9 +57,9 @@ def _header_row(grid: list[list], schemas: tuple[Schema, ...]) -> tuple[Schema, 
 def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Path) -> str:
     schema, i = _header_row(grid, schemas)
     row = grid[i] if i < len(grid) else []
-    hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
+    hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
     body = grid[i + 1 : i + 1 + PREVIEW_ROWS]
-    layout = _map_columns(schema, row, hxl_row, i, body)
+    layout = map_columns(schema, row, hxl_row, i, body)
     mapped = {c.index: (c.field, "") for c in layout.columns}
     for year, columns in layout.years.items():
         mapped |= {c.index: (c.field, f", exercice / year {year}") for c in columns}

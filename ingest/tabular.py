@@ -96,7 +96,7 @@ def _hxl_column(cell: str) -> hxl.model.Column | None:
         return None
 
 
-def _is_hxl_row(row: list[str]) -> bool:
+def is_hxl_row(row: list[str]) -> bool:
     cells = [str(c).strip() for c in row if str(c or "").strip()]
     return bool(cells) and sum(_hxl_column(c) is not None for c in cells) >= max(1, len(cells) // 2)
 
@@ -135,17 +135,17 @@ def detect_layout(
     best: tuple[int, int, SheetLayout] | None = None
     rows = range(PREVIEW_ROWS) if profile.header_line is None else [profile.header_line - 1]
     for i in rows:
-        if i >= len(grid) or _is_hxl_row(grid[i]):
+        if i >= len(grid) or is_hxl_row(grid[i]):
             continue
         candidates = [(grid[i], i, 0)]
-        if i + 1 < len(grid) and not _is_hxl_row(grid[i + 1]) and _is_merged_header(grid[i], grid[i + 1]):
+        if i + 1 < len(grid) and not is_hxl_row(grid[i + 1]) and _is_merged_header(grid[i], grid[i + 1]):
             candidates.append((_two_row_header(grid[i], grid[i + 1]), i + 1, 1))
         for row, last, extra_rows in candidates:
-            hxl_row = grid[last + 1] if last + 1 < len(grid) and _is_hxl_row(grid[last + 1]) else None
+            hxl_row = grid[last + 1] if last + 1 < len(grid) and is_hxl_row(grid[last + 1]) else None
             header_row = last + (1 if hxl_row else 0)
             body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
             for schema in profile.schemas(schemas):
-                layout = _map_columns(schema, row, hxl_row, header_row, body, profile)
+                layout = map_columns(schema, row, hxl_row, header_row, body, profile)
                 _read_title_block(layout, grid[:i], profile)
                 names = {c.field.name for c in layout.all_columns} | ({"fiscal_year"} if layout.years else set())
                 if len(names) < 2 or schema.lacks(names):
@@ -215,8 +215,8 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
     """For the error message: the required fields absent from the row that matches the schema best."""
     best: set[str] = set()
     for i, row in enumerate(grid[:PREVIEW_ROWS]):
-        hxl_row = grid[i + 1] if i + 1 < len(grid) and _is_hxl_row(grid[i + 1]) else None
-        names = {c.field.name for c in _map_columns(schema, row, hxl_row, i).columns}
+        hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
+        names = {c.field.name for c in map_columns(schema, row, hxl_row, i).columns}
         if len(names) > len(best):
             best = names
     return schema.lacks(best)
@@ -236,7 +236,7 @@ def _pcode_field(schema: Schema, body: list[list[str]], index: int) -> Field | N
     return next((f for f in schema.fields if f.name == name), None)
 
 
-def _map_columns(
+def map_columns(
     schema: Schema,
     row: list[str],
     hxl_row: list[str] | None,

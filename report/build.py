@@ -40,10 +40,14 @@ def report_data(warehouse: Path) -> dict:
             "nutrition_lines": rows(
                 con,
                 f"""
-                SELECT fiscal_year, institution, line_label, nutrition_category, dotation_xof, paiement_xof,
-                       paiement_rate, budget_version, count(*) OVER () AS lines_in_all_years
-                FROM marts.fct_budget_execution
-                WHERE nutrition_category <> 'none' AND budget_level = 'national' AND in_platform_scope
+                SELECT lines.fiscal_year, lines.institution, lines.line_label, lines.nutrition_category,
+                       labels.label_fr AS category_fr, labels.label_en AS category_en, lines.dotation_xof,
+                       lines.paiement_xof, lines.paiement_rate, lines.budget_version,
+                       count(*) OVER () AS lines_in_all_years
+                FROM marts.fct_budget_execution AS lines
+                LEFT JOIN reference.code_labels AS labels
+                    ON labels.field = 'nutrition_category' AND labels.code = lines.nutrition_category
+                WHERE lines.nutrition_category <> 'none' AND lines.budget_level = 'national' AND lines.in_platform_scope
                 QUALIFY row_number() OVER (PARTITION BY fiscal_year
                                            ORDER BY dotation_xof DESC, institution, line_label, budget_version)
                         <= {TOP_ROWS}

@@ -1,9 +1,10 @@
 """Extracts of every mart, published with the report (`extraits/`): XLSX for Excel, CSV, and HXL-tagged CSV for the
 marts humanitarian tools read.
 
-- `<mart>.xlsx`: the rows (header frozen, autofilter, amounts and dates in formats Excel shows the French way) and a
-  `LISEZMOI` sheet with the mart's description and columns (from the model's YAML, its dbt docs), the run date and
-  the rules versions. A mart of more than XLSX_MAX_ROWS rows gets its CSV only.
+- `<mart>.xlsx`: the rows (header frozen, autofilter, amounts and dates in formats Excel shows the French way; beside
+  each code of a vocabulary its French and English labels, from the seeds) and a `LISEZMOI` sheet with the mart's
+  description and columns (from the model's YAML, its dbt docs), the run date and the rules versions. A mart of more
+  than XLSX_MAX_ROWS rows gets its CSV only.
 - `<mart>.csv`: UTF-8 with a BOM, `;` between fields and decimal commas, so French Excel opens it as columns.
 - `<mart>.hxl.csv` (who funds what where, funding flows): `,` and decimal points, HXL hashtags on row 2.
 
@@ -61,6 +62,44 @@ HXL_TAGS = {
         "sector_name": "#sector",
     },
 }
+# Coded columns and the seed (schema reference) holding their labels: (seed, key column, field filter or None).
+LABEL_SEEDS = {
+    "computed_status": ("commitment_statuses", "computed_status", None),
+    "trajectory_status": ("commitment_statuses", "computed_status", None),
+    "status_reported": ("reported_statuses", "status_reported", None),
+    "sector_id": ("sectors", "sector_id", None),
+    **{
+        field: ("code_labels", "code", field)
+        for field in (
+            "nutrition_category",
+            "budget_version",
+            "budget_level",
+            "budget_side",
+            "economic_nature",
+            "funding_origin",
+            "commitment_kind",
+            "flow_stage",
+        )
+    },
+}
+
+
+def _labelled_select(mart: str, columns: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """The mart's rows with `<code>_libelle` and `<code>_label` after each coded column, and the columns so made."""
+    cells, joins, out = [], [], []
+    for name, sql_type in columns:
+        cells.append(f'rows."{name}"')
+        out.append((name, sql_type))
+        if name in LABEL_SEEDS:
+            seed, key, field = LABEL_SEEDS[name]
+            alias = f"labels_{len(joins)}"
+            only = f" AND {alias}.field = '{field}'" if field else ""
+            joins.append(f'LEFT JOIN reference.{seed} AS {alias} ON {alias}."{key}" = rows."{name}"{only}')
+            cells += [f'{alias}.label_fr AS "{name}_libelle"', f'{alias}.label_en AS "{name}_label"']
+            out += [(f"{name}_libelle", "VARCHAR"), (f"{name}_label", "VARCHAR")]
+    order = ", ".join(f'rows."{name}"' for name, _ in columns)
+    select = f"SELECT {', '.join(cells)} FROM marts.{mart} AS rows {' '.join(joins)} ORDER BY {order}"
+    return select, out
 
 
 def _csv_select(mart: str, columns: list[tuple[str, str]], decimal_comma: bool) -> str:
@@ -184,8 +223,9 @@ def write_extracts(warehouse: Path, out_dir: Path, run_date: dt.date) -> list[di
             ]
             files = []
             if rows <= XLSX_MAX_ROWS:
-                cursor = con.execute(f"SELECT * FROM marts.{mart} ORDER BY ALL")
-                _write_xlsx(out_dir / f"{mart}.xlsx", mart, cursor, columns, about, run_date)
+                select, labelled = _labelled_select(mart, columns)
+                labels = [(n, "Libellé de / label of " + n.rsplit("_", 1)[0]) for n, _ in labelled if n not in names]
+                _write_xlsx(out_dir / f"{mart}.xlsx", mart, con.execute(select), labelled, about + labels, run_date)
                 files.append(f"{mart}.xlsx")
             _copy_csv(con, _csv_select(mart, columns, decimal_comma=True), out_dir / f"{mart}.csv", ";", [names])
             files.append(f"{mart}.csv")

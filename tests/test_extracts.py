@@ -95,3 +95,33 @@ def test_a_rerun_writes_the_same_bytes(built_sample, tmp_path):
     assert names == sorted(p.name for p in second.iterdir()) and any(n.endswith(".xlsx") for n in names)
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_each_code_has_its_french_and_english_labels_beside_it_in_the_workbooks(extracts):
+    from openpyxl import load_workbook
+
+    from report.extracts import LABEL_SEEDS
+    from tests.conftest import REPO
+
+    warehouse, out, written = extracts
+    with open(REPO / "dbt_project/seeds/code_labels.csv", encoding="utf-8") as fh:
+        seeded = {(r["field"], r["code"]): (r["label_fr"], r["label_en"]) for r in csv.DictReader(fh)}
+    coded = 0
+    for w in written:
+        if not any(f.endswith(".xlsx") for f in w["files"]):
+            continue
+        data = list(load_workbook(out / f"{w['mart']}.xlsx", read_only=True)["données"].iter_rows(values_only=True))
+        header = list(data[0])
+        for i, name in enumerate(header):
+            if name not in LABEL_SEEDS:
+                continue
+            assert header[i + 1 : i + 3] == [f"{name}_libelle", f"{name}_label"], (w["mart"], name)
+            for row in data[1:]:
+                if row[i] is None:
+                    continue
+                coded += 1
+                # Every code the marts hold has both labels: a new code without its labels fails here.
+                assert row[i + 1] and row[i + 2], (w["mart"], name, row[i])
+                if LABEL_SEEDS[name][0] == "code_labels":
+                    assert (row[i + 1], row[i + 2]) == seeded[(name, row[i])]
+    assert coded > 0

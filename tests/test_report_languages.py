@@ -3,15 +3,17 @@ inline as SVG, the PDF brief, and the same bytes when the night runs again."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import subprocess
 
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from report import formatting, i18n
 from report.build import build_report
-from tests.conftest import query
+from tests.conftest import REPO, query
 
 CHARTS = [
     "nutrition_budget",
@@ -63,6 +65,14 @@ def test_the_pages_stand_side_by_side_each_in_its_language(built_report, built_s
     assert re.search(r"XOF\u00a0\d{1,3}(,\d{3})+<", en) and re.search(r"\d{1,3}(\u202f\d{3})+\u00a0FCFA<", fr)
     assert "Données au 22 novembre 2026" in fr and "Data as of 22 November 2026" in en
     assert "Ordonnancement (payment order)" in en  # a domain word keeps its French name, with a gloss
+    # Codes are shown by their label in each language (seed code_labels), never as the code.
+    with open(REPO / "dbt_project/seeds/code_labels.csv", encoding="utf-8") as fh:
+        categories = [r for r in csv.DictReader(fh) if r["field"] == "nutrition_category"]
+    shown = query(built_sample, "SELECT DISTINCT nutrition_category FROM marts.fct_budget_execution")
+    for category in categories:
+        if (category["code"],) in shown and category["code"] != "none":
+            assert f"<td>{escape(category['label_fr'])}</td>" in fr and f"<td>{category['label_en']}</td>" in en
+        assert f"<td>{category['code']}</td>" not in fr + en
     # No French sentence of the catalog is left in the English page.
     left = [
         m.id
