@@ -11,100 +11,32 @@ import csv
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from report import i18n
 from report.query import rows
 
 LINES_SHOWN = 500  # on the page; the CSV has them all
 
-WORDS = {
-    "fr": {
-        "title": "Accusé de réception",
-        "other": "English",
-        "file": "Fichier",
-        "received": "Reçu le",
-        "status": "Statut",
-        "kind": "Type",
-        "read": "Lignes lues",
-        "loaded": "Chargées",
-        "held_back": "Retenues",
-        "skipped": "Écartées",
-        "rejected": "Rejetées",
-        "reason": "Motif",
-        "profiles": "Profils d'import appliqués",
-        "suggested": "Profil d'import suggéré : vérifiez-le, enregistrez-le dans inbox/_profils/ et relancez la nuit",
-        "decisions": "Règles appliquées",
-        "problems": "Lignes et cellules à corriger",
-        "sheet": "Feuille",
-        "line": "Ligne",
-        "column": "Colonne",
-        "value": "Valeur lue",
-        "what": "Suite donnée",
-        "none": "Aucune.",
-        "currencies": "Devises des lignes chargées",
-        "shares": "Répartition des montants (parts)",
-        "assumed": "supposée",
-        "more": "lignes de plus dans le fichier CSV",
-        "csv": "Toutes les lignes (CSV)",
-        "statuses": {
-            "loaded": "chargé",
-            "held_back": "retenu : la version précédente reste en vigueur",
-            "rejected": "rejeté",
-            "duplicate": "doublon d'un fichier déjà reçu",
-        },
-        "actions": {
-            "rejected": "ligne rejetée",
-            "skipped": "ligne écartée (pas une ligne de données)",
-            "cleared": "cellule laissée vide, ligne chargée",
-            "part_rejected": "partie rejetée, le reste chargé",
-            "held_back": "ligne en défaut, fichier retenu",
-        },
-        "send_back": "Corrigez les lignes ci-dessous dans votre fichier et renvoyez-le : il remplacera celui-ci.",
-    },
-    "en": {
-        "title": "Receipt",
-        "other": "Français",
-        "file": "File",
-        "received": "Received on",
-        "status": "Status",
-        "kind": "Kind",
-        "read": "Rows read",
-        "loaded": "Loaded",
-        "held_back": "Held back",
-        "skipped": "Skipped",
-        "rejected": "Rejected",
-        "reason": "Reason",
-        "profiles": "Import profiles applied",
-        "suggested": "Suggested import profile: check it, save it under inbox/_profils/ and rerun the night",
-        "decisions": "Rules applied",
-        "problems": "Lines and cells to correct",
-        "sheet": "Sheet",
-        "line": "Line",
-        "column": "Column",
-        "value": "Value read",
-        "what": "What was done",
-        "none": "None.",
-        "currencies": "Currencies of the rows loaded",
-        "shares": "How amounts were shared",
-        "assumed": "assumed",
-        "more": "more lines in the CSV file",
-        "csv": "Every line (CSV)",
-        "statuses": {
-            "loaded": "loaded",
-            "held_back": "held back: the previous version stays in force",
-            "rejected": "rejected",
-            "duplicate": "duplicate of a file already received",
-        },
-        "actions": {
-            "rejected": "row rejected",
-            "skipped": "row skipped (not a data row)",
-            "cleared": "cell left empty, row loaded",
-            "part_rejected": "part rejected, the rest loaded",
-            "held_back": "failing line, file held back",
-        },
-        "send_back": "Correct the lines below in your file and send it again: it will replace this one.",
-    },
+
+def _(message: str) -> str:
+    """Marks a string for the catalog (report/i18n.py); it is translated where it is shown."""
+    return message
+
+
+STATUSES = {
+    "loaded": _("chargé"),
+    "held_back": _("retenu : la version précédente reste en vigueur"),
+    "rejected": _("rejeté"),
+    "duplicate": _("doublon d'un fichier déjà reçu"),
 }
+ACTIONS = {
+    "rejected": _("ligne rejetée"),
+    "skipped": _("ligne écartée (pas une ligne de données)"),
+    "cleared": _("cellule laissée vide, ligne chargée"),
+    "part_rejected": _("partie rejetée, le reste chargé"),
+    "held_back": _("ligne en défaut, fichier retenu"),
+}
+CSV_HEADER = [_("Feuille"), _("Ligne"), _("Colonne"), _("Valeur lue"), _("Motif"), _("Suite donnée")]
 
 
 def receipt_name(file_id: int) -> str:
@@ -130,10 +62,7 @@ def _currencies(con, file_id: int) -> list[dict]:
 
 def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
     """out_dir/fr/ and out_dir/en/ receipts of every file; returns file_id -> page name."""
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, undefined=StrictUndefined
-    )
-    template = env.get_template("receipt.html.j2")
+    templates = {lang: i18n.environment(lang).get_template("receipt.html.j2") for lang in i18n.LANGUAGES}
     pages = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -161,11 +90,11 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
                 folder = out_dir / lang
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / page).write_text(
-                    template.render(
-                        lang=lang,
+                    templates[lang].render(
                         other=other,
                         page=page,
-                        w=WORDS[lang],
+                        statuses=STATUSES,
+                        actions=ACTIONS,
                         f=f,
                         problems=problems,
                         shown=LINES_SHOWN,
@@ -188,10 +117,10 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
 
 def _write_csv(path: Path, problems: list[dict], lang: str) -> None:
     """UTF-8 with a BOM and ';' so that Excel opens it as columns; a value Excel would run as a formula is quoted."""
-    w = WORDS[lang]
+    translate = i18n.translations(lang).gettext
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, delimiter=";")
-        writer.writerow([w["sheet"], w["line"], w["column"], w["value"], w["reason"], w["what"]])
+        writer.writerow([translate(word) for word in CSV_HEADER])
         for p in problems:
             raw = p["raw_value"] or ""
             writer.writerow(
@@ -201,6 +130,6 @@ def _write_csv(path: Path, problems: list[dict], lang: str) -> None:
                     p["column_name"] or "",
                     "'" + raw if raw[:1] in ("=", "+", "-", "@") else raw,
                     p[f"reason_{lang}"],
-                    w["actions"].get(p["action"], p["action"]),
+                    translate(ACTIONS.get(p["action"], p["action"])),
                 ]
             )
