@@ -16,7 +16,7 @@ from report.brief import write_brief
 from report.charts import charts
 from report.extracts import write_extracts
 from report.query import rows
-from report.receipts import receipt_name
+from report.receipts import STATUSES, receipt_name
 
 NAMES_PER_FILE = 20
 # The kinds of file (ops.files.source_kind) each section of the report reads: its banner says how fresh they are.
@@ -253,7 +253,9 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
     extracts = write_extracts(warehouse, out_dir / "extraits", run_date)
     data = report_data(warehouse) | {"extracts": extracts, "extract_files": {e["mart"]: e["files"] for e in extracts}}
     for lang in i18n.LANGUAGES:
-        env = i18n.environment(lang, receipt_name=receipt_name, names_per_file=NAMES_PER_FILE, top_rows=TOP_ROWS)
+        env = i18n.environment(
+            lang, receipt_name=receipt_name, file_statuses=STATUSES, names_per_file=NAMES_PER_FILE, top_rows=TOP_ROWS
+        )
         context = data | {"run_date": run_date, "charts": charts(data, lang, i18n.translations(lang).gettext)}
         folder = out_dir / lang
         folder.mkdir(parents=True, exist_ok=True)

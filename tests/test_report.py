@@ -211,5 +211,12 @@ def test_the_partner_scorecard_is_in_the_page_and_in_the_extracts(built_sample, 
     shown = [name for name in partners if f"<td>{escape(name)}</td>" in section]
     assert partners and len(shown) == min(len(partners), TOP_ROWS)
     assert "rpt_partner_data_quality.xlsx" in section
+    # Every table of the page has its extract; the sources say each file's status in the page's language.
+    for mart in ("dq_unmatched_places", "dq_unmatched_organisations", "dq_stated_amount_mismatches"):
+        assert f'<a href="../extraits/{mart}.xlsx">XLSX</a>' in html
+    [(loaded,)] = query(built_sample, "SELECT count(*) FROM ops.files WHERE status = 'loaded'")
+    assert html.count("<td>chargé</td>") == loaded > 0
+    english = (built_report / "en" / "index.html").read_text(encoding="utf-8")
+    assert english.count("<td>loaded</td>") == loaded
     assert (built_report / "extraits" / "rpt_partner_data_quality.xlsx").exists()
     assert (built_report / "extraits" / "rpt_partner_data_quality.csv").exists()
