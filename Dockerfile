@@ -5,6 +5,5 @@ USER root
 COPY --chown=airflow:0 . /opt/budget
 USER airflow
 RUN pip install --no-cache-dir -r /opt/budget/requirements.txt \
-        apache-airflow-providers-celery==3.26.0 apache-airflow-providers-postgres==7.1.1 \
     && pip install --no-cache-dir --no-deps -e /opt/budget
 WORKDIR /opt/budget

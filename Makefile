@@ -33,9 +33,10 @@ lint: setup
 	$(BIN)/yamllint --strict .
 	DBT_DUCKDB_PATH=$$(mktemp -u --suffix=.duckdb) $(BIN)/sqlfluff lint --disable-progress-bar dbt_project/models
 
-# The fast tests alone: no DAG run through Airflow, no night over the real files, no browser (CI runs everything).
+# The fast tests alone: no DAG run through Airflow, no night over the real files, no browser, no production-shaped
+# deployment (CI runs everything).
 test-fast: setup system-packages
-	$(BIN)/pytest -m "not airflow and not real_data and not browser"
+	$(BIN)/pytest -m "not airflow and not real_data and not browser and not production"
 
 setup: $(VENV)/.installed
 

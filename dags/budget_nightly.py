@@ -1,8 +1,10 @@
-"""Nightly load: inbox -> warehouse -> quality gate -> published report (see warehouse/nightly.py)."""
+"""Nightly load: inbox -> warehouse -> quality gate -> published report -> marts served to analysts
+(see warehouse/nightly.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
@@ -24,14 +26,18 @@ LIMITS = {
     "quality_gate": dt.timedelta(hours=1),
     "build_report": dt.timedelta(minutes=30),
     "publish": dt.timedelta(minutes=10),
+    "serve_analysts": dt.timedelta(minutes=30),
 }
 NIGHT_DEADLINE = dt.timedelta(hours=6)
+# DuckDB has one writer: the steps that touch the warehouse run on the Celery queue `warehouse`, served by the one
+# worker that holds the warehouse volume; fetching feeds only writes the inbox and runs on any worker.
+WAREHOUSE_QUEUE = "warehouse"
+ANY_WORKER_QUEUE = "default"
+RETRY_DELAY = dt.timedelta(seconds=int(os.environ.get("NIGHTLY_RETRY_DELAY_SECONDS", 300)))
 
 
 def _iati_api_key() -> str | None:
     """From the Airflow connection `iati_datastore` (password), else IATI_API_KEY; never logged."""
-    import os
-
     from airflow.sdk import Connection
 
     try:
@@ -60,7 +66,12 @@ def _run() -> tuple[str, dt.date]:
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=NIGHT_DEADLINE,
-    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True},
+    default_args={
+        "queue": WAREHOUSE_QUEUE,
+        "retries": 2,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": True,
+    },
     tags=["budget", "nutrition", "nightly"],
     doc_md=__doc__,
     # A night rebuilds what its new files touch; the models rebuild everything by themselves when they change.
@@ -71,7 +82,7 @@ def _run() -> tuple[str, dt.date]:
     },
 )
 def budget_nightly():
-    @task(outlets=[INBOX_FEEDS], execution_timeout=LIMITS["fetch_feeds"])
+    @task(outlets=[INBOX_FEEDS], execution_timeout=LIMITS["fetch_feeds"], queue=ANY_WORKER_QUEUE)
     def fetch_feeds() -> dict:
         _, run_date = _run()
         return nightly.fetch_feeds(paths(), run_date, _iati_api_key())
@@ -110,10 +121,14 @@ def budget_nightly():
         run_id, run_date = _run()
         return nightly.publish(built["candidate"], built["report"], paths(), run_date, run_id)
 
+    @task(execution_timeout=LIMITS["serve_analysts"])
+    def serve_analysts(published: dict) -> dict:
+        return nightly.serve_analysts(published)
+
     fetched = fetch_feeds()
     ingested = ingest_inbox()
     fetched >> ingested
-    publish(build_report(quality_gate(dbt_build(ingested))))
+    serve_analysts(publish(build_report(quality_gate(dbt_build(ingested)))))
 
 
 budget_nightly()

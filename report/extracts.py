@@ -131,7 +131,7 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path, delimiter
     body.unlink()
 
 
-def _documentation(mart: str) -> tuple[str, dict[str, str]]:
+def model_documentation(mart: str) -> tuple[str, dict[str, str]]:
     """The mart's description and its columns' descriptions, from its YAML beside the model."""
     for path in (DBT_PROJECT_DIR / "models").rglob(f"{mart}.yml"):
         model = next(m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"] if m["name"] == mart)
@@ -210,7 +210,7 @@ def write_extracts(warehouse: Path, out_dir: Path, run_date: dt.date) -> list[di
             ).fetchall()
             names = [name for name, _ in columns]
             [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()
-            description, documented = _documentation(mart)
+            description, documented = model_documentation(mart)
             about = [
                 ("Extrait / extract", f"marts.{mart}"),
                 ("Description", description),

@@ -40,6 +40,16 @@ def airflow_db() -> Path:
     return _AIRFLOW_HOME
 
 
+@pytest.fixture(scope="session")
+def dag(airflow_db):
+    """The nightly DAG as Airflow parses it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    return bag.get_dag("budget_nightly")
+
+
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
     """Fresh INBOX_DIR / WAREHOUSE_PATH / REPORTS_DIR holding a copy of the sample inbox."""

@@ -16,6 +16,7 @@ AIRFLOW_SERVICES = {
     "airflow-dag-processor",
     "airflow-triggerer",
     "airflow-worker",
+    "airflow-worker-warehouse",
 }
 
 
@@ -33,7 +34,8 @@ def test_services_of_an_airflow_3_celery_deployment(compose):
         "airflow-scheduler": "scheduler",
         "airflow-dag-processor": "dag-processor",
         "airflow-triggerer": "triggerer",
-        "airflow-worker": "celery worker",
+        "airflow-worker": "celery worker --queues default",
+        "airflow-worker-warehouse": "celery worker --queues warehouse --concurrency 1",
     }
 
 
@@ -57,11 +59,40 @@ def test_airflow_components_share_executor_database_broker_and_jwt_secret(compos
     assert secrets == {"${AIRFLOW_JWT_SECRET:?set AIRFLOW_JWT_SECRET}"}
 
 
-def test_project_folders_are_mounted_and_the_warehouse_is_on_a_volume(compose):
+def test_only_the_warehouse_worker_mounts_the_warehouse_and_every_queue_of_the_dag_has_its_worker(compose, dag):
+    services = compose["services"]
     for name in AIRFLOW_SERVICES:
-        service = compose["services"][name]
-        assert "./dags:/opt/budget/dags:ro" in service["volumes"]
-        assert "./inbox:/data/inbox" in service["volumes"]
-        assert "warehouse:/data/warehouse" in service["volumes"]
-        assert service["environment"]["WAREHOUSE_PATH"] == "/data/warehouse/budget.duckdb"
+        assert "./dags:/opt/budget/dags:ro" in services[name]["volumes"], name
+        assert services[name]["environment"]["WAREHOUSE_PATH"] == "/data/warehouse/budget.duckdb"
+    mounting = {name for name in AIRFLOW_SERVICES if "warehouse:/data/warehouse" in services[name]["volumes"]}
+    assert mounting == {"airflow-init", "airflow-worker-warehouse"}
     assert "warehouse" in compose["volumes"]
+
+    def queues(command: str) -> set[str]:
+        words = command.split()
+        return set(words[words.index("--queues") + 1].split(","))
+
+    served = {
+        q: name
+        for name in AIRFLOW_SERVICES
+        if "celery" in services[name]["command"]
+        for q in queues(services[name]["command"])
+    }
+    assert {t.queue for t in dag.tasks} == set(served)
+    # The queue that writes DuckDB is served by one worker, one task at a time, on the host with the volume.
+    assert served["warehouse"] == "airflow-worker-warehouse"
+    assert "--concurrency 1" in services["airflow-worker-warehouse"]["command"]
+    assert all(t.queue == "warehouse" for t in dag.tasks if t.task_id != "fetch_feeds")
+
+
+def test_the_analytics_database_its_roles_and_the_api_passwords_come_from_the_operator(compose):
+    env = compose["x-airflow-common"]["environment"]
+    assert env["ANALYTICS_DATABASE_URL"].startswith("postgresql://budget:${ANALYTICS_LOADER_PASSWORD:?")
+    assert env["ANALYTICS_DATABASE_URL"].endswith("@postgres:5432/analytics")
+    postgres = compose["services"]["postgres"]
+    assert "./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/analytics.sh:ro" in postgres["volumes"]
+    assert {"ANALYTICS_LOADER_PASSWORD", "ANALYST_PASSWORD"} <= set(postgres["environment"])
+    script = (REPO / "deploy" / "postgres-init.sh").read_text()
+    assert env["ANALYTICS_READER_ROLE"] in script and "default_transaction_read_only = on" in script
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == "/run/secrets/airflow_passwords.json"
+    assert compose["secrets"]["airflow_passwords"]["file"].startswith("./secrets/")

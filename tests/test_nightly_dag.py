@@ -8,18 +8,9 @@ import itertools
 
 import pytest
 
-from tests.conftest import REPO, query
+from tests.conftest import query
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    return bag.get_dag("budget_nightly")
 
 
 def _sha(path):
@@ -34,7 +25,7 @@ def _marts(warehouse):
 
 
 def test_dag_declares_the_nightly_flow(dag):
-    order = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish"]
+    order = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish", "serve_analysts"]
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in itertools.pairwise(order):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
@@ -49,6 +40,10 @@ def test_dag_declares_the_nightly_flow(dag):
     assert dag.dagrun_timeout == NIGHT_DEADLINE and sum(LIMITS.values(), dt.timedelta()) <= NIGHT_DEADLINE
     assert [o.uri for o in dag.get_task("ingest_inbox").outlets] == ["duckdb://warehouse/raw"]
     assert dag.get_task("ingest_inbox").trigger_rule == "all_done"
+    # One writer: every step that opens the warehouse on the worker that holds it; feeds on any worker.
+    assert {t.task_id: t.queue for t in dag.tasks} == {
+        t: "default" if t == "fetch_feeds" else "warehouse" for t in order
+    }
     assert dag.params["full_refresh"] is False  # a night is incremental unless asked (or the models changed)
 
 

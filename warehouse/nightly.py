@@ -1,6 +1,7 @@
 """The steps of a night, as plain functions: the DAG declares their order, tests call them directly.
 
-ingest (into a candidate copy of the warehouse) -> dbt build -> quality gate -> build report -> publish.
+ingest (into a candidate copy of the warehouse) -> dbt build -> quality gate -> build report -> publish -> serve
+analysts (the published marts into PostgreSQL, when configured).
 Only `publish` touches what readers see, and only after the gate passed. Each step holds the warehouse's lock
 (`hold`, warehouse/lock.py) so that two nights never work on one warehouse; `publish` releases it.
 """
@@ -160,4 +161,16 @@ def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, 
     lock.release(paths.warehouse, run_id)
     log.info("Entrepôt publié / warehouse published: %s", warehouse)
     log.info("Rapport publié / report published: %s", page)
-    return {"warehouse": str(warehouse), "report": str(page)}
+    return {"warehouse": str(warehouse.resolve()), "report": str(page), "night": warehouse.resolve().parent.name}
+
+
+def serve_analysts(published: dict) -> dict:
+    """The published night's marts into the analysts' PostgreSQL, when ANALYTICS_DATABASE_URL says where."""
+    from warehouse import analytics
+
+    url = analytics.configured()
+    if not url:
+        log.info("ANALYTICS_DATABASE_URL absent : marts servis par le seul fichier DuckDB / DuckDB file only")
+        return {"served": False}
+    rows = analytics.serve_marts(Path(published["warehouse"]), url, published["night"])
+    return {"served": True, "schema": analytics.SCHEMA, "tables": len(rows), "rows": sum(rows.values())}

@@ -1,0 +1,304 @@
+"""The nightly as production runs it (docker-compose.yml, started as processes by tests/production.py): a scheduler
+that starts runs on its own, Celery workers on two queues, PostgreSQL and Redis, the REST API as a user drives it,
+and the marts served to analysts in PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import threading
+import time
+
+import duckdb
+import psycopg2
+import pytest
+import yaml
+
+from tests.conftest import REPO, SAMPLE_INBOX, query
+from tests.production import ANALYST, Deployment
+
+pytestmark = pytest.mark.production
+
+DAG = "/dags/budget_nightly"
+WORKERS = ("airflow-worker", "airflow-worker-warehouse")
+COMPARED = ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.resolve().read_bytes()).hexdigest()
+
+
+def _marts(warehouse) -> dict:
+    """The rows of the compared marts, less the number of the build that wrote them."""
+    columns = "select string_agg(column_name, ', ') from duckdb_columns() where table_name = ? and column_name <> 'build_number'"
+    return {
+        t: query(warehouse, f"select {query(warehouse, columns, [t])[0][0]} from marts.{t} order by all")
+        for t in COMPARED
+    }
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory, compose):
+    root = tmp_path_factory.mktemp("production")
+    deployment = Deployment(root=root, data=root / "data")
+    try:
+        deployment.start_postgres()
+        deployment.configure(compose, deployment.start_redis())
+        shutil.copytree(SAMPLE_INBOX, deployment.data / "inbox", dirs_exist_ok=True)
+        deployment.migrate()
+        deployment.start_airflow(compose)
+        for name in WORKERS:
+            deployment.start_worker(name, compose["services"][name]["command"])
+        deployment.wait_for(lambda: deployment.api("GET", "/dags")["total_entries"] >= 1, "the DAG parsed", 120)
+        yield deployment
+    except BaseException:
+        print(deployment.tails())
+        raise
+    finally:
+        deployment.stop()
+
+
+def _run(deployment, run_id: str) -> dict:
+    return deployment.api("GET", f"{DAG}/dagRuns/{run_id}")
+
+
+def _wait_run(deployment, run_id: str, timeout: float = 240) -> dict:
+    def ended():
+        run = _run(deployment, run_id)
+        return run if run["state"] in ("success", "failed") else None
+
+    return deployment.wait_for(ended, f"run {run_id}", timeout, every=1)
+
+
+def _task_instances(deployment, run_id: str) -> dict[str, dict]:
+    found = deployment.api("GET", f"{DAG}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    return {ti["task_id"]: ti for ti in found}
+
+
+def _trigger(deployment, conf: dict | None = None) -> str:
+    return deployment.api("POST", f"{DAG}/dagRuns", json={"logical_date": None, "conf": conf or {}})["dag_run_id"]
+
+
+def _published_night(deployment) -> str:
+    return (deployment.data / "warehouse" / "budget.duckdb").resolve().parent.name
+
+
+@pytest.fixture(scope="module")
+def first_nights(deployment):
+    """Unpaused through the API, the scheduler starts the night it owes on its own; a night triggered at once
+    through the API waits for it (one night at a time on the warehouse)."""
+    deployment.api("PATCH", DAG, json={"is_paused": False})
+    scheduled = deployment.wait_for(
+        lambda: deployment.api("GET", f"{DAG}/dagRuns")["dag_runs"], "the scheduler's own run", 60
+    )[0]["dag_run_id"]
+    triggered = _trigger(deployment)
+    states = []
+    while (run := _run(deployment, triggered))["state"] not in ("success", "failed"):
+        states.append((_run(deployment, scheduled)["state"], run["state"]))
+        time.sleep(1)
+    return {"scheduled": _wait_run(deployment, scheduled), "triggered": run, "states_seen": states}
+
+
+def test_the_scheduler_s_night_and_a_triggered_one_run_one_after_the_other_on_the_celery_workers(
+    deployment, first_nights
+):
+    scheduled, triggered = first_nights["scheduled"], first_nights["triggered"]
+    assert scheduled["run_type"] == "scheduled" and triggered["run_type"] == "manual"
+    assert scheduled["state"] == triggered["state"] == "success"
+    # max_active_runs=1: while the scheduler's night ran, the triggered one waited in the queue.
+    assert ("running", "queued") in first_nights["states_seen"]
+    assert ("running", "running") not in first_nights["states_seen"]
+    assert triggered["start_date"] >= scheduled["end_date"]
+
+    components = {p.pid for p in deployment.processes if p.name not in WORKERS}  # scheduler, API, ...
+    for run in (scheduled, triggered):
+        tis = _task_instances(deployment, run["dag_run_id"])
+        assert all(ti["state"] == "success" for ti in tis.values()), tis
+        for task, ti in tis.items():
+            # Each task in its own process on the worker of its queue: feeds anywhere, the warehouse on its host.
+            expected = (
+                ("airflow-worker", "default") if task == "fetch_feeds" else ("airflow-worker-warehouse", "warehouse")
+            )
+            assert (ti["hostname"], ti["queue"]) == expected, task
+            assert ti["pid"] not in components, task
+            # XComs carry paths and counts, never data.
+            xcom = deployment.api(
+                "GET", f"{DAG}/dagRuns/{run['dag_run_id']}/taskInstances/{task}/xcomEntries/return_value"
+            )
+            assert len(json.dumps(xcom["value"])) < 16_000, task
+        assert len({ti["pid"] for ti in tis.values()}) == len(tis)
+
+    # The task logs are read through the API, as a user of the UI would.
+    log = deployment.api(
+        "GET",
+        f"{DAG}/dagRuns/{triggered['dag_run_id']}/taskInstances/dbt_build/logs/1",
+        headers={"Accept": "application/json"},
+    )
+    text = json.dumps(log["content"])
+    assert "dbt build" in text and "pass" in text.lower()
+
+    # Published: the warehouse readers open is the triggered night's, with its report.
+    night = _published_night(deployment)
+    assert night.endswith(triggered["dag_run_id"].replace(":", "_").replace("+", "_").replace(".", "_"))
+    assert (deployment.data / "reports" / "latest" / "fr" / "index.html").exists()
+
+
+def test_the_marts_are_served_to_analysts_in_postgresql_equal_to_the_warehouse(deployment, first_nights):
+    warehouse = deployment.data / "warehouse" / "budget.duckdb"
+    tables = [r[0] for r in query(warehouse, "select table_name from duckdb_tables() where schema_name = 'marts'")]
+    counts = {t: query(warehouse, f"select count(*) from marts.{t}")[0][0] for t in tables}
+    headline = query(
+        warehouse,
+        "select fiscal_year, weighted_nutrition_dotation_xof from marts.rpt_nutrition_budget_by_year order by 1",
+    )
+    analyst = psycopg2.connect(deployment.database_url("analytics", ANALYST))
+    analyst.autocommit = True
+    with analyst.cursor() as cur:
+        cur.execute("select obj_description('budget'::regnamespace)")
+        assert _published_night(deployment) in cur.fetchone()[0]
+        for table, count in counts.items():
+            cur.execute(f"select count(*) from budget.{table}")
+            assert cur.fetchone()[0] == count, table
+        cur.execute(
+            "select fiscal_year, weighted_nutrition_dotation_xof from budget.rpt_nutrition_budget_by_year order by 1"
+        )
+        assert cur.fetchall() == headline
+        # The dbt docs' descriptions travel with the columns.
+        cur.execute("select col_description('budget.fct_funding_flows'::regclass, 1)")
+        assert cur.fetchone()[0]
+        # The analysts' role reads and cannot write.
+        for statement in ("delete from budget.fct_funding_flows", "create table budget.mine (x int)"):
+            with pytest.raises(psycopg2.Error, match="permission denied|read-only"):
+                cur.execute(statement)
+    analyst.close()
+
+
+def test_a_worker_killed_during_dbt_build_is_replaced_and_the_night_retried_publishes_once(
+    deployment, first_nights, compose
+):
+    before = _marts(deployment.data / "warehouse" / "budget.duckdb")
+    run_id = _trigger(deployment, {"full_refresh": True})  # a full build: long enough to be killed in the middle
+    deployment.wait_for(
+        lambda: _task_instances(deployment, run_id).get("dbt_build", {}).get("state") == "running", "dbt_build", 120
+    )
+    time.sleep(3)
+    worker = next(p for p in deployment.processes if p.name == "airflow-worker-warehouse" and not p.killed)
+    killed_pid = _task_instances(deployment, run_id)["dbt_build"]["pid"]
+    worker.kill()
+    replacement = deployment.start_worker(worker.name, compose["services"][worker.name]["command"])
+
+    # The lock on the warehouse says who holds it: another night is refused at once, in both languages.
+    from warehouse import lock
+
+    def refused():
+        try:
+            lock.hold(deployment.data / "warehouse" / "budget.duckdb", "another-night")
+        except lock.NightAlreadyRunning as exc:
+            return str(exc)
+        lock.release(deployment.data / "warehouse" / "budget.duckdb", "another-night")
+        return None
+
+    message = deployment.wait_for(refused, "the lock of the retried night", 120)
+    assert run_id in message and "another night is working on this warehouse" in message
+
+    run = _wait_run(deployment, run_id, timeout=300)
+    assert run["state"] == "success"
+    tis = _task_instances(deployment, run_id)
+    assert tis["dbt_build"]["try_number"] == 2 and tis["dbt_build"]["pid"] != killed_pid
+    assert tis["publish"]["try_number"] == 1
+    assert replacement.popen.poll() is None
+    nights = [p for p in (deployment.data / "warehouse" / "nights").iterdir() if run_id.split("T")[0] in p.name]
+    assert sum(1 for p in nights if p.name == _published_night(deployment)) == 1
+    assert not list((deployment.data / "warehouse" / "nights").glob(".*building"))
+    # A full rebuild after a crash gives the marts of the uninterrupted nights.
+    assert _marts(deployment.data / "warehouse" / "budget.duckdb") == before
+
+
+def test_a_night_that_breaks_a_product_promise_fails_at_the_gate_and_changes_nothing_published(
+    deployment, first_nights
+):
+    from openpyxl import Workbook
+
+    warehouse = deployment.data / "warehouse" / "budget.duckdb"
+    page = deployment.data / "reports" / "latest" / "fr" / "index.html"
+    published = (_sha(warehouse), page.read_bytes(), _published_night(deployment))
+    served = deployment.psql("select obj_description('budget'::regnamespace)", database="analytics")
+
+    wb = Workbook()  # an Excel default date: parses and passes dbt, but no deadline of ours is in 1900
+    wb.active.append(["Identifiant", "Responsable", "Description", "Échéance", "Statut"])
+    wb.active.append(["CRP-2016-99", "DNDS", "Partager les plans d'action", "01/01/1900", "En cours"])
+    wb.save(deployment.data / "inbox" / "commitments" / "mise_a_jour.xlsx")
+
+    run_id = _trigger(deployment)
+    assert _wait_run(deployment, run_id)["state"] == "failed"
+    states = {task: ti["state"] for task, ti in _task_instances(deployment, run_id).items()}
+    assert states["quality_gate"] == "failed" and _task_instances(deployment, run_id)["quality_gate"]["try_number"] == 1
+    assert states["publish"] == states["serve_analysts"] == "upstream_failed"
+    assert (_sha(warehouse), page.read_bytes(), _published_night(deployment)) == published
+    assert deployment.psql("select obj_description('budget'::regnamespace)", database="analytics") == served
+
+
+def test_a_reader_during_a_publish_to_postgresql_sees_one_night_or_the_other(deployment, first_nights, tmp_path):
+    from warehouse.analytics import serve_marts
+
+    url = deployment.database_url("analytics", "budget")
+    night = deployment.data / "warehouse" / "budget.duckdb"
+    smaller = tmp_path / "smaller.duckdb"
+    shutil.copy(night.resolve(), smaller)
+    counted = "select (select count(*) from marts.fct_funding_flows), (select count(*) from marts.dim_organisations)"
+    with duckdb.connect(str(smaller)) as con:
+        con.execute("delete from marts.fct_funding_flows where source_system = 'fts'")
+        con.execute(
+            "delete from marts.dim_organisations where org_id in (select org_id from marts.dim_organisations limit 3)"
+        )
+    expected = {"smaller": query(smaller, counted)[0], "night": query(night, counted)[0]}
+    assert expected["smaller"] != expected["night"]
+
+    seen, errors, stop = [], [], threading.Event()
+
+    def read():
+        con = psycopg2.connect(deployment.database_url("analytics", ANALYST))
+        con.autocommit = True
+        with con.cursor() as cur:
+            while not stop.is_set():
+                try:
+                    cur.execute(counted.replace("marts.", "budget."))
+                    seen.append(cur.fetchone())
+                except psycopg2.Error as exc:
+                    errors.append(str(exc))
+        con.close()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(2):
+            serve_marts(smaller, url, "smaller", role=ANALYST)
+            serve_marts(night.resolve(), url, "night", role=ANALYST)
+    finally:
+        stop.set()
+        reader.join(30)
+    assert not errors
+    assert set(seen) <= set(expected.values()) and len(seen) > 10
+    assert set(seen) == set(expected.values())  # both nights were seen, and nothing else
+
+
+def test_every_service_of_the_compose_file_ran_as_a_process_with_its_settings(deployment, compose):
+    """What this test ran is the compose file: its environment (less addresses and secrets) and its services."""
+    from tests.production import TEST_ONLY
+
+    common = compose["x-airflow-common"]["environment"]
+    assert not TEST_ONLY & set(common)  # the test adds its few settings, it changes none of the file's
+    assert set(deployment.env) - TEST_ONLY == set(common)
+    for name, value in common.items():
+        if not re.search(r"\$\{|@postgres:|//redis:|//airflow-apiserver:|^/", str(value)):
+            assert deployment.env[name] == str(value), name
+    # Every service of the file ran, PostgreSQL and the migration step aside (started by hand above).
+    started = {p.name for p in deployment.processes}
+    assert set(compose["services"]) - {"postgres", "airflow-init"} == started
