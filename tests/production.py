@@ -112,6 +112,7 @@ class Deployment:
     data: Path
     env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
+    record: dict = field(default_factory=dict)
     pg_port: int = 0
     api_port: int = 0
     token: str = ""

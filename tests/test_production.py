@@ -20,6 +20,8 @@ from tests.conftest import REPO, SAMPLE_INBOX, query
 from tests.production import ANALYST, Deployment
 
 pytestmark = pytest.mark.production
+# What the scenarios showed (run ids, pids, hosts, tries, times), for the operator and the closing notes.
+RECORD = REPO / "var" / "test-artifacts" / "production-run.json"
 
 DAG = "/dags/budget_nightly"
 WORKERS = ("airflow-worker", "airflow-worker-warehouse")
@@ -48,6 +50,7 @@ def compose() -> dict:
 def deployment(tmp_path_factory, compose):
     root = tmp_path_factory.mktemp("production")
     deployment = Deployment(root=root, data=root / "data")
+    started = time.monotonic()
     try:
         deployment.start_postgres()
         deployment.configure(compose, deployment.start_redis())
@@ -57,11 +60,15 @@ def deployment(tmp_path_factory, compose):
         for name in WORKERS:
             deployment.start_worker(name, compose["services"][name]["command"])
         deployment.wait_for(lambda: deployment.api("GET", "/dags")["total_entries"] >= 1, "the DAG parsed", 120)
+        deployment.record["started_in_s"] = round(time.monotonic() - started, 1)
         yield deployment
     except BaseException:
         print(deployment.tails())
         raise
     finally:
+        deployment.record["processes"] = {p.name: p.pid for p in deployment.processes}
+        RECORD.parent.mkdir(parents=True, exist_ok=True)
+        RECORD.write_text(json.dumps(deployment.record, indent=1, default=str))
         deployment.stop()
 
 
@@ -80,6 +87,19 @@ def _wait_run(deployment, run_id: str, timeout: float = 240) -> dict:
 def _task_instances(deployment, run_id: str) -> dict[str, dict]:
     found = deployment.api("GET", f"{DAG}/dagRuns/{run_id}/taskInstances")["task_instances"]
     return {ti["task_id"]: ti for ti in found}
+
+
+def _record(deployment, scenario: str, run: dict) -> None:
+    tis = _task_instances(deployment, run["dag_run_id"])
+    deployment.record.setdefault("runs", {})[scenario] = {
+        "run_id": run["dag_run_id"],
+        "state": run["state"],
+        "start": run["start_date"],
+        "end": run["end_date"],
+        "tasks": {
+            t: [ti["hostname"], ti["pid"], ti["try_number"], ti["state"], ti["duration"]] for t, ti in tis.items()
+        },
+    }
 
 
 def _trigger(deployment, conf: dict | None = None) -> str:
@@ -103,7 +123,10 @@ def first_nights(deployment):
     while (run := _run(deployment, triggered))["state"] not in ("success", "failed"):
         states.append((_run(deployment, scheduled)["state"], run["state"]))
         time.sleep(1)
-    return {"scheduled": _wait_run(deployment, scheduled), "triggered": run, "states_seen": states}
+    nights = {"scheduled": _wait_run(deployment, scheduled), "triggered": run, "states_seen": states}
+    for scenario in ("scheduled", "triggered"):
+        _record(deployment, scenario, nights[scenario])
+    return nights
 
 
 def test_the_scheduler_s_night_and_a_triggered_one_run_one_after_the_other_on_the_celery_workers(
@@ -209,6 +232,8 @@ def test_a_worker_killed_during_dbt_build_is_replaced_and_the_night_retried_publ
     assert run_id in message and "another night is working on this warehouse" in message
 
     run = _wait_run(deployment, run_id, timeout=300)
+    _record(deployment, "worker_killed", run)
+    deployment.record["killed"] = {"worker_pid": worker.pid, "task_pid": killed_pid, "replacement_pid": replacement.pid}
     assert run["state"] == "success"
     tis = _task_instances(deployment, run_id)
     assert tis["dbt_build"]["try_number"] == 2 and tis["dbt_build"]["pid"] != killed_pid
@@ -237,7 +262,9 @@ def test_a_night_that_breaks_a_product_promise_fails_at_the_gate_and_changes_not
     wb.save(deployment.data / "inbox" / "commitments" / "mise_a_jour.xlsx")
 
     run_id = _trigger(deployment)
-    assert _wait_run(deployment, run_id)["state"] == "failed"
+    run = _wait_run(deployment, run_id)
+    _record(deployment, "promise_broken", run)
+    assert run["state"] == "failed"
     states = {task: ti["state"] for task, ti in _task_instances(deployment, run_id).items()}
     assert states["quality_gate"] == "failed" and _task_instances(deployment, run_id)["quality_gate"]["try_number"] == 1
     assert states["publish"] == states["serve_analysts"] == "upstream_failed"
@@ -284,6 +311,7 @@ def test_a_reader_during_a_publish_to_postgresql_sees_one_night_or_the_other(dep
     finally:
         stop.set()
         reader.join(30)
+    deployment.record["reader_during_publish"] = {"queries": len(seen), "errors": len(errors), "expected": expected}
     assert not errors
     assert set(seen) <= set(expected.values()) and len(seen) > 10
     assert set(seen) == set(expected.values())  # both nights were seen, and nothing else
