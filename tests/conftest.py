@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -94,6 +95,27 @@ def with_inbox_settings(inbox: Path) -> Path:
     (inbox / "_profils").mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE_INBOX / "_profils" / "boite.yml", inbox / "_profils" / "boite.yml")
     return inbox
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+COMPARED_MARTS = ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")
+
+
+def marts_rows(warehouse: Path, leave_out: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """The rows of the marts two nights are compared on, without the columns `leave_out`."""
+    columns = (
+        "select string_agg(column_name, ', ' order by column_index) from duckdb_columns()"
+        " where schema_name = 'marts' and table_name = ? and not list_contains(?, column_name)"
+    )
+    return {
+        t: query(
+            warehouse, f"select {query(warehouse, columns, [t, list(leave_out)])[0][0]} from marts.{t} order by all"
+        )
+        for t in COMPARED_MARTS
+    }
 
 
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:

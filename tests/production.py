@@ -31,6 +31,7 @@ from tests.conftest import REPO
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN = "admin"
 ANALYST = "analyst"
+# Every database role of the throw-away cluster has its own name as password (postgres, airflow, budget, analyst).
 # Settings of the test alone, so that a killed worker's task is retried within the test's minutes (production
 # keeps Airflow's five-minute heartbeat timeout and the DAG's five-minute retry delay).
 TEST_ONLY = {
@@ -129,7 +130,7 @@ class Deployment:
         self.pg_root = Path(tempfile.mkdtemp(prefix="budget-pg-"))
         self.pg_data = self.pg_root / "data"
         password = self.pg_root / "superuser"
-        password.write_text("postgres\n")
+        password.write_text("postgres\n")  # the superuser's, by the rule above
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             for path in (self.pg_root, password):
@@ -178,12 +179,11 @@ class Deployment:
                 "PGPASSWORD": "postgres",
                 "POSTGRES_USER": "postgres",
                 "ANALYTICS_LOADER_PASSWORD": "budget",
-                "ANALYST_PASSWORD": ANALYST,
+                "ANALYST_PASSWORD": ANALYST,  # the roles the script makes, each with its name as password
             },
         )
 
     def psql(self, sql: str, database: str = "postgres", user: str = "postgres") -> str:
-        password = {"postgres": "postgres", "airflow": "airflow", "budget": "budget", ANALYST: ANALYST}[user]
         done = run(
             [
                 "psql",
@@ -204,11 +204,12 @@ class Deployment:
                 "-c",
                 sql,
             ],
-            env={**os.environ, "PGPASSWORD": password},
+            env={**os.environ, "PGPASSWORD": user},
         )
         return done.strip()
 
     def database_url(self, database: str, user: str, scheme: str = "postgresql") -> str:
+        """The URL of `database` for `user` (whose password is its name)."""
         return f"{scheme}://{user}:{user}@127.0.0.1:{self.pg_port}/{database}"
 
     def start_redis(self) -> int:

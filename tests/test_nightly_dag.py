@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import marts_rows, query, sha256
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
-
-
-def _sha(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _marts(warehouse):
-    return {
-        t: query(warehouse, f"SELECT * FROM marts.{t} ORDER BY ALL")
-        for t in ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "rpt_nutrition_budget_by_year")
-    }
 
 
 def test_dag_declares_the_nightly_flow(dag):
@@ -70,12 +58,12 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     assert query(paths.warehouse, "SELECT count(*) FROM ops.files WHERE status = 'loaded'") == [(8,)]
     assert not list(paths.candidates.glob("*.duckdb"))  # the candidate became the published warehouse
 
-    first_page, first_marts = page.read_bytes(), _marts(paths.warehouse)
+    first_page, first_marts = page.read_bytes(), marts_rows(paths.warehouse)
     first_files = query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL")
     again = dag.test(logical_date=NIGHT)
     assert again.state == "success"
     assert page.read_bytes() == first_page
-    assert _marts(paths.warehouse) == first_marts
+    assert marts_rows(paths.warehouse) == first_marts
     assert (
         query(paths.warehouse, "SELECT file_id, path, sha256, rows_loaded FROM ops.files ORDER BY ALL") == first_files
     )
@@ -91,7 +79,7 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag
 
     assert dag.test(logical_date=NIGHT).state == "success"
     page = paths.reports / "latest" / "fr" / "index.html"
-    published = (_sha(paths.warehouse), page.read_bytes())
+    published = (sha256(paths.warehouse), page.read_bytes())
 
     # An Excel default date: parses, passes dbt's tests, but no deadline of ours is in 1900.
     wb = Workbook()
@@ -105,5 +93,5 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["quality_gate"] == "failed"
     assert states["publish"] == "upstream_failed"
-    assert (_sha(paths.warehouse), page.read_bytes()) == published
+    assert (sha256(paths.warehouse), page.read_bytes()) == published
     assert not (paths.reports / "2026-11-23").exists()

@@ -13,6 +13,7 @@ it are done. A reader's query sees the old night or the new one, never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -70,23 +71,24 @@ def serve_marts(warehouse: Path, url: str, night: str, role: str | None = None) 
     from report.extracts import model_documentation
 
     role = role or reader_role()
-    source = duckdb.connect(str(warehouse), read_only=True)
-    tables = [
-        r[0]
-        for r in source.sql(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", params=[MARTS]
-        ).fetchall()
-    ]
     rows: dict[str, int] = {}
-    with tempfile.TemporaryDirectory() as scratch, psycopg2.connect(url) as pg, pg.cursor() as cur:
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as source,
+        tempfile.TemporaryDirectory() as scratch,
+        contextlib.closing(psycopg2.connect(url)) as pg,  # closed, not only committed, at the end
+        pg.cursor() as cur,
+    ):
+        tables = source.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS]
+        ).fetchall()
         cur.execute(f"drop schema if exists {NEXT} cascade; create schema {NEXT}")
         cur.execute(f"comment on schema {NEXT} is {_literal(f'nuit publiée / published night {night}')}")
         cur.execute(f"grant usage on schema {NEXT} to {_ident(role)}")
-        for table in tables:
-            columns = source.sql(
+        for (table,) in tables:
+            columns = source.execute(
                 "select column_name, data_type from information_schema.columns"
                 " where table_schema = ? and table_name = ? order by ordinal_position",
-                params=[MARTS, table],
+                [MARTS, table],
             ).fetchall()
             target = f"{NEXT}.{_ident(table)}"
             cur.execute(f"create table {target} ({', '.join(f'{_ident(c)} {_pg_type(t)}' for c, t in columns)})")
@@ -115,6 +117,5 @@ def serve_marts(warehouse: Path, url: str, night: str, role: str | None = None) 
         pg.commit()
         cur.execute(f"drop schema if exists {PREVIOUS} cascade")
         pg.commit()
-    source.close()
     log.info("Marts servis aux analystes / marts served to analysts: %s tables, schema %s", len(rows), SCHEMA)
     return rows

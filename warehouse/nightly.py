@@ -161,7 +161,8 @@ def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, 
     lock.release(paths.warehouse, run_id)
     log.info("Entrepôt publié / warehouse published: %s", warehouse)
     log.info("Rapport publié / report published: %s", page)
-    return {"warehouse": str(warehouse.resolve()), "report": str(page), "night": warehouse.resolve().parent.name}
+    night = warehouse.resolve()  # the night's own file: what serve_analysts copies, whatever is published after
+    return {"warehouse": str(night), "report": str(page), "night": night.parent.name}
 
 
 def serve_analysts(published: dict) -> dict:
