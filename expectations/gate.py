@@ -1,28 +1,28 @@
 """The quality gate: run the stored GX checkpoints on the marts before anything is reported.
 
-GX's SQL data source is broken on DuckDB (see STACK-NOTES), so each mart is read from the warehouse
-opened read-only and validated through GX's pandas data source. Large tables are validated in chunks
-split by a hash of the key, so that duplicates of a key always fall in the same chunk. After an incremental
-build, the marts rebuilt by group are checked on the groups rebuilt, as dbt's tests are.
+GX validates inside DuckDB: its SQL data source (`warehouse_marts`, great_expectations.yml) reads the night's
+warehouse opened read-only through the adapter in expectations/duckdb_sql.py, so each expectation is a query over
+the table and no row is read into Python. After an incremental build, the marts rebuilt by group are checked on the
+rows that build wrote (batch definition `rebuilt_tonight`, by build_number), as dbt's tests are.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from config import EXPECTATIONS_DIR
-from expectations.batches import iso_select_list
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = int(os.environ.get("GATE_CHUNK_ROWS", 1_000_000))
+# great_expectations.yml reads the warehouse's address from this variable (GX's own config substitution).
+WAREHOUSE_URL_VARIABLE = "GATE_WAREHOUSE_URL"
 RESULTS_KEPT_DAYS = 30
 # Each gated mart and its key, as in the stored suites (expectations/gx/expectations/<mart>.json).
 GATED_MARTS = {
@@ -52,11 +52,17 @@ class GateResult:
         )
 
 
-def _prune_results(folder: Path) -> None:
+def _prune_results(uncommitted: Path) -> None:
+    """Results, and their Data Docs pages, older than RESULTS_KEPT_DAYS removed."""
     cutoff = time.time() - RESULTS_KEPT_DAYS * 86400
-    for result in folder.rglob("*.json"):
-        if result.stat().st_mtime < cutoff:
-            result.unlink()
+    kept = [
+        (uncommitted / "validations", "*.json"),
+        (uncommitted / "data_docs" / "local_site" / "validations", "*.html"),
+    ]
+    for folder, pattern in kept:
+        for result in folder.rglob(pattern):
+            if result.stat().st_mtime < cutoff:
+                result.unlink()
 
 
 def _describe(mart: str, result) -> str:
@@ -70,15 +76,27 @@ def _describe(mart: str, result) -> str:
         res = result.result or {}
         detail = f"{res.get('unexpected_count', res.get('observed_value'))} valeurs en défaut / unexpected"
         if res.get("partial_unexpected_list"):
-            detail += f", ex. {res['partial_unexpected_list'][:5]}"
+            detail += f", ex. {[str(v) for v in res['partial_unexpected_list'][:5]]}"
     return f"{mart}.{cfg.type}({column}): {detail}"
 
 
-def _mart_select(con: duckdb.DuckDBPyConnection, mart: str) -> str:
-    exprs = iso_select_list(con, f"marts.{mart}")
-    if not exprs:
-        raise LookupError(f"marts.{mart} est absent du entrepôt / is missing from the warehouse")
-    return f"SELECT {', '.join(exprs)} FROM marts.{mart}"
+def _has_mart(con: duckdb.DuckDBPyConnection, mart: str) -> bool:
+    return bool(
+        con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?", [mart]).fetchall()
+    )
+
+
+@contextmanager
+def _warehouse_url(url: str):
+    previous = os.environ.get(WAREHOUSE_URL_VARIABLE)
+    os.environ[WAREHOUSE_URL_VARIABLE] = url
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(WAREHOUSE_URL_VARIABLE, None)
+        else:
+            os.environ[WAREHOUSE_URL_VARIABLE] = previous
 
 
 def _rebuilt_rows(con: duckdb.DuckDBPyConnection, rebuilt_build: int | None) -> dict[str, str]:
@@ -97,25 +115,17 @@ def _rebuilt_rows(con: duckdb.DuckDBPyConnection, rebuilt_build: int | None) -> 
     }
 
 
-def validate_marts(warehouse: Path, rebuilt_build: int | None = None) -> GateResult:
-    """Every gated mart through its checkpoint; after an incremental build (`rebuilt_build`, the number
-    warehouse/builds.py gave it), the rows rebuilt by group only."""
-    import great_expectations as gx  # slow import, kept out of DAG parsing
-
-    context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
-    outcome = GateResult()
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+def _rows_to_check(warehouse: Path, rebuilt_build: int | None, outcome: GateResult) -> dict[str, int]:
+    """The marts GX must check, each with its rows in scope; a mart missing, or emptied by a build that rebuilt
+    nothing in it, is a failure in `outcome` already."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         rebuilt = _rebuilt_rows(con, rebuilt_build)
-        for mart, key in GATED_MARTS.items():
-            checkpoint = context.checkpoints.get(f"gate_{mart}")
-            try:
-                select = _mart_select(con, mart)
-            except LookupError as exc:
-                outcome.failures.append(str(exc))
+        to_check = {}
+        for mart in GATED_MARTS:
+            if not _has_mart(con, mart):
+                outcome.failures.append(f"marts.{mart} est absent du entrepôt / is missing from the warehouse")
                 continue
-            scope = rebuilt.get(mart, "true")
-            [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{mart} WHERE {scope}").fetchall()
+            [(rows,)] = con.execute(f"SELECT count(*) FROM marts.{mart} WHERE {rebuilt.get(mart, 'true')}").fetchall()
             if rows == 0 and mart in rebuilt:
                 # Nothing rebuilt: the rows left passed the gate when they were built (deleting rows cannot make the
                 # others wrong), only an emptied table can be.
@@ -125,24 +135,48 @@ def validate_marts(warehouse: Path, rebuilt_build: int | None = None) -> GateRes
                 outcome.rows_checked[mart] = 0
                 log.info("%s: rien de reconstruit cette nuit / nothing rebuilt tonight (%s lignes)", mart, kept)
                 continue
-            chunks = max(1, math.ceil(rows / CHUNK_ROWS))
-            for i in range(chunks):
-                frame = con.execute(f"{select} WHERE {scope} AND hash({key}) % {chunks} = {i}").df()
-                result = checkpoint.run(batch_parameters={"dataframe": frame})
-                for run_result in result.run_results.values():
-                    outcome.failures += [_describe(mart, r) for r in run_result.results if not r.success]
-            outcome.rows_checked[mart] = rows
-            log.info(
-                "%s: %s lignes contrôlées en %s lot(s)%s",
-                mart,
-                rows,
-                chunks,
-                " (reconstruites cette nuit / rebuilt tonight)" if mart in rebuilt else "",
-            )
-    finally:
-        con.close()
-    # Data Docs, the human-readable result, once per gate rather than after every checkpoint, over the last
-    # RESULTS_KEPT_DAYS of results (the site is rebuilt from all results kept, so they must not pile up).
-    _prune_results(EXPECTATIONS_DIR / "gx" / "uncommitted" / "validations")
-    context.build_data_docs()
+            to_check[mart] = (rows, mart in rebuilt)
+    return to_check
+
+
+def _run_checkpoints(context, to_check: dict[str, tuple[int, bool]], rebuilt_build: int | None, outcome) -> list:
+    """Each mart's checkpoint run, failures added to `outcome`; the identifiers of the results and suites."""
+    identifiers = []
+    for mart, (rows, rebuilt) in to_check.items():
+        if rebuilt:
+            checkpoint = context.checkpoints.get(f"gate_{mart}_rebuilt_tonight")
+            result = checkpoint.run(batch_parameters={"build_number": int(rebuilt_build)})
+        else:
+            result = context.checkpoints.get(f"gate_{mart}").run()
+        for result_id, run_result in result.run_results.items():
+            outcome.failures += [_describe(mart, r) for r in run_result.results if not r.success]
+            identifiers += [result_id, result_id.expectation_suite_identifier]
+        outcome.rows_checked[mart] = rows
+        log.info(
+            "%s: %s lignes contrôlées dans DuckDB / rows checked in DuckDB%s",
+            mart,
+            rows,
+            " (reconstruites cette nuit / rebuilt tonight)" if rebuilt else "",
+        )
+    return identifiers
+
+
+def validate_marts(warehouse: Path, rebuilt_build: int | None = None) -> GateResult:
+    """Every gated mart through its checkpoint; after an incremental build (`rebuilt_build`, the number
+    warehouse/builds.py gave it), the rows rebuilt by group only."""
+    import great_expectations as gx  # slow import, kept out of DAG parsing
+
+    from expectations.duckdb_sql import close_connections, warehouse_url  # registers the data source's dialect
+
+    outcome = GateResult()
+    to_check = _rows_to_check(warehouse, rebuilt_build, outcome)
+    with _warehouse_url(warehouse_url(warehouse)):
+        context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
+        try:
+            identifiers = _run_checkpoints(context, to_check, rebuilt_build, outcome)
+        finally:
+            close_connections()
+    # Data Docs, the human-readable result: tonight's pages added, the index over the last RESULTS_KEPT_DAYS.
+    _prune_results(EXPECTATIONS_DIR / "gx" / "uncommitted")
+    context.build_data_docs(resource_identifiers=identifiers)
     return outcome

@@ -198,9 +198,9 @@ KILLED_AT = {
         "m.subprocess.run = hooked\nnightly.build(sys.argv[1], day, 'night-2')"
     ),
     "quality_gate": (
-        "import expectations.gate as m; select = m._mart_select; seen = []\n"
-        "def hooked(*a):\n    seen.append(1)\n    if len(seen) == 2: die()\n    return select(*a)\n"
-        "m._mart_select = hooked\nnightly.gate(sys.argv[1])"
+        "from great_expectations import Checkpoint as m; run = m.run; seen = []\n"  # in GX, on the second mart
+        "def hooked(*a, **k):\n    seen.append(1)\n    if len(seen) == 2: die()\n    return run(*a, **k)\n"
+        "m.run = hooked\nnightly.gate(sys.argv[1])"
     ),
     "publish": (
         "import warehouse.published as m; symlink = m._symlink\n"

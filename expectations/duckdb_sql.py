@@ -1,0 +1,136 @@
+"""GX's SQL data source on DuckDB: the small adapter that makes each expectation a query inside the warehouse.
+
+Three things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #10738, #11579), each fixed here:
+- duckdb_engine opens a DuckDB transaction on SQLAlchemy's implicit begin, and GX closes the connection before it
+  reads a metric's rows; the rollback on close discards DuckDB's pending result, so every bundled metric comes back
+  empty (`IndexError` in `resolve_metric_bundle`). The gate only reads a file opened read-only: no transaction.
+- SQLAlchemy 2.1's PostgreSQL column reflection reads `pg_collation`, which DuckDB lacks; GX then falls back to
+  `SELECT * FROM <table>` without the schema. Columns are read from `information_schema` instead.
+- GX's engines keep their connections open past the validation: the gate closes them (`close_connections`).
+- GX knows no DuckDB regex nor a SQL `strftime` check: both given as DuckDB functions over the value as text (a
+  DATE is written ISO `YYYY-MM-DD`, as the pandas path saw it), so the stored suites stay as they are.
+
+`warehouse_url(path)` names the dialect; importing this module registers it and the two metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+import duckdb_engine
+import sqlalchemy as sa
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations.metrics.column_map_metrics.column_values_match_regex import (
+    ColumnValuesMatchRegex,
+)
+from great_expectations.expectations.metrics.column_map_metrics.column_values_match_strftime_format import (
+    ColumnValuesMatchStrftimeFormat,
+)
+from great_expectations.expectations.metrics.map_metric_provider import column_condition_partial
+from great_expectations.expectations.metrics.util import get_dialect_regex_expression
+from sqlalchemy.dialects import registry
+
+DIALECT = "duckdb.gate"
+_COLUMN_TYPES = {
+    "BIGINT": sa.BigInteger,
+    "BOOLEAN": sa.Boolean,
+    "DATE": sa.Date,
+    "DECIMAL": sa.Numeric,
+    "DOUBLE": sa.Float,
+    "FLOAT": sa.Float,
+    "HUGEINT": sa.BigInteger,
+    "INTEGER": sa.Integer,
+    "SMALLINT": sa.SmallInteger,
+    "TIMESTAMP": sa.DateTime,
+    "VARCHAR": sa.String,
+}
+
+
+_engines: list[sa.Engine] = []
+
+
+class GateDialect(duckdb_engine.Dialect):
+    """duckdb_engine for a read-only warehouse: autocommit reads, columns from information_schema, and connections
+    opened with no settings of its own, so that other read-only connections of the process can share the file."""
+
+    supports_statement_cache = True
+
+    def connect(self, *cargs, **cparams):
+        cparams.pop("url_config", None)
+        return duckdb_engine.ConnectionWrapper(duckdb.connect(*cargs, **cparams))
+
+    def initialize(self, connection) -> None:
+        super().initialize(connection)
+        _engines.append(connection.engine)
+
+    def do_begin(self, dbapi_connection) -> None:
+        pass
+
+    def do_rollback(self, dbapi_connection) -> None:
+        pass
+
+    def get_columns(self, connection, table_name, schema=None, **kw):
+        rows = connection.execute(
+            sa.text(
+                "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                "WHERE table_schema = coalesce(:schema, current_schema()) AND table_name = :table "
+                "ORDER BY ordinal_position"
+            ),
+            {"schema": schema, "table": table_name},
+        ).fetchall()
+        return [
+            {
+                "name": name,
+                "type": _COLUMN_TYPES.get(data_type.split("(")[0], sa.types.NullType)(),
+                "nullable": nullable == "YES",
+                "default": None,
+            }
+            for name, data_type, nullable in rows
+        ]
+
+
+def _on_duckdb(dialect) -> bool:
+    return getattr(getattr(dialect, "dialect", dialect), "name", None) == "duckdb"
+
+
+def _as_text(column):
+    return sa.cast(column, sa.String)
+
+
+def close_connections() -> None:
+    """Close every connection GX opened through this dialect: the file is free again for a writer."""
+    while _engines:
+        _engines.pop().dispose()
+
+
+def warehouse_url(warehouse: Path) -> str:
+    """The SQLAlchemy URL of a warehouse file through this dialect."""
+    return f"duckdb+gate:///{warehouse.resolve()}"
+
+
+# Defining the two providers below replaces GX's SQL ones for these metrics, which GX would log as a warning.
+_registry_log = logging.getLogger("great_expectations.expectations.registry")
+_registry_level = _registry_log.level
+_registry_log.setLevel(logging.ERROR)
+
+
+class DuckDBMatchRegex(ColumnValuesMatchRegex):
+    @column_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, regex, _dialect, **kwargs):
+        if _on_duckdb(_dialect):
+            return sa.func.regexp_matches(_as_text(column), sa.literal(regex))
+        return get_dialect_regex_expression(column, regex, _dialect)
+
+
+class DuckDBMatchStrftimeFormat(ColumnValuesMatchStrftimeFormat):
+    @column_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column, strftime_format, _dialect, **kwargs):
+        if not _on_duckdb(_dialect):
+            raise NotImplementedError(f"strftime check in SQL on DuckDB only, not {_dialect}")
+        return sa.func.try_strptime(_as_text(column), sa.literal(strftime_format)).is_not(None)
+
+
+_registry_log.setLevel(_registry_level)
+registry.register(DIALECT, __name__, "GateDialect")
