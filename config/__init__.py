@@ -24,6 +24,11 @@ class Paths:
         """Where a night builds its warehouse before the gate lets it replace the published one."""
         return self.warehouse.parent / "candidates"
 
+    @property
+    def cache(self) -> Path:
+        """What a night can reuse from an earlier one when what it is made of has not changed (the dbt docs page)."""
+        return Path(os.environ.get("BUILD_CACHE_DIR", self.warehouse.parent / "cache"))
+
 
 def paths() -> Paths:
     var = REPO_ROOT / "var"

@@ -1,22 +1,23 @@
 """IATI activity XML (standard 2.01-2.03) -> raw.iati_* tables.
 
-Streams `iati-activity` elements, keeps every budget and transaction (negative values too: de-obligations
-are real), participating organisations with their roles, recipient countries and regions, sectors with
-their vocabularies and percentages, and locations. `contact-info` (people's names, e-mails and phones)
-is never read. A file that is truncated or not well-formed is rejected whole: no half file is loaded.
+Streams `iati-activity` elements with lxml (each cleared once read; rows land in batches through Arrow), keeps
+every budget and transaction (negative values too: de-obligations are real), participating organisations with their
+roles, recipient countries and regions, sectors with their vocabularies and percentages, and locations.
+`contact-info` (people's names, e-mails and phones) is never read. A file that is truncated or not well-formed is
+rejected whole: no half file is loaded.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+from lxml import etree
 
 from ingest.errors import InputError
-from ingest.records import insert_records, insert_rejects, money_text
+from ingest.records import insert_rejects, insert_rows, money_text
 from ingest.schemas import MONEY, redact
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -105,13 +106,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({LINEAGE}, {cols})")
 
 
-def _narrative(el: ET.Element | None) -> str | None:
+def _narrative(el) -> str | None:
     if el is None:
         return None
-    texts = {(n.get(XML_LANG) or "").lower(): (n.text or "").strip() for n in el.findall("narrative")}
-    texts = {k: v for k, v in texts.items() if v}
+    texts = {}
+    for n in el.iterchildren("narrative"):
+        text = (n.text or "").strip()
+        if text:
+            texts.setdefault((n.get(XML_LANG) or "").lower(), text)
     for lang in PREFERRED_LANGS:
-        if texts.get(lang):
+        if lang in texts:
             return texts[lang]
     return next(iter(texts.values()), (el.text or "").strip() or None)
 
@@ -132,148 +136,188 @@ def _flag(text: str | None) -> bool | None:
     return None if text is None else text.strip().lower() in {"1", "true"}
 
 
+def _firsts(el) -> dict:
+    """The first child element of each tag (one pass over the children, not one search per tag)."""
+    firsts: dict = {}
+    for child in el:
+        firsts.setdefault(child.tag, child)
+    return firsts
+
+
+def _get(el, attribute: str) -> str | None:
+    return el.get(attribute) if el is not None else None
+
+
+# Rows are tuples in TABLES' column order, after (activity_index, iati_identifier).
+_COLUMNS = {table: ("activity_index", "iati_identifier", *columns) for table, columns in TABLES.items()}
+BATCH_ACTIVITIES = 2000  # rows flushed to DuckDB this often, inside the file's transaction: memory stays flat
+
+
 @dataclass
-class _Rows:
-    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})  # rows by column
+class _File:
+    """One file's rows on their way to DuckDB, table by table."""
+
+    con: duckdb.DuckDBPyConnection
+    file_id: int
+    load_batch: str
+    rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     rejects: list[tuple] = field(default_factory=list)  # (activity_index, column, raw value, reason fr, reason en)
-    transaction_rejects: list[tuple] = field(default_factory=list)  # the same, for one transaction of a loaded activity
+    transaction_rejects: list[tuple] = field(default_factory=list)  # one transaction of a loaded activity
     activities: int = 0
 
+    def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if rows:
+                insert_rows(
+                    self.con,
+                    table,
+                    {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
+                    rows,
+                    self.file_id,
+                    self.load_batch,
+                )
+                rows.clear()
 
-def _activity(el: ET.Element, index: int, version: str | None, out: _Rows) -> None:
-    ident = (el.findtext("iati-identifier") or "").strip() or None
+
+def _transaction(t, t_index: int, index: int, ident: str, currency: str | None, out: _File) -> None:
+    first = _firsts(t)
+    value = first.get("value")
+    raw_value = value.text if value is not None else None
+    amount = money_text(raw_value)
+    if amount is None:
+        # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
+        out.transaction_rejects.append(
+            (
+                index,
+                f"transaction[{t_index + 1}]/value",
+                raw_value,
+                "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
+                "transaction value empty or not a number: transaction rejected, the activity is loaded",
+            )
+        )
+        return
+    provider, receiver, sector = first.get("provider-org"), first.get("receiver-org"), first.get("sector")
+    description = first.get("description")
+    out.rows["raw.iati_transactions"].append(
+        (
+            index,
+            ident,
+            t_index,
+            t.get("ref"),
+            _get(first.get("transaction-type"), "code"),
+            _date(_get(first.get("transaction-date"), "iso-date")),
+            amount,
+            value.get("currency") or currency,
+            _date(value.get("value-date")),
+            redact(_narrative(description)) if description is not None else None,
+            _get(provider, "ref"),
+            _narrative(provider),
+            _get(provider, "provider-activity-id"),
+            _get(receiver, "ref"),
+            _narrative(receiver),
+            _get(receiver, "receiver-activity-id"),
+            _get(sector, "code"),
+            (sector.get("vocabulary") or "1") if sector is not None else None,
+            _get(first.get("recipient-country"), "code"),
+            _get(first.get("recipient-region"), "code"),
+            _flag(t.get("humanitarian")),
+        )
+    )
+
+
+def _activity(el, index: int, version: str | None, out: _File) -> None:
+    children: dict[str, list] = {}
+    for child in el:
+        children.setdefault(child.tag, []).append(child)
+
+    def first(tag: str):
+        found = children.get(tag)
+        return found[0] if found else None
+
+    ident_el = first("iati-identifier")
+    ident = ((ident_el.text or "").strip() or None) if ident_el is not None else None
     if ident is None:
         out.rejects.append((index, "iati-identifier", None, "identifiant IATI manquant", "missing IATI identifier"))
         return
     currency = el.get("default-currency")
-    dates = {d.get("type"): _date(d.get("iso-date")) for d in el.findall("activity-date")}
-    rep = el.find("reporting-org")
-    key = {"activity_index": index, "iati_identifier": ident}
-    status = el.find("activity-status")
-    out.tables["raw.iati_activities"].append(
-        key
-        | {
-            "standard_version": el.get("version") or version,
-            "default_currency": currency,
-            "reporting_org_ref": rep.get("ref") if rep is not None else None,
-            "reporting_org_name": _narrative(rep),
-            "reporting_org_type": rep.get("type") if rep is not None else None,
-            "title": redact(_narrative(el.find("title"))),
-            "description": redact(_narrative(el.find("description"))),
-            "activity_status": status.get("code") if status is not None else None,
-            "humanitarian": _flag(el.get("humanitarian")),
-            "hierarchy": el.get("hierarchy"),
-            "planned_start": dates.get("1"),
-            "actual_start": dates.get("2"),
-            "planned_end": dates.get("3"),
-            "actual_end": dates.get("4"),
-            "last_updated": el.get("last-updated-datetime"),
-        }
+    dates = {d.get("type"): _date(d.get("iso-date")) for d in children.get("activity-date", ())}
+    rep = first("reporting-org")
+    rows = out.rows
+    rows["raw.iati_activities"].append(
+        (
+            index,
+            ident,
+            el.get("version") or version,
+            currency,
+            _get(rep, "ref"),
+            _narrative(rep),
+            _get(rep, "type"),
+            redact(_narrative(first("title"))),
+            redact(_narrative(first("description"))),
+            _get(first("activity-status"), "code"),
+            _flag(el.get("humanitarian")),
+            el.get("hierarchy"),
+            dates.get("1"),
+            dates.get("2"),
+            dates.get("3"),
+            dates.get("4"),
+            el.get("last-updated-datetime"),
+        )
     )
-    for org in el.findall("participating-org"):
-        out.tables["raw.iati_participating_orgs"].append(
-            key
-            | {
-                "org_ref": org.get("ref"),
-                "org_name": _narrative(org),
-                "org_role": org.get("role"),
-                "org_type": org.get("type"),
-                "org_activity_id": org.get("activity-id"),
-            }
+    orgs = rows["raw.iati_participating_orgs"]
+    for org in children.get("participating-org", ()):
+        orgs.append(
+            (index, ident, org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id"))
         )
-    for b in el.findall("budget"):
-        value, start, end = b.find("value"), b.find("period-start"), b.find("period-end")
-        out.tables["raw.iati_budgets"].append(
-            key
-            | {
-                "budget_type": b.get("type"),
-                "budget_status": b.get("status"),
-                "period_start": _date(start.get("iso-date") if start is not None else None),
-                "period_end": _date(end.get("iso-date") if end is not None else None),
-                "value": money_text(value.text if value is not None else None),
-                "currency": (value.get("currency") if value is not None else None) or currency,
-                "value_date": _date(value.get("value-date") if value is not None else None),
-            }
-        )
-    for t_index, t in enumerate(el.findall("transaction")):
-        value = t.find("value")
-        raw_value = value.text if value is not None else None
-        if money_text(raw_value) is None:
-            # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
-            out.transaction_rejects.append(
-                (
-                    index,
-                    f"transaction[{t_index + 1}]/value",
-                    raw_value,
-                    "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
-                    "transaction value empty or not a number: transaction rejected, the activity is loaded",
-                )
+    budgets = rows["raw.iati_budgets"]
+    for b in children.get("budget", ()):
+        parts = _firsts(b)
+        value = parts.get("value")
+        budgets.append(
+            (
+                index,
+                ident,
+                b.get("type"),
+                b.get("status"),
+                _date(_get(parts.get("period-start"), "iso-date")),
+                _date(_get(parts.get("period-end"), "iso-date")),
+                money_text(value.text if value is not None else None),
+                _get(value, "currency") or currency,
+                _date(_get(value, "value-date")),
             )
-            continue
-        provider, receiver = t.find("provider-org"), t.find("receiver-org")
-        sector, country, region = t.find("sector"), t.find("recipient-country"), t.find("recipient-region")
-        kind, day = t.find("transaction-type"), t.find("transaction-date")
-        out.tables["raw.iati_transactions"].append(
-            key
-            | {
-                "transaction_index": t_index,
-                "transaction_ref": t.get("ref"),
-                "transaction_type": kind.get("code") if kind is not None else None,
-                "transaction_date": _date(day.get("iso-date") if day is not None else None),
-                "value": money_text(raw_value),
-                "currency": value.get("currency") or currency,
-                "value_date": _date(value.get("value-date")),
-                "description": redact(_narrative(t.find("description"))),
-                "provider_org_ref": provider.get("ref") if provider is not None else None,
-                "provider_org_name": _narrative(provider),
-                "provider_activity_id": provider.get("provider-activity-id") if provider is not None else None,
-                "receiver_org_ref": receiver.get("ref") if receiver is not None else None,
-                "receiver_org_name": _narrative(receiver),
-                "receiver_activity_id": receiver.get("receiver-activity-id") if receiver is not None else None,
-                "sector_code": sector.get("code") if sector is not None else None,
-                "sector_vocabulary": (sector.get("vocabulary") or "1") if sector is not None else None,
-                "recipient_country_code": country.get("code") if country is not None else None,
-                "recipient_region_code": region.get("code") if region is not None else None,
-                "humanitarian": _flag(t.get("humanitarian")),
-            }
         )
-    for c in el.findall("recipient-country"):
-        out.tables["raw.iati_recipient_countries"].append(
-            key | {"country_code": c.get("code"), "percentage": _number(c.get("percentage"))}
+    for t_index, t in enumerate(children.get("transaction", ())):
+        _transaction(t, t_index, index, ident, currency, out)
+    countries = rows["raw.iati_recipient_countries"]
+    for c in children.get("recipient-country", ()):
+        countries.append((index, ident, c.get("code"), _number(c.get("percentage"))))
+    regions = rows["raw.iati_recipient_regions"]
+    for r in children.get("recipient-region", ()):
+        regions.append((index, ident, r.get("code"), r.get("vocabulary") or "1", _number(r.get("percentage"))))
+    sectors = rows["raw.iati_sectors"]
+    for sec in children.get("sector", ()):
+        sectors.append(
+            (index, ident, sec.get("code"), sec.get("vocabulary") or "1", _number(sec.get("percentage")))
+            + (_narrative(sec),)
         )
-    for r in el.findall("recipient-region"):
-        out.tables["raw.iati_recipient_regions"].append(
-            key
-            | {
-                "region_code": r.get("code"),
-                "region_vocabulary": r.get("vocabulary") or "1",
-                "percentage": _number(r.get("percentage")),
-            }
-        )
-    for s in el.findall("sector"):
-        out.tables["raw.iati_sectors"].append(
-            key
-            | {
-                "sector_code": s.get("code"),
-                "sector_vocabulary": s.get("vocabulary") or "1",
-                "percentage": _number(s.get("percentage")),
-                "sector_name": _narrative(s),
-            }
-        )
-    for loc in el.findall("location"):
+    locations = rows["raw.iati_locations"]
+    for loc in children.get("location", ()):
         admins = ";".join(
-            f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.findall("administrative")
+            f"{a.get('vocabulary')}:{a.get('level')}:{a.get('code')}" for a in loc.iterchildren("administrative")
         )
-        reach = loc.find("location-reach")
-        out.tables["raw.iati_locations"].append(
-            key
-            | {
-                "location_ref": loc.get("ref"),
-                "location_name": _narrative(loc.find("name")),
-                "point_pos": loc.findtext("point/pos"),
-                "admin_codes": admins or None,
-                "location_reach": reach.get("code") if reach is not None else None,
-            }
+        parts = _firsts(loc)
+        point = parts.get("point")
+        pos = point.find("pos") if point is not None else None
+        locations.append(
+            (
+                index,
+                ident,
+                loc.get("ref"),
+                _narrative(parts.get("name")),
+                pos.text if pos is not None else None,
+                admins or None,
+                _get(parts.get("location-reach"), "code"),
+            )
         )
     out.activities += 1
 
@@ -296,28 +340,36 @@ def _refuse_entities(path: Path) -> None:
         )
 
 
-def parse(path: Path) -> _Rows:
+def _root_version(root) -> str | None:
+    if root.tag not in {"iati-activities", "iati-activity"}:
+        raise InputError(f"pas un fichier d'activités IATI (racine <{root.tag}>) / not IATI activity XML")
+    return root.get("version")
+
+
+def _parse(path: Path, out: _File) -> None:
+    """Stream the file's activities into `out` (lxml's iterparse, each activity cleared once read)."""
     if path.stat().st_size == 0:
         raise InputError("fichier vide / empty file")
     _refuse_entities(path)
-    out = _Rows()
-    version = None
     index = 0
-    root = None
+    version = None
+    activities = etree.iterparse(
+        str(path), tag="iati-activity", resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+    )
     try:
-        for event, el in ET.iterparse(path, events=("start", "end")):
-            if event == "start":
-                if root is None:
-                    root = el.tag
-                    if root not in {"iati-activities", "iati-activity"}:
-                        raise InputError(f"pas un fichier d'activités IATI (racine <{root}>) / not IATI activity XML")
-                    version = el.get("version")
-                continue
-            if el.tag == "iati-activity":
-                _activity(el, index, version, out)
-                index += 1
-                el.clear()
-    except ET.ParseError as exc:
+        for _, el in activities:
+            if index == 0:
+                version = _root_version(el.getroottree().getroot())
+            _activity(el, index, version, out)
+            index += 1
+            el.clear()
+            while el.getprevious() is not None:  # the activities already read, left as empty siblings
+                del el.getparent()[0]
+            if index % BATCH_ACTIVITIES == 0:
+                out.flush()
+        if index == 0 and activities.root is not None:
+            _root_version(activities.root)
+    except etree.XMLSyntaxError as exc:
         line, column = exc.position
         raise InputError(
             f"XML tronqué ou mal formé ligne {line}, colonne {column} ; aucune activité chargée / "
@@ -325,24 +377,17 @@ def parse(path: Path) -> _Rows:
         ) from exc
     if index == 0:
         raise InputError("aucune activité IATI dans le fichier / no IATI activity in the file")
-    return out
+    out.flush()
 
 
 def load(
     con: duckdb.DuckDBPyConnection, path: Path, file_id: int, file_name: str, load_batch: str
 ) -> tuple[int, int, int]:
-    """Insert a parsed file; returns (activities read, loaded, rejected)."""
-    rows = parse(path)
-    for table, records in rows.tables.items():
-        insert_records(
-            con,
-            table,
-            {"activity_index": "INTEGER", "iati_identifier": "VARCHAR", **TABLES[table]},
-            records,
-            file_id,
-            load_batch,
-        )
-    insert_rejects(con, file_id, file_name, rows.rejects, load_batch)
-    insert_rejects(con, file_id, file_name, rows.transaction_rejects, load_batch, action="part_rejected")
-    rejected = len({r[0] for r in rows.rejects})
-    return rows.activities + rejected, rows.activities, rejected
+    """Insert a file's activities inside the caller's transaction (a file that fails half-way is rolled back by
+    it: no half file is loaded); returns (activities read, loaded, rejected)."""
+    out = _File(con, file_id, load_batch)
+    _parse(path, out)
+    insert_rejects(con, file_id, file_name, out.rejects, load_batch)
+    insert_rejects(con, file_id, file_name, out.transaction_rejects, load_batch, action="part_rejected")
+    rejected = len({r[0] for r in out.rejects})
+    return out.activities + rejected, out.activities, rejected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 
 def money_text(value: object) -> str | None:
@@ -31,11 +31,28 @@ def insert_records(
 ) -> None:
     """Insert rows given as dicts keyed by the columns of `types` (column -> SQL type), with the file's lineage. A
     row's keys are the columns, no more and no fewer: a column forgotten or misspelt is an error, never a NULL."""
-    if not records:
-        return
     if any(record.keys() != types.keys() for record in records):
         raise KeyError(f"{table}: rows whose columns are not {list(types)}")
-    con.register("_records", pd.DataFrame.from_records(records, columns=list(types)))
+    insert_rows(con, table, types, [tuple(record[c] for c in types) for record in records], file_id, load_batch)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    types: dict[str, str],
+    rows: list[tuple],
+    file_id: int,
+    load_batch: str,
+) -> None:
+    """Insert rows given as tuples in the order of `types` (column -> SQL type), with the file's lineage: handed to
+    DuckDB as one Arrow table, each column cast to its type in SQL."""
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    if len(columns) != len(types):
+        raise KeyError(f"{table}: rows of {len(columns)} values for the columns {list(types)}")
+    batch = pa.table([pa.array(values) for values in columns], names=list(types))
+    con.register("_records", batch)
     casts = ", ".join(f"CAST({column} AS {sql_type})" for column, sql_type in types.items())
     con.execute(
         f"INSERT INTO {table} (file_id, load_batch, {', '.join(types)}) SELECT ?, ?, {casts} FROM _records",

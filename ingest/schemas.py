@@ -238,14 +238,18 @@ CIVILITY_NAME_PATTERN = rf"\b({CIVILITIES})\s+{_NAME_WORD}(?: +{_NAME_WORD}){{0,
 NAME_REPLACEMENT = r"\1 [nom retiré]"
 
 
+_EMAIL, _PHONE, _CIVILITY_NAME = (re.compile(p) for p in (EMAIL_PATTERN, PHONE_PATTERN, CIVILITY_NAME_PATTERN))
+
+
 def redact(text: str | None) -> str | None:
     """Free text without e-mail addresses, phone numbers and names after a civility (the Python twin of the SQL in
-    ingest/values.py, same patterns)."""
+    ingest/values.py, same patterns). Most texts hold none: each pattern is tried only where it can match."""
     if not text:
         return text
-    text = re.sub(EMAIL_PATTERN, EMAIL_REPLACEMENT, text)
-    text = re.sub(PHONE_PATTERN, PHONE_REPLACEMENT, text)
-    return re.sub(CIVILITY_NAME_PATTERN, NAME_REPLACEMENT, text)
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_REPLACEMENT, text)
+    text = _PHONE.sub(PHONE_REPLACEMENT, text)
+    return _CIVILITY_NAME.sub(NAME_REPLACEMENT, text)
 
 
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")

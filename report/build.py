@@ -247,16 +247,17 @@ def _freshness(con: duckdb.DuckDBPyConnection, section: str) -> dict:
     return freshness | {"build_number": build}
 
 
-def build_report(warehouse: Path, out_dir: Path, run_date: dt.date) -> Path:
+def build_report(warehouse: Path, out_dir: Path, run_date: dt.date, kept_in: Path | None = None) -> Path:
     """Write the report into out_dir: `fr/` and `en/` (page and PDF brief), the extracts, and an `index.html` that
-    opens the French page. Returns the French page's path."""
+    opens the French page; charts already drawn are taken from the cache folder `kept_in`. Returns the French
+    page's path."""
     extracts = write_extracts(warehouse, out_dir / "extraits", run_date)
     data = report_data(warehouse) | {"extracts": extracts, "extract_files": {e["mart"]: e["files"] for e in extracts}}
     for lang in i18n.LANGUAGES:
         env = i18n.environment(
             lang, receipt_name=receipt_name, file_statuses=STATUSES, names_per_file=NAMES_PER_FILE, top_rows=TOP_ROWS
         )
-        context = data | {"run_date": run_date, "charts": charts(data, lang, i18n.translations(lang).gettext)}
+        context = data | {"run_date": run_date, "charts": charts(data, lang, i18n.translations(lang).gettext, kept_in)}
         folder = out_dir / lang
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")

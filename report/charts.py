@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import vl_convert
+
+from config import cache
 
 VEGA_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
 GRADIENT_ID = re.compile(r"\bgradient_\d+\b")
@@ -20,15 +24,22 @@ GREEN, ORANGE, RED, GREY, BLUE, SAND = "#0b6e4f", "#b54708", "#b42318", "#9aa5b1
 STATUS_COLOURS = {"overdue": RED, "off_track": ORANGE, "no_news": GREY, "on_track": BLUE, "achieved": GREEN}
 INSTITUTIONS_SHOWN = 8
 DONORS_SHOWN = 10
+CHARTS_KEPT = 200  # charts of both languages over several nights
 
 
-def render(chart: alt.TopLevelMixin, name: str, lang: str) -> str:
-    spec = chart.configure(font="Arial").configure_view(stroke=None).to_json()
+def _svg(spec: str, name: str, lang: str) -> bytes:
     svg = vl_convert.vegalite_to_svg(spec, format_locale=VEGA_LOCALES[lang], time_format_locale=VEGA_LOCALES[lang])
     # vl-convert numbers gradients with a counter that runs across the process: name them after the chart instead,
     # so a chart is the same bytes whatever was drawn before it, and ids stay unique within a page.
     renamed: dict[str, str] = {}
-    return GRADIENT_ID.sub(lambda m: renamed.setdefault(m.group(0), f"{name}-gradient-{len(renamed)}"), svg)
+    return GRADIENT_ID.sub(lambda m: renamed.setdefault(m.group(0), f"{name}-gradient-{len(renamed)}"), svg).encode()
+
+
+def render(chart: alt.TopLevelMixin, name: str, lang: str, kept_in: Path | None = None) -> str:
+    """The chart as SVG; with a cache folder, drawn only when its spec (data included) was not drawn before."""
+    spec = chart.configure(font="Arial").configure_view(stroke=None).to_json()
+    made_of = cache.key(spec, name, lang, version("vl-convert-python"))
+    return cache.kept(kept_in, "charts", made_of, lambda: _svg(spec, name, lang), CHARTS_KEPT).decode()
 
 
 def money_scale(values: list, _: Callable[[str], str]) -> tuple[float, str]:
@@ -266,7 +277,7 @@ def commitments_by_status(counts: list[dict], _) -> alt.Chart | None:
     )
 
 
-def charts(data: dict, lang: str, _) -> dict[str, str]:
+def charts(data: dict, lang: str, _, kept_in: Path | None = None) -> dict[str, str]:
     """Every chart of the report as SVG text, by name; a chart with no data is left out (the page says so)."""
     built = {
         "nutrition_budget": nutrition_budget(data["nutrition_by_year"], _),
@@ -281,4 +292,4 @@ def charts(data: dict, lang: str, _) -> dict[str, str]:
             [c | {"label": c[f"label_{lang}"]} for c in data["commitments_by_status"]], _
         ),
     }
-    return {name: render(chart, name, lang) for name, chart in built.items() if chart is not None}
+    return {name: render(chart, name, lang, kept_in) for name, chart in built.items() if chart is not None}

@@ -140,6 +140,10 @@ def model_documentation(mart: str) -> tuple[str, dict[str, str]]:
     return "", {}
 
 
+# An Excel date is a day number from this epoch, for dates after Excel's phantom 29 February 1900.
+EXCEL_EPOCH, EXCEL_SERIALS_EXACT_FROM = dt.date(1899, 12, 30), dt.date(1900, 3, 1)
+
+
 def _write_row(sheet, r: int, row: tuple, formats: dict) -> None:
     for c, value in enumerate(row):
         if value is None:
@@ -148,6 +152,8 @@ def _write_row(sheet, r: int, row: tuple, formats: dict) -> None:
             sheet.write_number(r, c, float(value))
         elif isinstance(value, dt.datetime):
             sheet.write_datetime(r, c, value)
+        elif isinstance(value, dt.date) and value >= EXCEL_SERIALS_EXACT_FROM:
+            sheet.write_number(r, c, (value - EXCEL_EPOCH).days, formats["date"])  # what write_datetime writes
         elif isinstance(value, dt.date):
             sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), formats["date"])
         elif isinstance(value, list):

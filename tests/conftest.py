@@ -24,6 +24,8 @@ os.environ.update(
     AIRFLOW__CORE__LOAD_EXAMPLES="False",
     GX_ANALYTICS_ENABLED="False",
     DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+    # One cache for the session's nights: what it holds is keyed by what it is made of (warehouse/dbt.py).
+    BUILD_CACHE_DIR=tempfile.mkdtemp(prefix="build-cache-"),
 )
 
 

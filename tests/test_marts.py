@@ -366,6 +366,30 @@ def test_every_mart_column_is_documented_and_published(built_sample, tmp_path):
     assert "rpt_who_funds_what_where" in html and "the gap still to spend" in html
 
 
+def test_the_docs_page_is_generated_again_only_when_the_models_or_the_columns_change(
+    built_sample, tmp_path, monkeypatch
+):
+    import shutil
+
+    import duckdb
+
+    from warehouse import dbt
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(built_sample, warehouse)
+    cache = tmp_path / "cache"
+    generated = []
+    run_dbt = dbt._dbt
+    monkeypatch.setattr(dbt, "_dbt", lambda *a, **k: generated.append(a[0]) or run_dbt(*a, **k))
+    first = dbt.write_model_docs(warehouse, tmp_path / "night-1", cache).read_bytes()
+    again = dbt.write_model_docs(warehouse, tmp_path / "night-2", cache).read_bytes()
+    assert len(generated) == 1 and again == first and len(list((cache / "dbt-docs").iterdir())) == 1
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("ALTER TABLE marts.dim_sectors ADD COLUMN sector_colour VARCHAR")
+    changed = dbt.write_model_docs(warehouse, tmp_path / "night-3", cache).read_text(encoding="utf-8")
+    assert len(generated) == 2 and "sector_colour" in changed
+
+
 def test_source_freshness_warns_after_40_days_without_a_file(built_sample, tmp_path):
     import shutil
 

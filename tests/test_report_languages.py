@@ -119,3 +119,24 @@ def test_the_report_is_the_same_bytes_when_built_again(built_report, built_sampl
     assert sorted(first) == sorted(again)
     assert [name for name in first if first[name] != again[name]] == []
     assert set(first) >= {"fr/index.html", "en/index.html", "fr/note-budgetaire.pdf", "en/budget-brief.pdf"}
+
+
+def test_a_chart_already_drawn_comes_from_the_cache_and_new_data_draws_a_new_one(tmp_path, monkeypatch):
+    import altair as alt
+    import pandas as pd
+    import vl_convert
+
+    from report import charts
+
+    drawn = []
+    draw = vl_convert.vegalite_to_svg
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+
+    def bars(amount):
+        return alt.Chart(pd.DataFrame({"year": ["2024"], "amount": [amount]})).mark_bar().encode(x="year", y="amount")
+
+    first = charts.render(bars(5), "bars", "fr", tmp_path)
+    assert charts.render(bars(5), "bars", "fr", tmp_path) == first and len(drawn) == 1
+    assert charts.render(bars(5), "bars", "fr") == first and len(drawn) == 2  # no cache: drawn, the same bytes
+    assert charts.render(bars(7), "bars", "fr", tmp_path) != first and len(drawn) == 3
+    assert charts.render(bars(5), "bars", "en", tmp_path) and len(drawn) == 4  # the language is part of the key

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 
-from config import DBT_PROJECT_DIR
-from warehouse.dbt import DbtResult, dbt_build
-
-# What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
-PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
+from warehouse.dbt import DbtResult, dbt_build, project_fingerprint
 
 CREATE_TABLE = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -43,16 +38,6 @@ class BuildPlan:
     @property
     def mode(self) -> str:
         return "incremental" if self.full_refresh_reason is None else "full"
-
-
-def project_fingerprint() -> str:
-    digest = hashlib.sha256(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}".encode())
-    for part in PROJECT_PARTS:
-        root = DBT_PROJECT_DIR / part
-        for file in sorted([root] if root.is_file() else root.rglob("*")):
-            if file.is_file():
-                digest.update(str(file.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -6,18 +6,35 @@ writes the analysts' documentation; each is read back from the artifacts dbt wri
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
-from config import DBT_PROJECT_DIR
+import duckdb
+
+from config import DBT_PROJECT_DIR, cache
 
 TARGET = DBT_PROJECT_DIR / "target"
+
+# What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
+PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
+DOCS_KEPT = 3  # pages of the documentation kept in the cache, newest first
+
+
+def project_fingerprint() -> str:
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}".encode())
+    for part in PROJECT_PARTS:
+        root = DBT_PROJECT_DIR / part
+        for file in sorted([root] if root.is_file() else root.rglob("*")):
+            if file.is_file():
+                digest.update(str(file.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -119,12 +136,30 @@ def source_freshness(warehouse: Path) -> list[Freshness]:
     ]
 
 
-def write_model_docs(warehouse: Path, out_dir: Path) -> Path:
-    """The dbt documentation of `warehouse` as one self-contained page, out_dir/index.html (opens from disk)."""
+def _docs_made_of(warehouse: Path) -> str:
+    """What the documentation page is made of: the project and the tables and columns of the warehouse."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns ORDER BY ALL"
+        ).fetchall()
+    return cache.key(project_fingerprint(), repr(columns))
+
+
+def _generate_docs(warehouse: Path) -> bytes:
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as target:
         proc, _ = _dbt(["docs", "generate", "--static"], warehouse, "catalog.json", target=Path(target))
         page = Path(target) / "static_index.html"
         if proc.returncode != 0 or not page.exists():
             raise RuntimeError(f"dbt docs generate a échoué / failed:\n{proc.stdout[-4000:]}")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        return Path(shutil.copyfile(page, out_dir / "index.html"))
+        return page.read_bytes()
+
+
+def write_model_docs(warehouse: Path, out_dir: Path, kept_in: Path | None = None) -> Path:
+    """The dbt documentation of `warehouse` as one self-contained page, out_dir/index.html (opens from disk).
+
+    With a cache folder `kept_in`, the page is generated only when the models or the warehouse's columns changed
+    (the page shows nothing else: the same project and tables give the same page)."""
+    page = cache.kept(kept_in, "dbt-docs", _docs_made_of(warehouse), lambda: _generate_docs(warehouse), DOCS_KEPT)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "index.html").write_bytes(page)
+    return out_dir / "index.html"

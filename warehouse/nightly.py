@@ -146,9 +146,9 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     out = paths.candidates / f"report-{file_safe(run_id)}"  # beside the candidate: published with it in one rename
     shutil.rmtree(out, ignore_errors=True)  # a retried task starts from an empty folder
     write_templates(out / "modeles")
-    write_model_docs(Path(candidate), out / "documentation")
+    write_model_docs(Path(candidate), out / "documentation", paths.cache)
     write_receipts(Path(candidate), out / "accuses")
-    render(Path(candidate), out, run_date)
+    render(Path(candidate), out, run_date, paths.cache)
     return str(out)
 
 
