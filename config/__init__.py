@@ -26,7 +26,8 @@ class Paths:
 
     @property
     def cache(self) -> Path:
-        """What a night can reuse from an earlier one when what it is made of has not changed (the dbt docs page)."""
+        """What a night can reuse from an earlier one when what it is made of has not changed (the dbt docs page,
+        the charts)."""
         return Path(os.environ.get("BUILD_CACHE_DIR", self.warehouse.parent / "cache"))
 
 

@@ -1,6 +1,6 @@
 """GX's SQL data source on DuckDB: the small adapter that makes each expectation a query inside the warehouse.
 
-Three things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #10738, #11579), each fixed here:
+Four things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #10738, #11579), each fixed here:
 - duckdb_engine opens a DuckDB transaction on SQLAlchemy's implicit begin, and GX closes the connection before it
   reads a metric's rows; the rollback on close discards DuckDB's pending result, so every bundled metric comes back
   empty (`IndexError` in `resolve_metric_bundle`). The gate only reads a file opened read-only: no transaction.

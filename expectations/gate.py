@@ -24,13 +24,8 @@ log = logging.getLogger(__name__)
 # great_expectations.yml reads the warehouse's address from this variable (GX's own config substitution).
 WAREHOUSE_URL_VARIABLE = "GATE_WAREHOUSE_URL"
 RESULTS_KEPT_DAYS = 30
-# Each gated mart and its key, as in the stored suites (expectations/gx/expectations/<mart>.json).
-GATED_MARTS = {
-    "fct_budget_allocations": "budget_allocation_id",
-    "fct_budget_execution": "budget_execution_id",
-    "fct_commitments": "commitment_id",
-    "fct_funding_flows": "funding_flow_id",
-}
+# Each gated mart, as in the stored suites (expectations/gx/expectations/<mart>.json).
+GATED_MARTS = ("fct_budget_allocations", "fct_budget_execution", "fct_commitments", "fct_funding_flows")
 
 
 @dataclass
@@ -115,9 +110,9 @@ def _rebuilt_rows(con: duckdb.DuckDBPyConnection, rebuilt_build: int | None) -> 
     }
 
 
-def _rows_to_check(warehouse: Path, rebuilt_build: int | None, outcome: GateResult) -> dict[str, int]:
-    """The marts GX must check, each with its rows in scope; a mart missing, or emptied by a build that rebuilt
-    nothing in it, is a failure in `outcome` already."""
+def _rows_to_check(warehouse: Path, rebuilt_build: int | None, outcome: GateResult) -> dict[str, tuple[int, bool]]:
+    """The marts GX must check, each with its rows in scope and whether only tonight's rebuilt rows are; a mart
+    missing, or emptied by a build that rebuilt nothing in it, is a failure in `outcome` already."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rebuilt = _rebuilt_rows(con, rebuilt_build)
         to_check = {}
