@@ -257,7 +257,7 @@ def test_after_an_incremental_night_the_gate_checks_the_rows_rebuilt(two_nights)
 
 
 def test_a_change_of_models_seeds_or_exchange_rates_or_a_request_rebuilds_everything(two_nights, tmp_path, monkeypatch):
-    from warehouse import builds
+    from warehouse import builds, dbt
 
     warehouse = tmp_path / "copy.duckdb"
     shutil.copyfile(two_nights[0], warehouse)
@@ -270,8 +270,8 @@ def test_a_change_of_models_seeds_or_exchange_rates_or_a_request_rebuilds_everyt
     assert builds.plan(warehouse).mode == "full"
 
     project = tmp_path / "dbt_project"
-    shutil.copytree(builds.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    monkeypatch.setattr(builds, "DBT_PROJECT_DIR", project)
+    shutil.copytree(dbt.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(dbt, "DBT_PROJECT_DIR", project)  # where project_fingerprint reads it
     before = builds.project_fingerprint()
     weights = project / "seeds" / "nutrition_weights.csv"
     weights.write_text(weights.read_text(encoding="utf-8") + "2027.1,sensitive,0.3\n", encoding="utf-8")
