@@ -458,26 +458,39 @@ def _sheets_repeating_others(grids: dict, layouts: dict) -> list[str]:
 
 
 def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None, reading: _Reading) -> list[tuple]:
-    """The landed sheet typed and inserted; a wide layout once per year, each pass named '<sheet> [2008]'."""
-    if not layout.years:
-        return [_type_and_insert(con, layout, "landed", sheet, reading)]
+    """The landed sheet typed and inserted with the values no cell gives (title block, profile); a wide layout once
+    per year, each pass named '<sheet> [2008]'."""
+    for name, value in layout.constants.items():
+        reading.notes.append(
+            f"{name} de chaque ligne : « {value} » ({_constant_origin(name, reading.profile)}) / "
+            f"{name} of every row: '{value}'"
+        )
     if len(layout.years) == 1:
         year = next(iter(layout.years))
         reading.notes.append(
             f"exercice {year} lu dans le titre du fichier / fiscal year {year} read from the file's title"
         )
-    else:
+    elif layout.years:
         reading.notes.append(
             f"disposition large : exercices {', '.join(map(str, layout.years))} lus un par un, chaque ligne comptée "
             f"une fois par exercice / wide layout: years read one by one, each line counted once per year"
         )
     counts = []
-    for year in layout.years:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW landed_year AS SELECT *, '{year}' AS c{layout.width} FROM landed")
-        pass_name = sheet if len(layout.years) == 1 else f"{sheet} [{year}]" if sheet else f"[{year}]"
-        counts.append(_type_and_insert(con, layout.for_year(year, layout.width), "landed_year", pass_name, reading))
+    for year, values in layout.passes():
+        added = "".join(f", {_sql_text(v)} AS c{layout.width + k}" for k, v in enumerate(values.values()))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW landed_pass AS SELECT *{added} FROM landed")
+        pass_name = sheet if len(layout.years) <= 1 else f"{sheet} [{year}]" if sheet else f"[{year}]"
+        counts.append(_type_and_insert(con, layout.for_pass(year, values), "landed_pass", pass_name, reading))
     tabular.drop_landed(con, "landed")
     return counts
+
+
+def _constant_origin(name: str, profile: profiles.Profile) -> str:
+    return "profil, valeurs / profile" if name in profile.values else "titre du fichier / file's title"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 _NAME_DATE = re.compile(

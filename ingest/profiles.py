@@ -12,6 +12,8 @@ A profile is a small YAML file in `inbox/_profils/` (versioned with the inbox, n
     devise: XAF                                 # currency of amounts that write none
     pays: CM                                    # country (ISO code or name): decides what "FCFA" means
     echelle: 1000000                            # amounts written in millions
+    valeurs:                                    # field -> what every row is and no cell says
+      budget_version: compte administratif
 
 Every profile whose pattern matches a file applies; where two say the same thing the more specific pattern (more
 characters that are not wildcards) wins, so a profile `fichiers: "*"` holds the inbox's settings (its country) and a
@@ -33,7 +35,7 @@ from ingest.errors import InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema, normalise_header
 
 PROFILES_DIR = "_profils"
-KEYS = {"fichiers", "type", "feuille", "ligne_en_tete", "colonnes", "devise", "pays", "echelle"}
+KEYS = {"fichiers", "type", "feuille", "ligne_en_tete", "colonnes", "devise", "pays", "echelle", "valeurs"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Profile:
     currency: str | None = None
     country: str | None = None  # ISO 3166 alpha-2
     scale: float | None = None
+    values: dict[str, str] = field(default_factory=dict)  # field name -> the value of every row
 
     def schemas(self, detected: tuple[Schema, ...]) -> tuple[Schema, ...]:
         return tuple(s for s in TABULAR_SCHEMAS if s.kind == self.kind) if self.kind else detected
@@ -91,6 +94,11 @@ def _read(path: Path) -> dict:
             f"profil {path.name} : clés inconnues {sorted(unknown)} (connues : {sorted(KEYS)}) / "
             f"unknown keys in profile"
         )
+    for key in ("colonnes", "valeurs"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise InputError(
+                f"profil {path.name} : « {key} » doit être une liste clé: valeur / '{key}' must be a mapping"
+            )
     return data
 
 
@@ -105,7 +113,7 @@ def profile_for(inbox: Path, relative: Path) -> Profile:
         if fnmatch.fnmatch(relative.as_posix(), data["fichiers"]):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             matching.append((_specificity(data["fichiers"]), path.name, f"{path.name}@{digest}", data))
-    merged: dict = {"columns": {}}
+    merged: dict = {"columns": {}, "values": {}}
     names = []
     for _, _, name, data in sorted(matching):
         names.append(name)
@@ -113,6 +121,8 @@ def profile_for(inbox: Path, relative: Path) -> Profile:
             header = str(header).strip()
             key = header if re.fullmatch(r"[A-Z]{1,3}", header) else "~" + normalise_header(header)
             merged["columns"][key] = str(target).strip()
+        for name, value in (data.get("valeurs") or {}).items():
+            merged["values"][str(name).strip()] = str(value).strip()
         for key, attribute in (
             ("type", "kind"),
             ("feuille", "sheet"),
@@ -134,6 +144,7 @@ def profile_for(inbox: Path, relative: Path) -> Profile:
         currency=str(merged["currency"]).strip().upper() if merged.get("currency") else None,
         country=country_code(merged["country"]) if merged.get("country") else None,
         scale=float(merged["scale"]) if merged.get("scale") else None,
+        values=merged["values"],
     )
     _validate(profile)
     return profile
@@ -144,7 +155,7 @@ def _validate(profile: Profile) -> None:
     if profile.kind and profile.kind not in kinds:
         raise InputError(f"profil {profile.names[-1]} : type inconnu « {profile.kind} » / unknown kind")
     fields = {f.name for s in profile.schemas(TABULAR_SCHEMAS) for f in s.fields} | {"-"}
-    wrong = sorted(set(profile.columns.values()) - fields)
+    wrong = sorted((set(profile.columns.values()) | set(profile.values)) - fields)
     if wrong:
         raise InputError(
             f"profil {profile.names[-1]} : champs inconnus {wrong} / unknown fields (voir / see README, en-têtes)"

@@ -97,6 +97,11 @@ def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Pat
     missing = schema.lacks(taken)
     if missing:
         lines.append(f"# manquent encore / still missing: {', '.join(missing)}")
+        # What no column gives may be the same for every row (the ministry of a ministry's budget).
+        lines.append(
+            "# valeurs:   # la valeur de chaque ligne si aucune colonne ne la donne / every row's, if no column"
+        )
+        lines += [f"#   {f.name}: ?" for f in schema.required if f.name not in taken]
     if not any(f.kind == "currency" for f in (schema.field(n) for n in taken)):
         lines.append("# devise: ?   # si les montants n'en écrivent pas / if the amounts state none (XOF, XAF, EUR...)")
     return "\n".join(lines) + "\n"

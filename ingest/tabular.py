@@ -53,7 +53,7 @@ class MappedColumn:
     currency: str | None = None
     # ',' or '.' when the column's cells show it separates thousands ("2,000,000"): then "175,000" is 175 000 too.
     thousands: str | None = None
-    constant: bool = False  # not a cell of the file: the year of a wide layout's pass
+    constant: bool = False  # not a cell of the file: a value the title block or a profile gives every row
 
 
 @dataclass
@@ -67,11 +67,22 @@ class SheetLayout:
     # pass per year with the year as the fiscal year (inbox.py).
     years: dict[int, list[MappedColumn]] = field(default_factory=dict)
     header_width: int = 0  # cells in the header row: every column is landed, so a repeated row is seen whole
+    # Fields no column gives, with the value every row takes: the title block's ministry, a profile's `valeurs`.
+    constants: dict[str, str] = field(default_factory=dict)
 
-    def for_year(self, year: int, year_column: int) -> SheetLayout:
-        """This layout with one year's amount columns and the year (landed in column `year_column`)."""
-        fiscal_year = next(f for f in self.schema.fields if f.name == "fiscal_year")
-        columns = [*self.columns, *self.years[year], MappedColumn(year_column, str(year), fiscal_year, constant=True)]
+    def passes(self) -> list[tuple[int | None, dict[str, str]]]:
+        """Each reading of the landed sheet (one per year of a wide layout, else one) with the values it adds."""
+        if not self.years:
+            return [(None, self.constants)]
+        return [(year, self.constants | {"fiscal_year": str(year)}) for year in self.years]
+
+    def for_pass(self, year: int | None, values: dict[str, str]) -> SheetLayout:
+        """This layout with the year's amount columns and each added value landed in a column after the sheet's."""
+        by_name = {f.name: f for f in self.schema.fields}
+        added = [
+            MappedColumn(self.width + k, v, by_name[name], constant=True) for k, (name, v) in enumerate(values.items())
+        ]
+        columns = [*self.columns, *(self.years[year] if year is not None else []), *added]
         return SheetLayout(
             self.schema, self.header_row, columns, self.dropped_personal, self.ignored, header_width=self.width
         )
@@ -147,7 +158,9 @@ def detect_layout(
             for schema in profile.schemas(schemas):
                 layout = map_columns(schema, row, hxl_row, header_row, body, profile)
                 _read_title_block(layout, grid[:i], profile)
-                names = {c.field.name for c in layout.all_columns} | ({"fiscal_year"} if layout.years else set())
+                _add_profile_values(layout, profile)
+                names = {c.field.name for c in layout.all_columns} | set(layout.constants)
+                names |= {"fiscal_year"} if layout.years else set()
                 if len(names) < 2 or schema.lacks(names):
                     continue
                 # More fields wins; on a tie the one-row header (a title above a header is no header).
@@ -190,9 +203,24 @@ _TITLE_UNIT = re.compile(
 )
 
 
+# "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL", "Budget 2024 - Ministère de l'Éducation nationale", "Ministry of
+# Health": the ministry a budget's title block names, up to a dash, a colon, a bracket or a year.
+_TITLE_MINISTRY = re.compile(
+    r"\b((?:minist[eè]re|ministry)\s+(?:de|des|du|d['’]|of)\b[^\n\r:()\[\]]*?)\s*(?=$|\s[-–—|/]\s|[:()\[\]]|\b(?:19|20)[0-9]{2}\b)",
+    re.IGNORECASE,
+)
+
+
+def _title_ministry(title_rows: list[list]) -> str | None:
+    """The one ministry the title cells name (none when they name two: a joint order is no single institution)."""
+    found = {m.group(1).strip(" ,;.") for row in title_rows for c in row if c for m in _TITLE_MINISTRY.finditer(str(c))}
+    return found.pop() if len(found) == 1 else None
+
+
 def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Profile) -> None:
     """What the rows above the header say of every line: the fiscal year ("Loi de finances 2024") when no column
-    gives it, the unit ("montants en millions de FCFA") and currency of amount columns whose header says none."""
+    gives it, the unit ("montants en millions de FCFA") and currency of amount columns whose header says none, the
+    ministry when no column names the institution."""
     title = " ".join(str(c) for row in title_rows for c in row if c)
     if not title.strip():
         return
@@ -206,17 +234,38 @@ def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Prof
             c.currency = c.currency or currency
     years = set(_TITLE_YEAR.findall(plain))
     fields = {f.name for f in layout.schema.fields}
-    if "fiscal_year" in fields and len(years) == 1 and not layout.years:
-        if "fiscal_year" not in {c.field.name for c in layout.columns}:
-            layout.years = {int(years.pop()): []}
+    mapped = {c.field.name for c in layout.columns}
+    if "fiscal_year" in fields and len(years) == 1 and not layout.years and "fiscal_year" not in mapped:
+        layout.years = {int(years.pop()): []}
+    ministry = _title_ministry(title_rows) if "institution" in fields and "institution" not in mapped else None
+    if ministry:
+        layout.constants["institution"] = ministry
+
+
+def _add_profile_values(layout: SheetLayout, profile: Profile) -> None:
+    """A profile's `valeurs`: what every row of the file is and no cell says (a council's name, a version)."""
+    mapped = {c.field.name for c in layout.all_columns}
+    fields = {f.name for f in layout.schema.fields}
+    for name, value in profile.values.items():
+        if name not in fields or name in mapped:
+            continue
+        if name == "fiscal_year":
+            if any(layout.years.values()):
+                continue  # a wide layout's years are its columns'
+            layout.years = {}
+        layout.constants[name] = value
 
 
 def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
-    """For the error message: the required fields absent from the row that matches the schema best."""
+    """For the error message: the required fields absent from the row that matches the schema best (with what the
+    title block above it gives)."""
     best: set[str] = set()
     for i, row in enumerate(grid[:PREVIEW_ROWS]):
         hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
-        names = {c.field.name for c in map_columns(schema, row, hxl_row, i).columns}
+        layout = map_columns(schema, row, hxl_row, i)
+        _read_title_block(layout, grid[:i], NO_PROFILE)
+        names = {c.field.name for c in layout.all_columns} | set(layout.constants)
+        names |= {"fiscal_year"} if layout.years else set()
         if len(names) > len(best):
             best = names
     return schema.lacks(best)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 
@@ -168,6 +170,66 @@ def test_hidden_sheets_and_sheets_of_no_kind_are_recorded_as_not_read(tmp_path):
     assert any(n.startswith("feuille « Lisez-moi » non lue : en-têtes non reconnus") for n in notes)
 
 
+def _add_pivot_table(sheet, source: str, ref: str, fields: list[str], row_field: int, data_field: int) -> None:
+    """A pivot table as Excel stores one (table definition, cache definition, records), written by openpyxl."""
+    from openpyxl.pivot.cache import CacheDefinition, CacheField, CacheSource, SharedItems, WorksheetSource
+    from openpyxl.pivot.record import RecordList
+    from openpyxl.pivot.table import DataField, Location, PivotField, RowColField, TableDefinition
+
+    cache = CacheDefinition(
+        cacheSource=CacheSource(type="worksheet", worksheetSource=WorksheetSource(ref=ref, sheet=source)),
+        cacheFields=[CacheField(name=name, sharedItems=SharedItems()) for name in fields],
+        recordCount=0,
+    )
+    cache.records = RecordList()
+    table = TableDefinition(
+        name="TCD1",
+        cacheId=1,
+        dataCaption="Valeurs",
+        location=Location(ref=f"A1:B{sheet.max_row}", firstHeaderRow=1, firstDataRow=1, firstDataCol=1),
+        pivotFields=[
+            PivotField(axis="axisRow" if k == row_field else None, dataField=k == data_field or None, showAll=False)
+            for k in range(len(fields))
+        ],
+        rowFields=[RowColField(x=row_field)],
+        dataFields=[DataField(name=f"Somme de {fields[data_field]}", fld=data_field)],
+    )
+    table.cache = cache
+    sheet._pivots.append(table)
+
+
+def test_a_pivot_table_sheet_is_recorded_as_a_summary_and_not_read(tmp_path):
+    # A 5W workbook: the partners' rows, and a pivot table summing them by partner under headers that read as a 3W's.
+    rows = [("ACF", "Nutrition", "Ségou", 1_000), ("IRC", "Santé", "Mopti", 2_000), ("ACF", "Nutrition", "Kayes", 500)]
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "5W"
+    data.append(["Partenaire", "Secteur", "Région", "Montant dépensé (XOF)"])
+    for row in rows:
+        data.append(list(row))
+    pivot = workbook.create_sheet("TCD")
+    pivot.append(["Partenaire", "Secteur", "Montant dépensé (XOF)"])
+    by_partner = collections.Counter()
+    for partner, _, _, amount in rows:
+        by_partner[partner] += amount
+    for partner, amount in sorted(by_partner.items()):
+        pivot.append([partner, "Nutrition", amount])
+    _add_pivot_table(pivot, "5W", f"A1:D{len(rows) + 1}", ["Partenaire", "Secteur", "Région", "Montant"], 0, 3)
+    path = tmp_path / "5w.xlsx"
+    workbook.save(path)
+    inbox, warehouse = _inbox(tmp_path, {"partner_reports/5w.xlsx": path.read_bytes()})
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded" and result.rows_loaded == len(rows), result
+    assert query(warehouse, "SELECT DISTINCT sheet, sum(amount_spent) FROM raw.partner_reports GROUP BY 1") == [
+        ("5W", sum(r[3] for r in rows))
+    ]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert (
+        "feuille « TCD » non lue : tableau croisé dynamique (un résumé) / sheet 'TCD' not read: pivot table (a summary)"
+        in notes
+    )
+
+
 def test_a_file_rejected_for_its_headers_gets_a_suggested_profile_that_loads_it_once_saved(tmp_path):
     # Typos nobody anticipated: the suggestion maps each header to the closest field, to be checked by a person.
     text = "Exercise;Institution;Libelé;Dotaton;Devise\n2024;Santé;Vaccins;1 000 000;XOF\n"
@@ -284,6 +346,61 @@ def test_a_budget_titled_with_its_year_and_unit_gets_both_never_an_amount_a_mill
     ) == [(None, 2024, 1_500_000, 500_000, "XOF"), (None, 2025, 1_000, None, "XOF")]
     [(notes,)] = query(warehouse, "SELECT notes FROM ops.files WHERE path LIKE '%lf_2024%'")
     assert any(n.startswith("exercice 2024 lu dans le titre") for n in notes)
+
+
+def test_a_budget_titled_with_its_ministry_has_it_on_every_line_and_a_profile_gives_what_no_cell_says(tmp_path):
+    ministry = "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL"
+    lines = [("Vaccins", 1_000, 500), ("Intrants nutritionnels", 2_000, 1_000)]
+    body = "Libellé;Dotation;Paiement\n" + "".join(f"{label};{d:,};{p:,}\n".replace(",", " ") for label, d, p in lines)
+    # Two ministries in a title (a joint order) name no single institution: no column gives it, so the file waits.
+    joint = "Ministère de la Santé / Ministère de l'Agriculture\nBudget 2024 (en FCFA)\n\n" + body
+    inbox, warehouse = _inbox(
+        tmp_path,
+        {
+            "budget_lines/mssds_2024.csv": f"{ministry}\nBudget 2024 (en FCFA)\n\n{body}",
+            "budget_lines/joint.csv": joint,
+        },
+        {
+            "boite.yml": 'fichiers: "*"\npays: ML\n',
+            "mssds.yml": 'fichiers: "*/mssds_*"\nvaleurs:\n  budget_version: LFI\n',
+        },
+    )
+    by_name = {Path(f.path).name: f for f in ingest_inbox(inbox, warehouse, "b").files}
+    assert by_name["mssds_2024.csv"].status == "loaded", by_name["mssds_2024.csv"].error
+    assert by_name["joint.csv"].status == "rejected"
+    assert "colonnes manquantes Institution ;" in by_name["joint.csv"].error  # the title gives the year
+    assert query(
+        warehouse,
+        "SELECT fiscal_year, institution, budget_version, line_label, dotation, paiement, currency "
+        "FROM raw.budget_lines ORDER BY line_number",
+    ) == [(2024, ministry, "LFI", label, d, p, "XOF") for label, d, p in lines]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files WHERE path LIKE '%mssds%'")
+    assert f"institution de chaque ligne : « {ministry} » (titre du fichier / file's title) / " in " ".join(notes)
+    assert any(n.startswith("budget_version de chaque ligne : « LFI » (profil") for n in notes)
+
+    # The suggested profile offers `valeurs` for what is missing; filled in, it gives the joint order its institution:
+    # an edit and a rerun, the file untouched.
+    [(suggested,)] = query(warehouse, "SELECT suggested_profile FROM ops.files WHERE path LIKE '%joint%'")
+    assert "\n# valeurs:" in suggested and "\n#   institution: ?\n" in suggested
+    edited = suggested.replace("\n# valeurs:", "\nvaleurs:").replace("\n#   institution: ?", "\n  institution: MSHP")
+    (inbox / "_profils" / "joint.yml").write_text(edited, encoding="utf-8")
+    [again] = [f for f in ingest_inbox(inbox, warehouse, "c").files if Path(f.path).name == "joint.csv"]
+    assert again.status == "loaded" and again.rows_loaded == len(lines), again.error
+    assert query(
+        warehouse,
+        "SELECT f.path LIKE '%joint%', b.institution, count(*) FROM raw.budget_lines b "
+        "JOIN ops.files f USING (file_id) GROUP BY ALL ORDER BY 1",
+    ) == [(False, ministry, len(lines)), (True, "MSHP", len(lines))]
+
+
+def test_a_profile_value_for_a_field_that_does_not_exist_rejects_its_files_with_why(tmp_path):
+    inbox, warehouse = _inbox(
+        tmp_path,
+        {"budget_lines/sante_2024.csv": ODD_BUDGET},
+        {"sante.yml": 'fichiers: "budget_lines/*"\nvaleurs:\n  ministre: Santé\n'},
+    )
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "rejected" and "champs inconnus ['ministre']" in result.error
 
 
 def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_its_places(tmp_path):

@@ -422,6 +422,14 @@ def test_the_french_execution_file_lands_every_line_in_euros(night):
     assert (currencies, countries, in_scope) == (["EUR"], ["FR"], False)
 
 
+def _one_figure(cell: str) -> tuple[float | None, str | None]:
+    """A GNR goal cell as a number and what it counts, when it is one figure (English thousands commas)."""
+    cell = (cell or "").strip()
+    if not re.fullmatch(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)? *%?", cell):
+        return None, None
+    return float(cell.rstrip("% ").replace(",", "")), "percent" if cell.endswith("%") else "indicator_unit"
+
+
 def _gnr(name: str) -> list[dict]:
     """A GNR export file as its publisher wrote it (cp1252, one byte cp1252 leaves undefined)."""
     data = (REAL / "commitments" / f"gnr2022_naf_{name}.csv").read_bytes().decode("cp1252", errors="replace")
@@ -451,6 +459,14 @@ def test_the_gnr_nutrition_for_growth_export_lands_as_commitments_with_their_goa
            FROM marts.fct_commitment_goals g LEFT JOIN marts.fct_commitments c USING (commitment_id)""",
     )
     assert goal_rows == linked == len(goals)
+    # Baselines and targets are figures only where the cell is one ("31.80%", "1,000,000"); the rest stays as written.
+    figures = query(
+        paths.warehouse,
+        "SELECT baseline_value, baseline_unit, target_value, target_unit FROM marts.fct_commitment_goals",
+    )
+    expected = [(*_one_figure(g["ind_bas"]), *_one_figure(g["ind_target"])) for g in goals]
+    assert collections.Counter(figures) == collections.Counter(expected)
+    assert 0 < sum(t is not None for *_, t, _ in expected) < len(goals)
     mali = [g for g in goals if g["action_area"] == "Mali"]
     assert (mali_goals, mali_commitments) == (len(mali), len({g["id2"] for g in mali}))
     # Mali's commitments are the report's; the others stay in the facts.

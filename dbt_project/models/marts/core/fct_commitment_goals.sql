@@ -1,8 +1,8 @@
 -- Grain: one row per goal of a GNR Nutrition for Growth commitment (1:n), its target as the commitment states it:
--- type, indicator, baseline and target as written (their units vary: %, people, tonnes), dates, country.
+-- type, indicator, baseline and target as written (their units vary: %, people, tonnes) and as a figure where the
+-- cell is one, dates, country.
 with goals as (
-    select * from {{ ref('stg_gnr__goals') }}
-    qualify row_number() over (partition by goal_id order by source_file_id desc, source_line_number) = 1
+    select * from {{ ref('int_gnr_goals_measured') }}
 ),
 
 country_names as (
@@ -16,8 +16,12 @@ select
     goals.goal_type,
     goals.indicator,
     goals.baseline,
+    goals.baseline_value,
+    goals.baseline_unit,
     goals.baseline_year,
     goals.target,
+    goals.target_value,
+    goals.target_unit,
     goals.start_date,
     goals.end_date,
     goals.geographic_area,
