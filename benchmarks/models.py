@@ -126,9 +126,9 @@ def add_rows(
     )
 
 
-def build(warehouse: Path, run_date: str) -> float:
-    """Seconds of one `dbt build`, planned and recorded as the night does (full the first time, then incremental);
-    prints the slowest nodes."""
+def build(warehouse: Path, run_date: str) -> tuple[float, list[dict]]:
+    """Seconds of one `dbt build`, planned and recorded as the night does (full the first time, then incremental),
+    and dbt's run results; prints the slowest nodes."""
     from warehouse import builds
     from warehouse.dbt import TARGET
 
@@ -144,7 +144,32 @@ def build(warehouse: Path, run_date: str) -> float:
         "  les plus lents : "
         + ", ".join(f"{n['unique_id'].split('.')[-1][:40]} {n['execution_time']:.1f} s" for n in slowest)
     )
-    return seconds
+    return seconds, nodes
+
+
+def output_floor(warehouse: Path, nodes: list[dict], slowest: int = 5) -> None:
+    """Each of the slowest models against the floor of writing its output: a DuckDB CREATE TABLE AS SELECT of the
+    table it built, in the same file and the same run (goal: a model within 3x of it)."""
+    models = sorted(
+        (n for n in nodes if n["unique_id"].startswith("model.") and n.get("relation_name")),
+        key=lambda n: -n["execution_time"],
+    )[:slowest]
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA IF NOT EXISTS bench")
+    print("  modèles les plus lents / CREATE TABLE AS SELECT de leur sortie (objectif <= 3x) :")
+    for node in models:
+        relation = ".".join(node["relation_name"].split(".")[-2:])
+        started = time.perf_counter()
+        con.execute(f"CREATE OR REPLACE TABLE bench.output_copy AS SELECT * FROM {relation}")
+        floor = time.perf_counter() - started
+        [(rows,)] = con.execute("SELECT count(*) FROM bench.output_copy").fetchall()
+        print(
+            f"    {relation:<50} {node['execution_time']:6.1f} s / {floor:5.1f} s = "
+            f"{node['execution_time'] / floor:4.1f}x ({rows:,} lignes)",
+            flush=True,
+        )
+    con.execute("DROP SCHEMA bench CASCADE")
+    con.close()
 
 
 def main() -> None:
@@ -170,7 +195,8 @@ def main() -> None:
         add_rows(con, "night-1", **sizes)
         con.close()
 
-        full = build(warehouse, FIRST_NIGHT.isoformat())
+        full, nodes = build(warehouse, FIRST_NIGHT.isoformat())
+        output_floor(warehouse, nodes)
         con = duckdb.connect(str(warehouse), read_only=True)
         [(flows, lines)] = con.execute(
             "SELECT (SELECT count(*) FROM marts.fct_funding_flows), (SELECT count(*) FROM marts.fct_budget_allocations)"
@@ -188,7 +214,7 @@ def main() -> None:
             con = duckdb.connect(str(warehouse))
             add_rows(con, "night-2", **{k: v // 100 for k, v in sizes.items()})
             con.close()
-            nights.append(build(warehouse, (FIRST_NIGHT + dt.timedelta(days=night)).isoformat()))
+            nights.append(build(warehouse, (FIRST_NIGHT + dt.timedelta(days=night)).isoformat())[0])
             print(
                 f"nuit suivante (+1 %) {night}: {nights[-1]:.1f} s ({nights[-1] / full:.1%} du build complet)",
                 flush=True,

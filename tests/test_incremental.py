@@ -127,16 +127,17 @@ def test_night_two_is_incremental_and_rebuilds_only_the_groups_its_files_touch(t
     )
     assert lines == in_file > 0
     # What night 2 wrote is what it rebuilt: the rows of those groups, and no other.
-    [(written, rebuilt, total)] = query(
-        incremental,
-        """
-        SELECT count(*) FILTER (build_number = 2),
-               count(*) FILTER (flow_group_key IN (SELECT flow_group_key
-                                                   FROM scratch.int_funding_flow_groups_to_rebuild)),
-               count(*)
-        FROM marts.fct_funding_flows""",
-    )
-    assert 0 < written == rebuilt < total
+    for mart in ("fct_funding_flows", "fct_operational_presence"):
+        [(written, rebuilt, total)] = query(
+            incremental,
+            f"""
+            SELECT count(*) FILTER (build_number = 2),
+                   count(*) FILTER (flow_group_key IN (SELECT flow_group_key
+                                                       FROM scratch.int_funding_flow_groups_to_rebuild)),
+                   count(*)
+            FROM marts.{mart}""",
+        )
+        assert 0 < written == rebuilt < total, mart
 
 
 def test_rules_reaching_back_to_earlier_nights_apply(two_nights):

@@ -18,3 +18,16 @@ select distinct {{ name_key('name') }} as name_key, {{ id_column }}
 from names
 where name is not null and trim(name) <> ''
 {%- endmacro %}
+
+{#- Each distinct name of `columns` in `relation` (a table or a CTE) with its key: joined on the name as written, the
+    key is computed once per name and not once per row (millions of rows repeat a few thousand names). -#}
+{% macro name_keys(relation, columns) -%}
+select name, {{ name_key('name') }} as name_key
+from (
+    {%- for column in columns %}
+    select distinct {{ column }} as name from {{ relation }}
+    {{- '\n    union' if not loop.last }}
+    {%- endfor %}
+) as names
+where name is not null
+{%- endmacro %}

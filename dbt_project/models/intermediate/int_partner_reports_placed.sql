@@ -25,6 +25,10 @@ pcodes as (
     select * from {{ ref('stg_reference__admin_pcodes') }}
 ),
 
+name_keys as (
+    {{ name_keys('staged', ['country_name', 'region_name', 'cercle_name', 'commune_name']) }}
+),
+
 candidates as (
     select
         staged.*,
@@ -36,7 +40,8 @@ candidates as (
             '{{ var("inbox_country") }}'
         ) as country_code
     from staged
-    left join country_names as country on country.name_key = {{ name_key('staged.country_name') }}
+    left join name_keys as country_key on country_key.name = staged.country_name
+    left join country_names as country on country.name_key = country_key.name_key
 ),
 
 -- A partner's file replaces its earlier ones for the same period in the same country (two countries' 3Ws naming
@@ -64,10 +69,11 @@ placed as (
         coalesce(upper(reports.region_pcode), region.pcode) as region_pcode_2021,
         coalesce(upper(reports.cercle_pcode), cercle.pcode) as cercle_pcode_2021
     from reports
-    left join names as region
-        on region.admin_level = 1 and region.name_key = {{ name_key('reports.region_name') }}
+    left join name_keys as region_key on region_key.name = reports.region_name
+    left join names as region on region.admin_level = 1 and region.name_key = region_key.name_key
+    left join name_keys as cercle_key on cercle_key.name = reports.cercle_name
     left join names as cercle
-        on cercle.admin_level = 2 and cercle.name_key = {{ name_key('reports.cercle_name') }}
+        on cercle.admin_level = 2 and cercle.name_key = cercle_key.name_key
         and (cercle.parent_pcode = coalesce(upper(reports.region_pcode), region.pcode)
              or coalesce(upper(reports.region_pcode), region.pcode) is null)
 )
@@ -84,9 +90,10 @@ select
     -- the file gives), so that "Pelengana" and "PELENGANA" in the same cercle are one place of dim_places.
     case when placed.commune_name is not null and placed.cercle_pcode_2021 is not null then
         concat(
-            placed.cercle_pcode_2021, '/', coalesce(upper(placed.commune_pcode), {{ name_key('placed.commune_name') }}),
-               '@2021')
+            placed.cercle_pcode_2021, '/', coalesce(upper(placed.commune_pcode), commune_key.name_key), '@2021'
+        )
     end as commune_place_id
 from placed
+left join name_keys as commune_key on commune_key.name = placed.commune_name
 left join pcodes as region_ref on region_ref.pcode = placed.region_pcode_2021
 left join pcodes as cercle_ref on cercle_ref.pcode = placed.cercle_pcode_2021

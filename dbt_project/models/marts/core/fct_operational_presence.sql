@@ -1,8 +1,10 @@
 -- Grain: one row per partner report row in force (file x sheet x line): who does what where, with or without money.
 -- A 3W that reports presence only lands here (never as "0 spent"); rows with amounts are here too, their money in
--- fct_funding_flows.
+-- fct_funding_flows. Rebuilt by partner with the rows it comes from (see macros/rebuild_groups.sql).
+-- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
 with reports as (
     select * from {{ ref('int_partner_reports_placed') }}
+    where {{ rebuilt_by_this_build() }}
 ),
 
 organisation_names as (
@@ -36,7 +38,9 @@ select
     reports.period_end,
     reports.beneficiaries_targeted,
     reports.beneficiaries_reached,
-    (reports.planned_budget is not null or reports.amount_spent is not null) as reports_money
+    (reports.planned_budget is not null or reports.amount_spent is not null) as reports_money,
+    reports.flow_group_key,
+    {{ this_build_number() }} as build_number
 from reports
 left join organisation_names as by_name on by_name.name_key = {{ name_key('reports.partner_name') }}
 left join organisation_names as by_acronym on by_acronym.name_key = {{ name_key('reports.partner_acronym') }}
