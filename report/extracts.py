@@ -4,7 +4,7 @@ marts humanitarian tools read.
 - `<mart>.xlsx`: the rows (header frozen, autofilter, amounts and dates in formats Excel shows the French way; beside
   each code of a vocabulary its French and English labels, from the seeds) and a `LISEZMOI` sheet with the mart's
   description and columns (from the model's YAML, its dbt docs), the run date and the rules versions. A mart of more
-  than XLSX_MAX_ROWS rows gets its CSV only.
+  than XLSX_MAX_ROWS rows, and the calendar (CSV_ONLY), get their CSV only.
 - `<mart>.csv`: UTF-8 with a BOM, `;` between fields and decimal commas, so French Excel opens it as columns.
 - `<mart>.hxl.csv` (who funds what where, funding flows): `,` and decimal points, HXL hashtags on row 2.
 
@@ -28,6 +28,9 @@ import yaml
 from config import DBT_PROJECT_DIR
 
 XLSX_MAX_ROWS = 200_000  # beyond, Excel is the wrong tool: the CSV only (written by DuckDB, streamed)
+# The calendar is generated from the project's settings, not reported by anyone: a CSV for joins, no workbook (its
+# 18 628 days were most of the cells the report wrote each night).
+CSV_ONLY = {"dim_dates"}
 FORMULA_STARTS = ("=", "+", "-", "@")
 # HXL hashtags of the columns humanitarian tools read (HXL 1.1 core schema).
 HXL_TAGS = {
@@ -228,7 +231,7 @@ def write_extracts(warehouse: Path, out_dir: Path, run_date: dt.date) -> list[di
                 *[(name, documented.get(name, "")) for name in names],
             ]
             files = []
-            if rows <= XLSX_MAX_ROWS:
+            if rows <= XLSX_MAX_ROWS and mart not in CSV_ONLY:
                 select, labelled = _labelled_select(mart, columns)
                 labels = [(n, "Libellé de / label of " + n.rsplit("_", 1)[0]) for n, _ in labelled if n not in names]
                 _write_xlsx(out_dir / f"{mart}.xlsx", mart, con.execute(select), labelled, about + labels, run_date)
