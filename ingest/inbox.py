@@ -530,6 +530,68 @@ def _skip_repeated_rows(con, layout: tabular.SheetLayout, cells: str, notes: lis
         )
 
 
+def _skip_rows_summing_the_lines_above(con, layout: tabular.SheetLayout, notes: list[str]) -> None:
+    """A budget row whose every amount is the sum of the lines above it is a subtotal written without a label: skipped,
+    never a line. The lines summed are those since the last subtotal (a chapter's) or since the top (a grand total),
+    two at least, on the same side of the budget; the row must carry no line code, or one that begins the codes of
+    the lines it sums ("6.12" over "6.12.1" and "6.12.2")."""
+    fields = {f.name for f in layout.schema.fields}
+    amounts = list(dict.fromkeys(c.field.name for c in layout.all_columns if c.field.kind == "amount"))
+    if not amounts:
+        return
+    code = "line_code" if "line_code" in fields and "line_code" in {c.field.name for c in layout.all_columns} else None
+    side = "budget_side" if "budget_side" in fields else None
+    rows = con.execute(
+        f"SELECT line_number, fate, {code or 'NULL'}, {side or 'NULL'}, {', '.join(amounts)} "
+        "FROM typed_rows ORDER BY line_number"
+    ).fetchall()
+    subtotals: list[tuple[int, int]] = []  # (line, lines summed)
+    chapter: list[tuple] = []  # the lines since the last subtotal: (code, amounts)
+    everything: list[tuple] = []  # the lines since the top, of this side
+    current_side = None
+    for line, fate, line_code, row_side, *values in rows:
+        if row_side != current_side:
+            chapter, everything, current_side = [], [], row_side
+        if fate != "loaded":
+            if fate == "skipped":  # a total or chapter row said so by its label: the next lines start a chapter
+                chapter = []
+            continue
+        written = [k for k, v in enumerate(values) if v is not None]
+        summed = next(
+            (
+                group
+                for group in (chapter, everything)
+                if len(group) >= 2
+                and written
+                and all(values[k] == sum(g[1][k] or 0 for g in group) for k in written)
+                and any(values[k] for k in written)
+                and (line_code is None or all((g[0] or "").startswith(str(line_code)) for g in group))
+            ),
+            None,
+        )
+        if summed is not None:
+            subtotals.append((line, len(summed)))
+            chapter = []
+            continue
+        chapter.append((line_code, values))
+        everything.append((line_code, values))
+    if not subtotals:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE subtotal_rows (line_number BIGINT, lines_summed BIGINT)")
+    con.executemany("INSERT INTO subtotal_rows VALUES (?, ?)", subtotals)
+    con.execute("""
+        UPDATE typed_rows SET fate = 'skipped', problems = list_append(problems, {
+            'column_name': '(ligne)', 'raw_value': s.lines_summed || ' lignes / lines',
+            'reason_fr': 'sous-total : chaque montant est la somme des lignes au-dessus, compté une fois',
+            'reason_en': 'subtotal: every amount is the sum of the lines above, counted once', 'action': 'skipped'})
+        FROM subtotal_rows s WHERE s.line_number = typed_rows.line_number""")
+    con.execute("DROP TABLE subtotal_rows")
+    notes.append(
+        f"{len(subtotals)} ligne(s) de sous-total sans libellé (somme des lignes au-dessus) ignorées / "
+        f"{len(subtotals)} unlabelled subtotal row(s) (the sum of the lines above) skipped"
+    )
+
+
 PROJECT_BUDGET_RULE = "project_budget_split_over_places"
 
 
@@ -695,6 +757,8 @@ def _type_and_insert(
         _split_project_budgets_repeated_per_place(con, reading.notes)
     if schema.kind == "commitment":
         _decide_tracker_rules(con, reading, sheet)
+    if schema.kind == "budget_line":
+        _skip_rows_summing_the_lines_above(con, layout, reading.notes)
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed, amount_rule)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed, amount_rule FROM typed_rows

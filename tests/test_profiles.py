@@ -348,6 +348,45 @@ def test_a_budget_titled_with_its_year_and_unit_gets_both_never_an_amount_a_mill
     assert any(n.startswith("exercice 2024 lu dans le titre") for n in notes)
 
 
+def test_subtotal_rows_without_a_label_are_recognised_as_the_sum_of_the_lines_above_and_skipped(tmp_path):
+    lines = {  # line in the file -> (code, label, dotation, paiement): the budget's own lines
+        3: ("1.1", "Vaccins", 1_000_000, 400_000),
+        4: ("1.2", "Intrants", 500_000, 100_000),
+        6: ("2.1", "Formation", 300_000, 300_000),
+        7: ("2.2", "Supervision", 200_000, 200_000),
+        # The sum of 2.1 and 2.2, but a line of its own: its code does not begin theirs.
+        8: ("2.3", "Équipement", 500_000, 500_000),
+    }
+    chapter_1 = [v for k, v in lines.items() if k in (3, 4)]
+    rows = {
+        2: ("1", "Programme 1 : santé de la reproduction", None, None),  # a chapter row: no amount
+        **{k: v for k, v in lines.items() if k < 5},
+        5: ("1", "Programme 1", sum(v[2] for v in chapter_1), sum(v[3] for v in chapter_1)),
+        **{k: v for k, v in lines.items() if k > 5},
+        9: ("", "", sum(v[2] for v in lines.values()), sum(v[3] for v in lines.values())),  # the grand total
+    }
+
+    def cell(amount):
+        return "" if amount is None else f"{amount:,}".replace(",", " ")
+
+    text = "Exercice;Institution;Code;Libellé;Dotation;Paiement\n" + "".join(
+        f"2024;Santé;{c};{label};{cell(d)};{cell(p)}\n" for _, (c, label, d, p) in sorted(rows.items())
+    )
+    inbox, warehouse = _inbox(
+        tmp_path, {"budget_lines/sante_2024.csv": text}, {"boite.yml": 'fichiers: "*"\npays: ML\ndevise: XOF\n'}
+    )
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded" and result.rows_loaded == len(lines), result
+    assert query(warehouse, "SELECT line_number, line_code, dotation, paiement FROM raw.budget_lines ORDER BY 1") == [
+        (k, c, d, p) for k, (c, _, d, p) in sorted(lines.items())
+    ]
+    skipped = query(
+        warehouse, "SELECT line_number, raw_value FROM ops.rejects WHERE reason_en LIKE 'subtotal:%' ORDER BY 1"
+    )
+    assert skipped == [(5, "2 lignes / lines"), (9, f"{len(lines)} lignes / lines")]
+    assert result.rows_read == result.rows_loaded + result.rows_skipped == len(rows)
+
+
 def test_a_budget_titled_with_its_ministry_has_it_on_every_line_and_a_profile_gives_what_no_cell_says(tmp_path):
     ministry = "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL"
     lines = [("Vaccins", 1_000, 500), ("Intrants nutritionnels", 2_000, 1_000)]
