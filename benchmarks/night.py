@@ -1,0 +1,61 @@
+"""Night benchmark: the nightly DAG on the bundled sample through real Airflow (`airflow dags test`, as `make run`
+does), twice: the first night of a checkout draws the charts and the dbt documentation, the next finds them made.
+Prints each task's time as Airflow's metadata database recorded it, and the night's, beside the goals.
+
+    make benchmark            (or, with the Makefile's environment: python -m benchmarks.night [--nights 2])
+
+`fetch_feeds` with no feed configured does nothing; under `airflow dags test` its time includes Airflow starting
+its in-process API for the first task, which a Celery worker does not pay (0.11 s there, tests/test_production.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DAG_ID = "budget_nightly"
+TASK_GOALS = {"fetch_feeds": 1.0, "build_report": 3.0}  # seconds
+NIGHT_GOAL = 40.0
+
+
+def _task_times(airflow_db: Path) -> list[tuple[str, float]]:
+    """(task, seconds) of the latest run of the DAG, in the order the tasks started."""
+    con = sqlite3.connect(airflow_db)
+    try:
+        [(run_id,)] = con.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", [DAG_ID]
+        ).fetchall()
+        return con.execute(
+            "SELECT task_id, duration FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY start_date",
+            [DAG_ID, run_id],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nights", type=int, default=2)
+    parser.add_argument("--run-date", default=dt.date.today().isoformat())
+    args = parser.parse_args()
+    airflow_db = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
+    airflow = Path(sys.executable).with_name("airflow")
+    for night in range(1, args.nights + 1):
+        started = time.perf_counter()
+        subprocess.run([str(airflow), "dags", "test", DAG_ID, args.run_date], check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        label = "première nuit / first night" if night == 1 else f"nuit {night} / night {night}"
+        print(f"Nuit sur l'échantillon, {label} : {seconds:.1f} s (objectif < {NIGHT_GOAL:.0f} s)")
+        for task, duration in _task_times(airflow_db):
+            goal = f" (objectif < {TASK_GOALS[task]:.0f} s)" if task in TASK_GOALS else ""
+            print(f"  {task:<16} {duration:6.2f} s{goal}")
+
+
+if __name__ == "__main__":
+    main()
