@@ -88,6 +88,13 @@ class SheetLayout:
         )
 
     @property
+    def fields_given(self) -> set[str]:
+        """The fields every row gets: by a column, a value of the title block or a profile, a wide layout's years."""
+        return (
+            {c.field.name for c in self.all_columns} | set(self.constants) | ({"fiscal_year"} if self.years else set())
+        )
+
+    @property
     def all_columns(self) -> list[MappedColumn]:
         """The mapped columns and every year's amount columns of a wide layout."""
         return [*self.columns, *(c for columns in self.years.values() for c in columns)]
@@ -159,8 +166,7 @@ def detect_layout(
                 layout = map_columns(schema, row, hxl_row, header_row, body, profile)
                 _read_title_block(layout, grid[:i], profile)
                 _add_profile_values(layout, profile)
-                names = {c.field.name for c in layout.all_columns} | set(layout.constants)
-                names |= {"fiscal_year"} if layout.years else set()
+                names = layout.fields_given
                 if len(names) < 2 or schema.lacks(names):
                     continue
                 # More fields wins; on a tie the one-row header (a title above a header is no header).
@@ -264,8 +270,7 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
         hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
         layout = map_columns(schema, row, hxl_row, i)
         _read_title_block(layout, grid[:i], NO_PROFILE)
-        names = {c.field.name for c in layout.all_columns} | set(layout.constants)
-        names |= {"fiscal_year"} if layout.years else set()
+        names = layout.fields_given
         if len(names) > len(best):
             best = names
     return schema.lacks(best)

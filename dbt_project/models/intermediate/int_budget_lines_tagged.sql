@@ -29,6 +29,10 @@ labels as (
     select distinct searchable_label from lines
 ),
 
+country_keys as (
+    {{ name_keys('lines', ['country_name']) }}
+),
+
 -- Rules are matched once per distinct label (a regex with a pattern from a table is compiled per row, and
 -- budgets repeat the same labels across years, versions and places).
 first_match as (
@@ -60,6 +64,7 @@ select
     weights.weights_version as nutrition_weights_version,
     {{ this_build_number() }} as build_number
 from lines
-left join country_names as country on country.name_key = {{ name_key('lines.country_name') }}
+left join country_keys on country_keys.name = lines.country_name
+left join country_names as country on country.name_key = country_keys.name_key
 left join first_match on first_match.searchable_label is not distinct from lines.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')
