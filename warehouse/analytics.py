@@ -4,8 +4,9 @@ Several analysts, Excel through ODBC, a BI tool or QGIS can read a PostgreSQL da
 has one writer and local readers. After the night is published, every table of the warehouse's `marts` schema
 (facts, dims, report marts, data-quality marts) is copied into a schema of its own (`budget_next`), with the dbt
 docs' descriptions as COMMENTs and SELECT granted to the read-only role; then, in one transaction, that schema
-becomes `budget` (two renames, one commit) and the previous night's schema is dropped once the queries still reading
-it are done. A reader's query sees the old night or the new one, never a mix.
+becomes `budget` (the last night's tables locked, two renames, one commit: `_swap`) and the previous night's schema
+is dropped once the queries still reading it are done. A reader's query sees the old night or the new one, never a
+mix.
 
     ANALYTICS_DATABASE_URL   postgresql://budget:...@host:5432/analytics (the loader: owns the schemas)
     ANALYTICS_READER_ROLE    the analysts' read-only role, made by the database's administrator (default: analyst)
@@ -17,6 +18,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -64,6 +66,38 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+SWAP_LOCK_WAIT = "200ms"  # well under PostgreSQL's deadlock_timeout (1 s): the swap gives way, never a reader
+SWAP_ATTEMPTS = 100
+
+
+def _swap(pg, cur) -> None:
+    """`budget_next` becomes `budget` in one commit. A query finds its tables one by one, so renaming alone could
+    let it read one table of each night: the swap first locks every table of the last night, so a query that has
+    started on them finishes on them, and one that starts during the swap finds this night's. A query that holds one
+    of those tables and waits for another the swap has locked would deadlock with it: the swap waits briefly,
+    gives way (rolled back, nothing changed) and tries again."""
+    import psycopg2.errors
+
+    for attempt in range(SWAP_ATTEMPTS):
+        cur.execute(f"set local lock_timeout = {_literal(SWAP_LOCK_WAIT)}")
+        cur.execute("select tablename from pg_tables where schemaname = %s order by 1", [SCHEMA])
+        tables = [f"{SCHEMA}.{_ident(t)}" for (t,) in cur.fetchall()]
+        try:
+            if tables:
+                cur.execute(f"lock table {', '.join(tables)} in access exclusive mode")
+                cur.execute(f"alter schema {SCHEMA} rename to {PREVIOUS}")
+            cur.execute(f"alter schema {NEXT} rename to {SCHEMA}")
+            pg.commit()
+            return
+        except psycopg2.errors.LockNotAvailable:
+            pg.rollback()
+            time.sleep(0.01 * (attempt + 1))
+    raise RuntimeError(
+        f"les marts n'ont pas pu remplacer ceux de la veille : lectures continues ({SWAP_ATTEMPTS} essais) / "
+        f"the marts could not replace the last night's: reads never paused ({SWAP_ATTEMPTS} attempts)"
+    )
+
+
 def serve_marts(warehouse: Path, url: str, night: str, role: str | None = None) -> dict[str, int]:
     """Copy the warehouse's marts into PostgreSQL and swap them in; returns the rows copied per table."""
     import psycopg2
@@ -106,16 +140,10 @@ def serve_marts(warehouse: Path, url: str, night: str, role: str | None = None) 
                     cur.execute(f"comment on column {target}.{_ident(column)} is {_literal(documented[column])}")
             cur.execute(f"grant select on {target} to {_ident(role)}")
         pg.commit()
-        # The swap, one commit and no wait on readers: a query names its tables when it starts, so it reads the
-        # last night or this one; queries still reading the last night finish before its tables are dropped.
         cur.execute(f"drop schema if exists {PREVIOUS} cascade")
-        cur.execute(
-            f"do $$ begin if exists (select from pg_namespace where nspname = {_literal(SCHEMA)}) then "
-            f"alter schema {SCHEMA} rename to {PREVIOUS}; end if; end $$"
-        )
-        cur.execute(f"alter schema {NEXT} rename to {SCHEMA}")
         pg.commit()
-        cur.execute(f"drop schema if exists {PREVIOUS} cascade")
+        _swap(pg, cur)
+        cur.execute(f"drop schema if exists {PREVIOUS} cascade")  # once the queries still reading it are done
         pg.commit()
     log.info("Marts servis aux analystes / marts served to analysts: %s tables, schema %s", len(rows), SCHEMA)
     return rows

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from config import DBT_PROJECT_DIR, cache
+from warehouse import lock
 
 TARGET = DBT_PROJECT_DIR / "target"
 
@@ -72,7 +73,10 @@ def _dbt(
     env = os.environ | (env or {}) | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     artifact_file = target / artifact
     artifact_file.unlink(missing_ok=True)
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+    # dbt dies with the step that runs it (warehouse/lock.py).
+    proc = subprocess.run(
+        args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, preexec_fn=lock.die_with_parent
+    )
     if not artifact_file.exists():
         raise RuntimeError(
             f"dbt {command[0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"

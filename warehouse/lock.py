@@ -8,16 +8,30 @@ host, or a lock older than the night's deadline from another host; such a stale 
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import json
 import logging
 import os
+import signal
 import socket
+import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(hours=6)  # the night's deadline (dags/budget_nightly.py)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> None:
+    """This process is killed when the one that started it dies (Linux). A step holding the warehouse must not outlive
+    its worker: Airflow runs a task in a process group of its own, so a worker killed with its group would leave the
+    task, and the dbt it runs, holding the lock and the DuckDB file its retry needs."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class NightAlreadyRunning(Exception):

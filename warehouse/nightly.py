@@ -21,7 +21,9 @@ NightAlreadyRunning = lock.NightAlreadyRunning
 
 
 def hold(paths: Paths, run_id: str) -> None:
-    """This night's step holds the warehouse, or NightAlreadyRunning says which night does."""
+    """This night's step holds the warehouse, or NightAlreadyRunning says which night does; the step dies with its
+    worker."""
+    lock.die_with_parent()
     lock.hold(paths.warehouse, run_id)
 
 
