@@ -23,7 +23,7 @@ import duckdb
 from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.values import connect, output_columns, typed_rows
+from ingest.values import connect, output_columns, sql_string, typed_rows
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +477,7 @@ def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None,
         )
     counts = []
     for year, values in layout.passes():
-        added = "".join(f", {_sql_text(v)} AS c{layout.width + k}" for k, v in enumerate(values.values()))
+        added = "".join(f", {sql_string(v)} AS c{layout.width + k}" for k, v in enumerate(values.values()))
         con.execute(f"CREATE OR REPLACE TEMP VIEW landed_pass AS SELECT *{added} FROM landed")
         pass_name = sheet if len(layout.years) <= 1 else f"{sheet} [{year}]" if sheet else f"[{year}]"
         counts.append(_type_and_insert(con, layout.for_pass(year, values), "landed_pass", pass_name, reading))
@@ -487,10 +487,6 @@ def _type_and_insert_landed(con, layout: tabular.SheetLayout, sheet: str | None,
 
 def _constant_origin(name: str, profile: profiles.Profile) -> str:
     return "profil, valeurs / profile" if name in profile.values else "titre du fichier / file's title"
-
-
-def _sql_text(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 _NAME_DATE = re.compile(
@@ -530,6 +526,31 @@ def _skip_repeated_rows(con, layout: tabular.SheetLayout, cells: str, notes: lis
         )
 
 
+@dataclass
+class _LinesAbove:
+    """Budget lines as they are read: their codes and a running total of each amount (not a sum again per row)."""
+
+    width: int
+    codes: list = field(default_factory=list)
+    totals: list = field(default_factory=list)
+
+    def add(self, code, values: list) -> None:
+        self.codes.append(code)
+        self.totals = [t + (v or 0) for t, v in zip(self.totals or [0] * self.width, values, strict=True)]
+
+    def summed_by(self, code, values: list) -> bool:
+        """Every amount the row writes is the total of these lines (two at least, not all zero), and its code, if
+        any, begins theirs."""
+        written = [k for k, v in enumerate(values) if v is not None]
+        return (
+            len(self.codes) >= 2
+            and bool(written)
+            and any(values[k] for k in written)
+            and all(values[k] == self.totals[k] for k in written)
+            and (code is None or all((c or "").startswith(str(code)) for c in self.codes))
+        )
+
+
 def _skip_rows_summing_the_lines_above(con, layout: tabular.SheetLayout, notes: list[str]) -> None:
     """A budget row whose every amount is the sum of the lines above it is a subtotal written without a label: skipped,
     never a line. The lines summed are those since the last subtotal (a chapter's) or since the top (a grand total),
@@ -539,42 +560,29 @@ def _skip_rows_summing_the_lines_above(con, layout: tabular.SheetLayout, notes: 
     amounts = list(dict.fromkeys(c.field.name for c in layout.all_columns if c.field.kind == "amount"))
     if not amounts:
         return
-    code = "line_code" if "line_code" in fields and "line_code" in {c.field.name for c in layout.all_columns} else None
-    side = "budget_side" if "budget_side" in fields else None
+    code = "line_code" if "line_code" in fields else "NULL"
+    side = "budget_side" if "budget_side" in fields else "NULL"
     rows = con.execute(
-        f"SELECT line_number, fate, {code or 'NULL'}, {side or 'NULL'}, {', '.join(amounts)} "
-        "FROM typed_rows ORDER BY line_number"
+        f"SELECT line_number, fate, {code}, {side}, {', '.join(amounts)} FROM typed_rows ORDER BY line_number"
     ).fetchall()
     subtotals: list[tuple[int, int]] = []  # (line, lines summed)
-    chapter: list[tuple] = []  # the lines since the last subtotal: (code, amounts)
-    everything: list[tuple] = []  # the lines since the top, of this side
+    chapter = _LinesAbove(len(amounts))  # the lines since the last subtotal
+    everything = _LinesAbove(len(amounts))  # the lines since the top, of this side
     current_side = None
     for line, fate, line_code, row_side, *values in rows:
         if row_side != current_side:
-            chapter, everything, current_side = [], [], row_side
+            chapter, everything, current_side = _LinesAbove(len(amounts)), _LinesAbove(len(amounts)), row_side
         if fate != "loaded":
             if fate == "skipped":  # a total or chapter row said so by its label: the next lines start a chapter
-                chapter = []
+                chapter = _LinesAbove(len(amounts))
             continue
-        written = [k for k, v in enumerate(values) if v is not None]
-        summed = next(
-            (
-                group
-                for group in (chapter, everything)
-                if len(group) >= 2
-                and written
-                and all(values[k] == sum(g[1][k] or 0 for g in group) for k in written)
-                and any(values[k] for k in written)
-                and (line_code is None or all((g[0] or "").startswith(str(line_code)) for g in group))
-            ),
-            None,
-        )
+        summed = next((lines for lines in (chapter, everything) if lines.summed_by(line_code, values)), None)
         if summed is not None:
-            subtotals.append((line, len(summed)))
-            chapter = []
+            subtotals.append((line, len(summed.codes)))
+            chapter = _LinesAbove(len(amounts))
             continue
-        chapter.append((line_code, values))
-        everything.append((line_code, values))
+        chapter.add(line_code, values)
+        everything.add(line_code, values)
     if not subtotals:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE subtotal_rows (line_number BIGINT, lines_summed BIGINT)")

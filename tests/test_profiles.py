@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from ingest.inbox import ingest_inbox
 from tests.conftest import query
@@ -49,14 +50,19 @@ def test_a_profile_maps_what_detection_cannot_and_a_rejected_file_is_read_again_
     assert [f.status for f in ingest_inbox(inbox, warehouse, "night-4").files] == ["known"]
 
 
-def test_a_profile_naming_a_field_that_does_not_exist_rejects_its_files_with_why(tmp_path):
+@pytest.mark.parametrize(
+    ("mapping", "wrong"),
+    [("colonnes:\n  Décaissé: decaisse\n", "decaisse"), ("valeurs:\n  ministre: Santé\n", "ministre")],
+    ids=["colonnes", "valeurs"],
+)
+def test_a_profile_naming_a_field_that_does_not_exist_rejects_its_files_with_why(tmp_path, mapping, wrong):
     inbox, warehouse = _inbox(
         tmp_path,
         {"budget_lines/sante_2024.csv": ODD_BUDGET},
-        {"sante.yml": 'fichiers: "budget_lines/*"\ncolonnes:\n  Décaissé: decaisse\n'},
+        {"sante.yml": 'fichiers: "budget_lines/*"\n' + mapping},
     )
     [result] = ingest_inbox(inbox, warehouse, "b").files
-    assert result.status == "rejected" and "champs inconnus ['decaisse']" in result.error
+    assert result.status == "rejected" and f"champs inconnus ['{wrong}']" in result.error
 
 
 PARTNERS_FCFA = (
@@ -430,16 +436,6 @@ def test_a_budget_titled_with_its_ministry_has_it_on_every_line_and_a_profile_gi
         "SELECT f.path LIKE '%joint%', b.institution, count(*) FROM raw.budget_lines b "
         "JOIN ops.files f USING (file_id) GROUP BY ALL ORDER BY 1",
     ) == [(False, ministry, len(lines)), (True, "MSHP", len(lines))]
-
-
-def test_a_profile_value_for_a_field_that_does_not_exist_rejects_its_files_with_why(tmp_path):
-    inbox, warehouse = _inbox(
-        tmp_path,
-        {"budget_lines/sante_2024.csv": ODD_BUDGET},
-        {"sante.yml": 'fichiers: "budget_lines/*"\nvaleurs:\n  ministre: Santé\n'},
-    )
-    [result] = ingest_inbox(inbox, warehouse, "b").files
-    assert result.status == "rejected" and "champs inconnus ['ministre']" in result.error
 
 
 def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_its_places(tmp_path):
