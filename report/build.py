@@ -261,7 +261,7 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date, kept_in: Pat
         folder = out_dir / lang
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")
-        write_brief(env, context, folder / i18n.BRIEF_NAMES[lang])
+        write_brief(env, context, folder / i18n.BRIEF_NAMES[lang], kept_in)
     env = i18n.environment("fr")
     (out_dir / "index.html").write_text(env.get_template("languages.html.j2").render(), encoding="utf-8")
     return out_dir / "fr" / "index.html"

@@ -137,7 +137,9 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path, delimiter
 def model_documentation(mart: str) -> tuple[str, dict[str, str]]:
     """The mart's description and its columns' descriptions, from its YAML beside the model."""
     for path in (DBT_PROJECT_DIR / "models").rglob(f"{mart}.yml"):
-        model = next(m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"] if m["name"] == mart)
+        # libyaml's safe loader: the pure-Python one took a third of the extracts' time on the sample.
+        documented = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        model = next(m for m in documented["models"] if m["name"] == mart)
         columns = {c["name"]: (c.get("description") or "").strip() for c in model.get("columns", [])}
         return (model.get("description") or "").strip(), columns
     return "", {}
