@@ -117,9 +117,12 @@ def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
 
 
 def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = False) -> tuple[BuildPlan, DbtResult]:
-    """Plan, run and (when it succeeds) record the dbt build of `warehouse` for the night of `run_date`."""
+    """Plan, run and (when it succeeds) record the dbt build of `warehouse` for the night of `run_date`, then say how
+    fresh each source is (in the same dbt process)."""
     build_plan = plan(warehouse, full_refresh)
-    result = dbt_build(warehouse, run_date, build_plan.build_number, build_plan.built_through_file_id)
+    result = dbt_build(
+        warehouse, run_date, build_plan.build_number, build_plan.built_through_file_id, with_freshness=True
+    )
     if result.ok:
         record(warehouse, run_id, build_plan)
     return build_plan, result

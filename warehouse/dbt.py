@@ -39,30 +39,38 @@ def project_fingerprint() -> str:
 
 
 @dataclass
-class DbtResult:
-    ok: bool
-    counts: dict[str, int]
-    failures: list[str]
-
-    def summary(self) -> str:
-        parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
-        return parts + ("" if self.ok else "\n" + "\n".join(self.failures))
-
-
-@dataclass
 class Freshness:
     source: str
     status: str  # pass | warn | error | runtime error
     age_days: float | None
 
 
+@dataclass
+class DbtResult:
+    ok: bool
+    counts: dict[str, int]
+    failures: list[str]
+    freshness: list[Freshness] | None = None  # when asked for, after a build that succeeded
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
+        return parts + ("" if self.ok else "\n" + "\n".join(self.failures))
+
+
 def _dbt(
-    command: list[str], warehouse: Path, artifact: str, target: Path = TARGET, env: dict[str, str] | None = None
-) -> tuple[subprocess.CompletedProcess, dict]:
-    """Run `dbt <command>` on `warehouse` and return the process and the JSON artifact it wrote."""
+    commands: list[list[str]],
+    warehouse: Path,
+    artifacts: list[str],
+    target: Path = TARGET,
+    env: dict[str, str] | None = None,
+) -> tuple[subprocess.CompletedProcess, list[dict | None]]:
+    """Run the dbt `commands` on `warehouse` in one dbt process (warehouse/dbt_session.py: the project parsed once)
+    and return the process and the JSON artifact each wrote (None for a command that did not run)."""
     args = [
-        str(Path(sys.executable).with_name("dbt")),
-        *command,
+        sys.executable,
+        "-m",
+        "warehouse.dbt_session",
+        json.dumps(commands),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -71,17 +79,18 @@ def _dbt(
         str(target),
     ]
     env = os.environ | (env or {}) | {"DBT_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    artifact_file = target / artifact
-    artifact_file.unlink(missing_ok=True)
+    files = [target / artifact for artifact in artifacts]
+    for file in files:
+        file.unlink(missing_ok=True)
     # dbt dies with the step that runs it (warehouse/lock.py).
     proc = subprocess.run(
         args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, preexec_fn=lock.die_with_parent
     )
-    if not artifact_file.exists():
+    if not files[0].exists():
         raise RuntimeError(
-            f"dbt {command[0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            f"dbt {commands[0][0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
-    return proc, json.loads(artifact_file.read_text())
+    return proc, [json.loads(file.read_text()) if file.exists() else None for file in files]
 
 
 def dbt_build(
@@ -90,13 +99,14 @@ def dbt_build(
     build_number: int = 1,
     built_through_file_id: int | None = None,
     select: str | None = None,
+    with_freshness: bool = False,
 ) -> DbtResult:
     """`dbt build` number `build_number` of `warehouse`, with the run date as the 'as of' date of computed statuses.
 
     With `built_through_file_id` (the newest file the last build saw), only the groups of rows later files touch are
     rebuilt (see warehouse/builds.py), and the seeds, the unit tests and what is tagged full_build_only (see
     dbt_project.yml) are left out: the last full build made and passed them with the same fingerprint. Without it,
-    everything is rebuilt (--full-refresh).
+    everything is rebuilt (--full-refresh). `with_freshness`: then `dbt source freshness` in the same dbt process.
     """
     # buildable: a test runs when its model is built, even if another of its parents is not (a fact -> dim test).
     command = ["build", "--indirect-selection", "buildable"] + (["--select", select] if select else [])
@@ -112,22 +122,35 @@ def dbt_build(
         "DBT_BUILD_NUMBER": str(build_number),
         "DBT_BUILT_THROUGH_FILE_ID": str(-1 if built_through_file_id is None else built_through_file_id),
     }
-    proc, artifact = _dbt(command, warehouse, "run_results.json", env=env)
+    commands, artifacts = [command], ["run_results.json"]
+    if with_freshness:
+        commands.append(FRESHNESS)
+        artifacts.append("sources.json")
+    proc, [run_results, *sources] = _dbt(commands, warehouse, artifacts, env=env)
     counts: dict[str, int] = {}
     failures = []
-    for r in artifact["results"]:
+    for r in run_results["results"]:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
         if r["status"] in {"error", "fail"}:
             failures.append(f"{r['unique_id']}: {r['status']} - {(r.get('message') or '').strip()[:500]}")
-    ok = proc.returncode == 0 and not failures
-    if proc.returncode != 0 and not failures:
+    # The session stops at the first command that fails: a freshness artifact means the build succeeded.
+    built = proc.returncode == 0 or (with_freshness and sources[0] is not None)
+    if not built and not failures:
         failures.append(proc.stdout[-4000:])
-    return DbtResult(ok, counts, failures)
+    freshness = _freshness(sources[0]) if with_freshness and sources[0] is not None else None
+    return DbtResult(built and not failures, counts, failures, freshness)
+
+
+FRESHNESS = ["source", "freshness"]
 
 
 def source_freshness(warehouse: Path) -> list[Freshness]:
     """How long since each source with a freshness rule last received data (sources.json)."""
-    _, artifact = _dbt(["source", "freshness"], warehouse, "sources.json")
+    _, [artifact] = _dbt([FRESHNESS], warehouse, ["sources.json"])
+    return _freshness(artifact)
+
+
+def _freshness(artifact: dict) -> list[Freshness]:
     return [
         Freshness(
             source=r["unique_id"].removeprefix("source.mali_budget."),
@@ -151,7 +174,7 @@ def _docs_made_of(warehouse: Path) -> str:
 
 def _generate_docs(warehouse: Path) -> bytes:
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as target:
-        proc, _ = _dbt(["docs", "generate", "--static"], warehouse, "catalog.json", target=Path(target))
+        proc, _ = _dbt([["docs", "generate", "--static"]], warehouse, ["catalog.json"], target=Path(target))
         page = Path(target) / "static_index.html"
         if proc.returncode != 0 or not page.exists():
             raise RuntimeError(f"dbt docs generate a échoué / failed:\n{proc.stdout[-4000:]}")

@@ -104,7 +104,6 @@ def ingest(paths: Paths, run_id: str, run_date: dt.date) -> dict:
 def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = False) -> dict:
     """dbt build of the candidate: the groups of rows new files touch, or everything when builds.plan says so."""
     from warehouse import builds
-    from warehouse.dbt import source_freshness
 
     build_plan, result = builds.build(Path(candidate), run_date.isoformat(), run_id, full_refresh)
     log.info(
@@ -116,7 +115,7 @@ def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = F
     if not result.ok:
         raise QualityGateFailed("dbt build a échoué / failed:\n" + result.summary())
     # A source nobody has sent anything to for weeks is worth a warning, not a failed night.
-    stale = [f for f in source_freshness(Path(candidate)) if f.status != "pass"]
+    stale = [f for f in result.freshness if f.status != "pass"]
     for f in stale:
         log.warning(
             "Source %s : dernier chargement il y a %s jours / last loaded %s days ago (%s)",
