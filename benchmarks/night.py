@@ -5,7 +5,8 @@ Prints each task's time as Airflow's metadata database recorded it, and the nigh
     make benchmark            (or, with the Makefile's environment: python -m benchmarks.night [--nights 2])
 
 `fetch_feeds` with no feed configured does nothing; under `airflow dags test` its time includes Airflow starting
-its in-process API for the first task, which a Celery worker does not pay (0.11 s there, tests/test_production.py).
+its in-process execution API for the first task, which a Celery worker does not pay (tests/test_production.py). Both
+are measured alone, each in a fresh interpreter, and printed under the nights: the step's own work and that start.
 """
 
 from __future__ import annotations
@@ -39,6 +40,30 @@ def _task_times(airflow_db: Path) -> list[tuple[str, float]]:
         con.close()
 
 
+# Each timed in a fresh interpreter, its imports included; prints the seconds.
+ALONE = {
+    "la tâche seule, sans flux configuré / the task's own work, no feed configured": """
+import datetime as dt, time
+started = time.perf_counter()
+from config import paths
+from warehouse import nightly
+nightly.fetch_feeds(paths(), dt.date.today(), None)
+print(time.perf_counter() - started)""",
+    "démarrage de l'API d'exécution d'Airflow en processus / Airflow's in-process execution API start": """
+import time
+started = time.perf_counter()
+from airflow.api_fastapi.execution_api.app import InProcessExecutionAPI
+InProcessExecutionAPI().app
+print(time.perf_counter() - started)""",
+}
+
+
+def _alone(code: str) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FTS_", "IATI_"))}  # no feed configured
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nights", type=int, default=2)
@@ -55,6 +80,9 @@ def main() -> None:
         for task, duration in _task_times(airflow_db):
             goal = f" (objectif < {TASK_GOALS[task]:.0f} s)" if task in TASK_GOALS else ""
             print(f"  {task:<16} {duration:6.2f} s{goal}")
+    print("fetch_feeds, où va le temps / where the time goes (mesuré seul / measured alone):")
+    for label, code in ALONE.items():
+        print(f"  {_alone(code):6.2f} s  {label}")
 
 
 if __name__ == "__main__":
