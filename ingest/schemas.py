@@ -238,13 +238,18 @@ CIVILITY_NAME_PATTERN = rf"\b({CIVILITIES})\s+{_NAME_WORD}(?: +{_NAME_WORD}){{0,
 NAME_REPLACEMENT = r"\1 [nom retiré]"
 
 
-_EMAIL, _PHONE, _CIVILITY_NAME = (re.compile(p) for p in (EMAIL_PATTERN, PHONE_PATTERN, CIVILITY_NAME_PATTERN))
+# Where one of the three can match: an '@', three pairs of digits or a civility (one cheap search before the three).
+PERSONAL_DATA_HINT_PATTERN = "@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|" + CIVILITIES
+
+_EMAIL, _PHONE, _CIVILITY_NAME, _HINT = (
+    re.compile(p) for p in (EMAIL_PATTERN, PHONE_PATTERN, CIVILITY_NAME_PATTERN, PERSONAL_DATA_HINT_PATTERN)
+)
 
 
 def redact(text: str | None) -> str | None:
     """Free text without e-mail addresses, phone numbers and names after a civility (the Python twin of the SQL in
     ingest/values.py, same patterns). Most texts hold none: each pattern is tried only where it can match."""
-    if not text:
+    if not text or not _HINT.search(text):
         return text
     if "@" in text:
         text = _EMAIL.sub(EMAIL_REPLACEMENT, text)

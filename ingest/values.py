@@ -19,12 +19,12 @@ import pycountry
 
 from ingest import countries
 from ingest.schemas import (
-    CIVILITIES,
     CIVILITY_NAME_PATTERN,
     EMAIL_PATTERN,
     EMAIL_REPLACEMENT,
     MONEY,
     NAME_REPLACEMENT,
+    PERSONAL_DATA_HINT_PATTERN,
     PHONE_PATTERN,
     PHONE_REPLACEMENT,
     Field,
@@ -172,7 +172,7 @@ def redacted_sql(raw: str, trimmed: bool = True) -> str:
         (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT),
     ):
         scrubbed = f"regexp_replace({scrubbed}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
-    suspicious = f"regexp_matches({raw}, {sql_string('@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|' + CIVILITIES)})"
+    suspicious = f"regexp_matches({raw}, {sql_string(PERSONAL_DATA_HINT_PATTERN)})"
     return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {kept} END"
 
 
