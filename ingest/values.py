@@ -238,26 +238,43 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 
     In stages (clean, type, check): the clean stage names each cell's blank flag and space-free text, which the
     parser macros take as columns. It is not materialised: writing millions of those out cost more than what
-    DuckDB computes twice (measured with benchmarks/ingest.py).
+    DuckDB computes twice (measured with benchmarks/ingest.py). What a text column's cell becomes (blank, repaired,
+    redacted, a name or not, a formula error, a total) depends on its value alone: it is computed once per distinct
+    value of the column (the `c<i>_values` stages, joined back), not once per row; partners, places and sectors
+    repeat on thousands of rows.
     """
     schema: Schema = layout.schema
     by_name = {c.field.name: c for c in layout.columns}
+    texts = {f"c{c.index}" for c in layout.columns if c.field.kind == "text"}
     cleaned = []
+    # Per text column: what each distinct value's cleaning gives (first level), then what is read from it (second).
+    per_value: dict[str, tuple[list[str], list[str]]] = {raw: ([], []) for raw in sorted(texts)}
+
+    def per_cell(raw: str, name: str, expr: str, level: int = 1) -> str:
+        """`expr` over the cell `raw` as the column `name`: once per distinct value for a text column."""
+        if raw in per_value:
+            per_value[raw][level].append(f"{expr} AS {name}")
+        else:
+            verdicts[name] = expr
+        return name
+
     for c in layout.columns:
         raw = f"c{c.index}"
-        cleaned.append(f"{_blank(raw)} AS {raw}_blank")
-        if c.field.kind == "text":
-            cleaned.append(
+        if raw in texts:
+            per_value[raw][0].append(f"{_blank(raw)} AS {raw}_blank")
+            per_value[raw][0].append(
                 f"CASE WHEN regexp_matches({raw}, {sql_string(MOJIBAKE_PATTERN)}) THEN repair_mojibake({raw}) "
                 f"ELSE {raw} END AS {raw}_text"
             )
+        else:
+            cleaned.append(f"{_blank(raw)} AS {raw}_blank")
         if c.field.kind in {"amount", "amount_usd", "integer", "month", "share"}:
             nospace = f"amount_nospace({raw})"
             if c.thousands:
                 nospace = f"replace({nospace}, '{c.thousands}', '')"
             cleaned.append(f"{nospace} AS {raw}_nospace")
 
-    values, checks, cleared = {}, [], {}
+    values, checks, cleared, verdicts = {}, [], {}, {}
     for f in schema.fields:
         col = by_name.get(f.name)
         if col is None:
@@ -266,7 +283,10 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 values[f"{f.name}_text"] = "CAST(NULL AS VARCHAR)"
             continue
         raw = f"c{col.index}"
-        values[f.name] = _value(f, raw, col.scale)
+        if raw in texts:
+            per_cell(raw, f"v_{f.name}", _value(f, raw, col.scale))
+        else:
+            values[f.name] = _value(f, raw, col.scale)
         if f.kind == "deadline":
             values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
         if f.kind in REASONS:
@@ -277,15 +297,19 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, "required")))
         else:
-            excel_error = f"regexp_full_match({raw}, {sql_string(EXCEL_ERROR_PATTERN)}, 'i')"
+            excel_error = per_cell(
+                raw, f"{raw}_excel_error", f"regexp_full_match({raw}, {sql_string(EXCEL_ERROR_PATTERN)}, 'i')"
+            )
             checks.append((f"({raw}_blank AND {excel_error})", _problem(col.header, raw, "excel_error", "cleared")))
         if f.kind in {"amount", "amount_usd"}:
             checks.append((f"scientific_notation({raw}_nospace)", _problem(col.header, raw, "scientific", "flagged")))
         if f.name in NAMING_FIELDS | NAMED_FIELDS:
             letters = f"length(regexp_replace({raw}, '[^\\p{{L}}]', '', 'g'))"
-            not_a_name = (
+            not_a_name = per_cell(
+                raw,
+                f"{raw}_not_a_name",
                 f"(NOT {raw}_blank AND (NOT regexp_matches({raw}, '\\p{{L}}{{2}}') OR "
-                f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))"
+                f"3 * {letters} < length(regexp_replace({raw}, '\\s', '', 'g'))))",
             )
             action = "rejected" if f.name in NAMING_FIELDS else "cleared"
             if action == "cleared":
@@ -329,32 +353,47 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             )
         )
     for c in [c for c in layout.columns if c.field.kind == "text"][:3]:
-        checks.append(
-            (
-                f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
-                _problem(c.header, f"c{c.index}", "total", "skipped"),
-            )
+        total = per_cell(
+            f"c{c.index}",
+            f"c{c.index}_total",
+            f"coalesce(regexp_full_match(c{c.index}, {sql_string(TOTAL_PATTERN)}, 'i'), false)",
         )
+        checks.append((total, _problem(c.header, f"c{c.index}", "total", "skipped")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns if not c.constant)
-    typed_values = ",\n        ".join(f"{v} AS v_{n}" for n, v in values.items())
+    typed_values = "".join(
+        [f",\n        {v} AS v_{n}" for n, v in values.items()]
+        + [f",\n        {v} AS {n}" for n, v in verdicts.items()]
+    )
+    typed_per_value = [f.name for f in schema.fields if f.name in by_name and f"c{by_name[f.name].index}" in texts]
     outputs = ",\n    ".join(
         f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"
         if n in cleared
         else f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}"
-        for n in values
+        for n in [*values, *typed_per_value]
         if n != "currency"
     )
     # The list of problems is only built for rows where one of the (cheap) conditions holds.
     any_problem = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
     problems = ",\n            ".join(f"CASE WHEN {cond} THEN {problem} END" for cond, problem in checks) or "NULL"
+    value_stages = "".join(
+        f"""{raw}_values AS (
+    SELECT *{"".join(", " + e for e in second)} FROM (
+        SELECT {raw}, {", ".join(first)} FROM (SELECT DISTINCT {raw} FROM {cells}))
+),
+"""
+        for raw, (first, second) in per_value.items()
+    )
+    joins = "".join(
+        f" LEFT JOIN {raw}_values ON cells.{raw} IS NOT DISTINCT FROM {raw}_values.{raw}" for raw in per_value
+    )
+    from_values = "".join(f", {raw}_values.* EXCLUDE ({raw})" for raw in per_value)
     return f"""
-WITH cleaned AS NOT MATERIALIZED (
-    SELECT *, {", ".join(cleaned)} FROM {cells}
+WITH {value_stages}cleaned AS NOT MATERIALIZED (
+    SELECT cells.*{"".join(", " + e for e in cleaned)}{from_values} FROM {cells} AS cells{joins}
 ),
 typed AS (
-    SELECT *,
-        {typed_values}
+    SELECT *{typed_values}
     FROM cleaned
     WHERE {not_blank_row}
 )
