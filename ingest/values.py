@@ -215,6 +215,9 @@ def _invalid(f: Field, raw: str, value: str) -> str:
     return f"(NOT {blank} AND {value} IS NULL)"
 
 
+# Kinds whose cells repeat down a sheet (names, places, dates, currencies): read once per distinct value. Amounts and
+# counts are mostly distinct: read row by row.
+REPEATED_KINDS = {"text", "date", "deadline", "currency", "month", "share"}
 # Optional fields that are neither money nor the date money is counted at: an unreadable cell is set to missing and
 # its row loaded ("12 t" as a count; a deadline keeps its text beside).
 CLEARABLE_KINDS = {"integer", "month", "share", "deadline"}
@@ -238,20 +241,21 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 
     In stages (clean, type, check): the clean stage names each cell's blank flag and space-free text, which the
     parser macros take as columns. It is not materialised: writing millions of those out cost more than what
-    DuckDB computes twice (measured with benchmarks/ingest.py). What a text column's cell becomes (blank, repaired,
-    redacted, a name or not, a formula error, a total) depends on its value alone: it is computed once per distinct
-    value of the column (the `c<i>_values` stages, joined back), not once per row; partners, places and sectors
-    repeat on thousands of rows.
+    DuckDB computes twice (measured with benchmarks/ingest.py). What a cell of a column of REPEATED_KINDS becomes
+    (blank, repaired, redacted, typed, a name or not, a formula error, a total) depends on its value alone: it is
+    computed once per distinct value of the column (the `c<i>_values` stages, joined back), not once per row;
+    partners, places, sectors and dates repeat on thousands of rows.
     """
     schema: Schema = layout.schema
     by_name = {c.field.name: c for c in layout.columns}
+    repeated = {f"c{c.index}" for c in layout.columns if c.field.kind in REPEATED_KINDS}
     texts = {f"c{c.index}" for c in layout.columns if c.field.kind == "text"}
     cleaned = []
-    # Per text column: what each distinct value's cleaning gives (first level), then what is read from it (second).
-    per_value: dict[str, tuple[list[str], list[str]]] = {raw: ([], []) for raw in sorted(texts)}
+    # Per repeated column: what each distinct value's cleaning gives (first level), then what is read from it.
+    per_value: dict[str, tuple[list[str], list[str]]] = {raw: ([], []) for raw in sorted(repeated)}
 
     def per_cell(raw: str, name: str, expr: str, level: int = 1) -> str:
-        """`expr` over the cell `raw` as the column `name`: once per distinct value for a text column."""
+        """`expr` over the cell `raw` as the column `name`: once per distinct value for a repeated column."""
         if raw in per_value:
             per_value[raw][level].append(f"{expr} AS {name}")
         else:
@@ -260,19 +264,18 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 
     for c in layout.columns:
         raw = f"c{c.index}"
+        first_level = per_value[raw][0] if raw in repeated else cleaned
+        first_level.append(f"{_blank(raw)} AS {raw}_blank")
         if raw in texts:
-            per_value[raw][0].append(f"{_blank(raw)} AS {raw}_blank")
-            per_value[raw][0].append(
+            first_level.append(
                 f"CASE WHEN regexp_matches({raw}, {sql_string(MOJIBAKE_PATTERN)}) THEN repair_mojibake({raw}) "
                 f"ELSE {raw} END AS {raw}_text"
             )
-        else:
-            cleaned.append(f"{_blank(raw)} AS {raw}_blank")
         if c.field.kind in {"amount", "amount_usd", "integer", "month", "share"}:
             nospace = f"amount_nospace({raw})"
             if c.thousands:
                 nospace = f"replace({nospace}, '{c.thousands}', '')"
-            cleaned.append(f"{nospace} AS {raw}_nospace")
+            first_level.append(f"{nospace} AS {raw}_nospace")
 
     values, checks, cleared, verdicts = {}, [], {}, {}
     for f in schema.fields:
@@ -283,12 +286,14 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 values[f"{f.name}_text"] = "CAST(NULL AS VARCHAR)"
             continue
         raw = f"c{col.index}"
-        if raw in texts:
+        if raw in repeated:
             per_cell(raw, f"v_{f.name}", _value(f, raw, col.scale))
+            if f.kind == "deadline":
+                per_cell(raw, f"v_{f.name}_text", f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END")
         else:
             values[f.name] = _value(f, raw, col.scale)
-        if f.kind == "deadline":
-            values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
+            if f.kind == "deadline":
+                values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
         if f.kind in REASONS:
             action = "cleared" if f.kind in CLEARABLE_KINDS and not f.required else "rejected"
             if action == "cleared":
@@ -365,7 +370,12 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         [f",\n        {v} AS v_{n}" for n, v in values.items()]
         + [f",\n        {v} AS {n}" for n, v in verdicts.items()]
     )
-    typed_per_value = [f.name for f in schema.fields if f.name in by_name and f"c{by_name[f.name].index}" in texts]
+    typed_per_value = [
+        name
+        for f in schema.fields
+        if f.name in by_name and f"c{by_name[f.name].index}" in repeated
+        for name in ([f.name, f"{f.name}_text"] if f.kind == "deadline" else [f.name])
+    ]
     outputs = ",\n    ".join(
         f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"
         if n in cleared
