@@ -516,7 +516,10 @@ def _skip_repeated_rows(con, layout: tabular.SheetLayout, cells: str, notes: lis
             'reason_en': 'row identical to an earlier one, counted once', 'action': 'skipped'}})
         FROM (SELECT line_number, first_value(line_number) OVER (PARTITION BY {every_cell} ORDER BY line_number)
                   AS first_line
-              FROM {cells}) AS d
+              FROM {cells}
+              -- Rows sharing their hash with another, found by one grouping on a number: the window sorts those only.
+              WHERE hash({every_cell}) IN (SELECT hash({every_cell}) FROM {cells} GROUP BY 1 HAVING count(*) > 1)
+             ) AS d
         WHERE d.line_number = typed_rows.line_number AND d.first_line <> d.line_number
           AND typed_rows.fate = 'loaded'""").fetchall()
     if repeated:
@@ -608,27 +611,33 @@ def _split_project_budgets_repeated_per_place(con, notes: list[str]) -> None:
     amount on each of its rows, two places at least) holds one amount for the project, not one per row: split equally
     over its rows, the rule on each row (amount_rule) and in the notes."""
     place = "coalesce(commune_pcode, commune, cercle_pcode, cercle, region_pcode, region)"
-    for amount in ("planned_budget", "amount_spent"):
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE repeated_budgets AS
-            SELECT lower(partner) AS p, lower(activity) AS a, count(*) AS n
-            FROM typed_rows WHERE fate = 'loaded' AND activity IS NOT NULL
-            GROUP BY ALL
-            HAVING count(*) >= 2 AND count({amount}) = count(*) AND count(DISTINCT {amount}) = 1
-               AND count(DISTINCT {place}) >= 2 AND max({amount}) <> 0""")
+    amounts = ("planned_budget", "amount_spent")
+    # Both amounts' projects found by one grouping of the rows.
+    repeats = ", ".join(
+        f"""count(*) >= 2 AND count({amount}) = count(*) AND count(DISTINCT {amount}) = 1
+            AND count(DISTINCT {place}) >= 2 AND max({amount}) <> 0 AS {amount}_repeated"""
+        for amount in amounts
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE repeated_budgets AS
+        SELECT * FROM (SELECT lower(partner) AS p, lower(activity) AS a, count(*) AS n, {repeats}
+                       FROM typed_rows WHERE fate = 'loaded' AND activity IS NOT NULL GROUP BY 1, 2)
+        WHERE {" OR ".join(f"{amount}_repeated" for amount in amounts)}""")
+    for amount in amounts:
         [(split,)] = con.execute(f"""
             UPDATE typed_rows SET {amount} = {amount} / r.n, amount_rule = '{PROJECT_BUDGET_RULE}:' || r.n
             FROM repeated_budgets r
             WHERE lower(typed_rows.partner) = r.p AND lower(typed_rows.activity) = r.a AND typed_rows.fate = 'loaded'
+              AND r.{amount}_repeated
         """).fetchall()
-        [(projects,)] = con.execute("SELECT count(*) FROM repeated_budgets").fetchall()
-        con.execute("DROP TABLE repeated_budgets")
+        [(projects,)] = con.execute(f"SELECT count(*) FROM repeated_budgets WHERE {amount}_repeated").fetchall()
         if split:
             notes.append(
                 f"{amount} : montant identique sur chaque lieu de {projects} projet(s) ({split} lignes) : le budget du "
                 f"projet, réparti également entre ses lieux / the same amount on every place of {projects} "
                 f"project(s) ({split} rows): the project's budget, split equally over its places"
             )
+    con.execute("DROP TABLE repeated_budgets")
 
 
 def _decide_tracker_rules(con, reading: _Reading, sheet: str | None) -> None:
