@@ -1,11 +1,17 @@
 """GX's SQL data source on DuckDB: the small adapter that makes each expectation a query inside the warehouse.
 
-Four things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #10738, #11579), each fixed here:
+Two data sources use it (great_expectations.yml): `warehouse_marts`, the gate on a night's warehouse opened read-only
+(`duckdb+gate:///<file>`), and `incoming_files`, the check of each incoming file's rows on the ingestion's own
+connection, inside the file's transaction, before it commits (`duckdb+ingest:///`, while `sharing(con)`).
+
+Five things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #10738, #11579), each fixed here:
 - duckdb_engine opens a DuckDB transaction on SQLAlchemy's implicit begin, and GX closes the connection before it
   reads a metric's rows; the rollback on close discards DuckDB's pending result, so every bundled metric comes back
   empty (`IndexError` in `resolve_metric_bundle`). The gate only reads a file opened read-only: no transaction.
 - SQLAlchemy 2.1's PostgreSQL column reflection reads `pg_collation`, which DuckDB lacks; GX then falls back to
   `SELECT * FROM <table>` without the schema. Columns are read from `information_schema` instead.
+- Its key reflection casts to `REGCLASS`, which DuckDB lacks: the failed query aborts the transaction it runs in (the
+  ingestion's). The tables checked have no keys GX needs: none are reported.
 - GX's engines keep their connections open past the validation: the gate closes them (`close_connections`).
 - GX knows no DuckDB regex nor a SQL `strftime` check: both given as DuckDB functions over the value as text (a
   DATE is written ISO `YYYY-MM-DD`, as the pandas path saw it), so the stored suites stay as they are.
@@ -16,6 +22,7 @@ Four things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -33,6 +40,8 @@ from great_expectations.expectations.metrics.util import get_dialect_regex_expre
 from sqlalchemy.dialects import registry
 
 DIALECT = "duckdb.gate"
+INGEST_DIALECT = "duckdb.ingest"
+INGEST_URL = "duckdb+ingest:///"
 _COLUMN_TYPES = {
     "BIGINT": sa.BigInteger,
     "BOOLEAN": sa.Boolean,
@@ -90,6 +99,59 @@ class GateDialect(duckdb_engine.Dialect):
             for name, data_type, nullable in rows
         ]
 
+    def get_pk_constraint(self, connection, table_name, schema=None, **kw):
+        return {"constrained_columns": [], "name": None}
+
+    def get_foreign_keys(self, connection, table_name, schema=None, **kw):
+        return []
+
+    def get_indexes(self, connection, table_name, schema=None, **kw):
+        return []
+
+    def get_unique_constraints(self, connection, table_name, schema=None, **kw):
+        return []
+
+
+_shared: duckdb.DuckDBPyConnection | None = None
+
+
+class _SharedConnection(duckdb_engine.ConnectionWrapper):
+    """The ingestion's connection lent to SQLAlchemy: closing it is the ingestion's business."""
+
+    def close(self) -> None:
+        pass
+
+
+class IngestDialect(GateDialect):
+    """The ingestion's own connection (`sharing`), inside its open transaction: GX neither commits nor closes it,
+    and holds it only while it runs (no pool: the next check may lend another connection)."""
+
+    @classmethod
+    def get_pool_class(cls, url):
+        return sa.pool.NullPool
+
+    def connect(self, *cargs, **cparams):
+        if _shared is None:
+            raise RuntimeError(f"{INGEST_URL}: aucune connexion prêtée / no connection lent (expectations.duckdb_sql)")
+        return _SharedConnection(_shared)
+
+    def initialize(self, connection) -> None:
+        duckdb_engine.Dialect.initialize(self, connection)
+
+    def do_commit(self, dbapi_connection) -> None:
+        pass
+
+
+@contextmanager
+def sharing(con: duckdb.DuckDBPyConnection):
+    """While inside, `INGEST_URL` is `con` (its uncommitted rows included)."""
+    global _shared
+    _shared = con
+    try:
+        yield
+    finally:
+        _shared = None
+
 
 def _on_duckdb(dialect) -> bool:
     return getattr(getattr(dialect, "dialect", dialect), "name", None) == "duckdb"
@@ -134,3 +196,4 @@ class DuckDBMatchStrftimeFormat(ColumnValuesMatchStrftimeFormat):
 
 _registry_log.setLevel(_registry_level)
 registry.register(DIALECT, __name__, "GateDialect")
+registry.register(INGEST_DIALECT, __name__, "IngestDialect")

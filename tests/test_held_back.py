@@ -168,12 +168,13 @@ def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(t
     ]
 
 
-def test_a_large_file_is_checked_in_chunks_and_its_failures_merged(tmp_path, monkeypatch):
-    """One row per GX batch: the failing lines of different batches make one failure with their count."""
+def test_a_file_is_checked_inside_duckdb_naming_its_first_failing_lines_in_file_order(tmp_path, monkeypatch):
+    """GX's SQL data source reads the file's uncommitted rows on the ingestion's connection; each failure counts all
+    its lines and names the first LINES_NAMED of them in file order."""
     from expectations import files
 
-    monkeypatch.setattr(files, "CHUNK_ROWS", 1)
-
+    assert files._context().data_sources.get("incoming_files").type == "sql"
+    monkeypatch.setattr(files, "LINES_NAMED", 1)
     text = (
         "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
         "ACF;Mopti;Nutrition;01/04/2024;31/01/2024;5 000;XOF\n"
@@ -183,9 +184,12 @@ def test_a_large_file_is_checked_in_chunks_and_its_failures_merged(tmp_path, mon
     warehouse = _ingest_text(tmp_path, "partner_reports/3w.csv", text)
     assert query(
         warehouse, "SELECT column_name, list(line_number ORDER BY line_number) FROM ops.rejects GROUP BY ALL ORDER BY 1"
-    ) == [("amount_spent", [3]), ("period_start > period_end", [2, 4])]
+    ) == [("amount_spent", [3]), ("period_start > period_end", [2])]
     [(error,)] = query(warehouse, "SELECT error FROM ops.files")
     assert "fin de période avant son début (2 ligne(s)" in error
+    assert query(warehouse, "SELECT raw_value FROM ops.rejects WHERE column_name = 'amount_spent'") == [
+        ("amount_spent=-3",)
+    ]
 
 
 def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
