@@ -254,13 +254,21 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     # Per repeated column: what each distinct value's cleaning gives (first level), then what is read from it.
     per_value: dict[str, tuple[list[str], list[str]]] = {raw: ([], []) for raw in sorted(repeated)}
 
-    def per_cell(raw: str, name: str, expr: str, level: int = 1) -> str:
-        """`expr` over the cell `raw` as the column `name`: once per distinct value for a repeated column."""
-        if raw in per_value:
-            per_value[raw][level].append(f"{expr} AS {name}")
-        else:
-            verdicts[name] = expr
+    def per_cell(raw: str, name: str, expr: str) -> str:
+        """`expr` over the cell `raw`: for a repeated column, the column `name` of its distinct values' stage (read
+        once per value); else the expression itself, evaluated where it is used."""
+        if raw not in per_value:
+            return expr
+        per_value[raw][1].append(f"{expr} AS {name}")
         return name
+
+    def typed_value(raw: str, name: str, expr: str) -> None:
+        """The value `v_<name>` of a field read from the cell `raw`: once per distinct value, or row by row."""
+        if raw in per_value:
+            per_value[raw][1].append(f"{expr} AS v_{name}")
+            values_per_value.append(name)
+        else:
+            values[name] = expr
 
     for c in layout.columns:
         raw = f"c{c.index}"
@@ -277,7 +285,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 nospace = f"replace({nospace}, '{c.thousands}', '')"
             first_level.append(f"{nospace} AS {raw}_nospace")
 
-    values, checks, cleared, verdicts = {}, [], {}, {}
+    values, values_per_value, checks, cleared = {}, [], [], {}
     for f in schema.fields:
         col = by_name.get(f.name)
         if col is None:
@@ -286,14 +294,9 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
                 values[f"{f.name}_text"] = "CAST(NULL AS VARCHAR)"
             continue
         raw = f"c{col.index}"
-        if raw in repeated:
-            per_cell(raw, f"v_{f.name}", _value(f, raw, col.scale))
-            if f.kind == "deadline":
-                per_cell(raw, f"v_{f.name}_text", f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END")
-        else:
-            values[f.name] = _value(f, raw, col.scale)
-            if f.kind == "deadline":
-                values[f"{f.name}_text"] = f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END"
+        typed_value(raw, f.name, _value(f, raw, col.scale))
+        if f.kind == "deadline":
+            typed_value(raw, f"{f.name}_text", f"CASE WHEN {raw}_blank THEN NULL ELSE trim({raw}) END")
         if f.kind in REASONS:
             action = "cleared" if f.kind in CLEARABLE_KINDS and not f.required else "rejected"
             if action == "cleared":
@@ -366,21 +369,12 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
         checks.append((total, _problem(c.header, f"c{c.index}", "total", "skipped")))
 
     not_blank_row = " OR ".join(f"NOT c{c.index}_blank" for c in layout.columns if not c.constant)
-    typed_values = "".join(
-        [f",\n        {v} AS v_{n}" for n, v in values.items()]
-        + [f",\n        {v} AS {n}" for n, v in verdicts.items()]
-    )
-    typed_per_value = [
-        name
-        for f in schema.fields
-        if f.name in by_name and f"c{by_name[f.name].index}" in repeated
-        for name in ([f.name, f"{f.name}_text"] if f.kind == "deadline" else [f.name])
-    ]
+    typed_values = "".join(f",\n        {v} AS v_{n}" for n, v in values.items())
     outputs = ",\n    ".join(
         f"CASE WHEN {cleared[n]} THEN NULL ELSE CAST(v_{n} AS {output_type(schema, n)}) END AS {n}"
         if n in cleared
         else f"CAST(v_{n} AS {output_type(schema, n)}) AS {n}"
-        for n in [*values, *typed_per_value]
+        for n in [*values, *values_per_value]
         if n != "currency"
     )
     # The list of problems is only built for rows where one of the (cheap) conditions holds.

@@ -93,6 +93,9 @@ def _dbt(
     return proc, [json.loads(file.read_text()) if file.exists() else None for file in files]
 
 
+FRESHNESS = ["source", "freshness"]
+
+
 def dbt_build(
     warehouse: Path,
     run_date: str,
@@ -126,7 +129,8 @@ def dbt_build(
     if with_freshness:
         commands.append(FRESHNESS)
         artifacts.append("sources.json")
-    proc, [run_results, *sources] = _dbt(commands, warehouse, artifacts, env=env)
+    proc, [run_results, *freshness_artifact] = _dbt(commands, warehouse, artifacts, env=env)
+    sources = freshness_artifact[0] if freshness_artifact else None
     counts: dict[str, int] = {}
     failures = []
     for r in run_results["results"]:
@@ -134,14 +138,10 @@ def dbt_build(
         if r["status"] in {"error", "fail"}:
             failures.append(f"{r['unique_id']}: {r['status']} - {(r.get('message') or '').strip()[:500]}")
     # The session stops at the first command that fails: a freshness artifact means the build succeeded.
-    built = proc.returncode == 0 or (with_freshness and sources[0] is not None)
+    built = proc.returncode == 0 or sources is not None
     if not built and not failures:
         failures.append(proc.stdout[-4000:])
-    freshness = _freshness(sources[0]) if with_freshness and sources[0] is not None else None
-    return DbtResult(built and not failures, counts, failures, freshness)
-
-
-FRESHNESS = ["source", "freshness"]
+    return DbtResult(built and not failures, counts, failures, _freshness(sources) if sources else None)
 
 
 def source_freshness(warehouse: Path) -> list[Freshness]:
