@@ -140,7 +140,8 @@ def ctes(sql: str) -> list[tuple[str, int, int]]:
     """(name, start, end) of each CTE of the model's top-level `with`, in order."""
     text = _blank(sql)
     found, depth, i = [], 0, 0
-    header = re.compile(r"(?:\bwith\b|,)\s*(\w+)\s+as\s*\(", re.I)
+    # A CTE may say whether it is materialized: "name as [not] materialized (".
+    header = re.compile(r"(?:\bwith\b|,)\s*(\w+)\s+as\s*(?:(?:not\s+)?materialized\s*)?\(", re.I)
     while i < len(text):
         if depth == 0:
             m = header.match(text, i)

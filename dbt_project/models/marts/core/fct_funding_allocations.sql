@@ -148,13 +148,20 @@ merged as (
     group by all
 ),
 
+-- A flow's values counted and summed by grouping and joining back: a window over millions of flows sorts them.
 shared as (
-    select
-        *,
-        count(*) over (partition by funding_flow_id, dimension) as values_in_flow,
-        sum(declared_share) over (partition by funding_flow_id, dimension) as declared_total,
-        count(declared_share) over (partition by funding_flow_id, dimension) as declared_values
+    select merged.*, totals.values_in_flow, totals.declared_total, totals.declared_values
     from merged
+    inner join (
+        select
+            funding_flow_id,
+            dimension,
+            count(*) as values_in_flow,
+            sum(declared_share) as declared_total,
+            count(declared_share) as declared_values
+        from merged
+        group by funding_flow_id, dimension
+    ) as totals using (funding_flow_id, dimension)
 ),
 
 split as (
@@ -176,6 +183,23 @@ split as (
     from shared
 ),
 
+-- Every sector value the branches above can give, matched to a sector once per value and not once per row.
+sector_values as (
+    select sector_name as name from flows where source_system = 'partner_report'
+    union
+    select sector_code from iati_tx
+    union
+    select sector_code from iati_sectors
+    union
+    select object_name from fts_objects where object_type = 'GlobalCluster'
+),
+
+sector_ids as (
+    select value_keys.name, sector_names.sector_id
+    from ({{ name_keys('sector_values', ['name']) }}) as value_keys
+    inner join sector_names on sector_names.name_key = value_keys.name_key
+),
+
 allocations as (
     select funding_flow_id, flow_group_key, dimension, dimension_value, share, share_rule, amount_usd_reported
     from split
@@ -191,11 +215,10 @@ select
     dimension_value,
     cast(share as double) as share,
     share_rule,
-    sector_names.sector_id,
+    sector_ids.sector_id,
     sectors.nutrition_category,
     {{ money('amount_usd_reported * share') }} as amount_usd_allocated,
     {{ this_build_number() }} as build_number
 from allocations
-left join sector_names
-    on allocations.dimension = 'sector' and sector_names.name_key = {{ name_key('allocations.dimension_value') }}
-left join sectors on sectors.sector_id = sector_names.sector_id
+left join sector_ids on allocations.dimension = 'sector' and sector_ids.name = allocations.dimension_value
+left join sectors on sectors.sector_id = sector_ids.sector_id

@@ -8,7 +8,9 @@
 -- Rebuilt by group (flow_group_key, see macros/rebuild_groups.sql): the flows read are those of the groups to
 -- rebuild, the rules look at every loaded flow and activity.
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
-with flows as (
+-- Not materialized: each use below runs the view again, reading only its columns, which costs less than holding
+-- millions of wide rows for all of them.
+with flows as not materialized (
     select * from {{ ref('int_funding_flows_converted') }}
 ),
 
@@ -42,6 +44,18 @@ iati_activities as (
     where act.iati_identifier in (select provider_activity_id from flows)
 ),
 
+-- Each organisation name or identifier the flows give, matched once per spelling and not once per flow.
+flow_names as (
+    select distinct donor_org_ref, donor_org_name, recipient_org_ref, recipient_org_name from flows
+),
+
+org_spellings as (
+    select spellings.name, org_names.org_id
+    from ({{ name_keys('flow_names', ['donor_org_ref', 'donor_org_name', 'recipient_org_ref', 'recipient_org_name']) }})
+        as spellings
+    inner join org_names on org_names.name_key = spellings.name_key
+),
+
 ruled as (
     select
         flows.*,
@@ -58,10 +72,10 @@ ruled as (
     from flows
     left join fts_parents_with_children as parent on parent.source_record_id = flows.source_record_id
     left join iati_activities as act on act.iati_identifier = flows.provider_activity_id
-    left join org_names as donor_by_ref on donor_by_ref.name_key = {{ name_key('flows.donor_org_ref') }}
-    left join org_names as donor_by_name on donor_by_name.name_key = {{ name_key('flows.donor_org_name') }}
-    left join org_names as recipient_by_ref on recipient_by_ref.name_key = {{ name_key('flows.recipient_org_ref') }}
-    left join org_names as recipient_by_name on recipient_by_name.name_key = {{ name_key('flows.recipient_org_name') }}
+    left join org_spellings as donor_by_ref on donor_by_ref.name = flows.donor_org_ref
+    left join org_spellings as donor_by_name on donor_by_name.name = flows.donor_org_name
+    left join org_spellings as recipient_by_ref on recipient_by_ref.name = flows.recipient_org_ref
+    left join org_spellings as recipient_by_name on recipient_by_name.name = flows.recipient_org_name
 )
 
 select

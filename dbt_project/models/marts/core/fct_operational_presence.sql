@@ -13,6 +13,10 @@ organisation_names as (
 
 sector_names as (
     select * from {{ ref('int_sector_names') }}
+),
+
+name_keys as (
+    {{ name_keys('reports', ['partner_name', 'partner_acronym', 'sector_name']) }}
 )
 
 select
@@ -42,6 +46,9 @@ select
     reports.flow_group_key,
     {{ this_build_number() }} as build_number
 from reports
-left join organisation_names as by_name on by_name.name_key = {{ name_key('reports.partner_name') }}
-left join organisation_names as by_acronym on by_acronym.name_key = {{ name_key('reports.partner_acronym') }}
-left join sector_names on sector_names.name_key = {{ name_key('reports.sector_name') }}
+left join name_keys as partner_key on partner_key.name = reports.partner_name
+left join organisation_names as by_name on by_name.name_key = partner_key.name_key
+left join name_keys as acronym_key on acronym_key.name = reports.partner_acronym
+left join organisation_names as by_acronym on by_acronym.name_key = acronym_key.name_key
+left join name_keys as sector_key on sector_key.name = reports.sector_name
+left join sector_names on sector_names.name_key = sector_key.name_key
