@@ -4,10 +4,7 @@
 -- Rebuilt by budget line (see macros/rebuild_groups.sql): the lines read are those the build rewrote.
 -- depends_on: {{ ref('int_budget_lines_to_rebuild') }}
 with lines as (
-    select
-        *,
-        strip_accents(lower(concat_ws(' ', line_label, action_label, programme_label))) as searchable_label
-    from {{ ref('int_budget_lines_deduplicated') }}
+    select * from {{ ref('int_budget_lines_deduplicated') }}
     where {{ rebuilt_by_this_build() }}
 ),
 
@@ -25,8 +22,14 @@ weights as (
     qualify weights_version = max(weights_version) over ()
 ),
 
+-- Labels made searchable once per distinct wording, not once per line.
 labels as (
-    select distinct searchable_label from lines
+    select
+        line_label,
+        action_label,
+        programme_label,
+        strip_accents(lower(concat_ws(' ', line_label, action_label, programme_label))) as searchable_label
+    from (select distinct line_label, action_label, programme_label from lines) as wordings
 ),
 
 country_keys as (
@@ -37,17 +40,17 @@ country_keys as (
 -- budgets repeat the same labels across years, versions and places).
 first_match as (
     select
-        labels.searchable_label,
+        searchable.searchable_label,
         rules.rule_id,
         rules.rules_version,
         rules.nutrition_category
-    from labels
-    inner join rules on regexp_matches(labels.searchable_label, rules.label_pattern)
-    qualify row_number() over (partition by labels.searchable_label order by rules.priority) = 1
+    from (select distinct searchable_label from labels) as searchable
+    inner join rules on regexp_matches(searchable.searchable_label, rules.label_pattern)
+    qualify row_number() over (partition by searchable.searchable_label order by rules.priority) = 1
 )
 
 select
-    lines.* exclude (searchable_label, build_number),
+    lines.* exclude (build_number),
     -- The country the file or its profile names, else the inbox's (var inbox_country).
     coalesce(country.country_code, '{{ var("inbox_country") }}') as country_code,
     -- What the platform's figures add up: the expenditure of the inbox's country (a council's revenue and another
@@ -55,7 +58,7 @@ select
     coalesce(country.country_code, '{{ var("inbox_country") }}') = '{{ var("inbox_country") }}'
         and lines.budget_side = 'depense' as in_platform_scope,
     -- Transfers to the collectivités territoriales: what the 30 % pledge is measured on.
-    lines.economic_nature = 'transferts' and lines.searchable_label like '%collectivites territoriales%'
+    lines.economic_nature = 'transferts' and labels.searchable_label like '%collectivites territoriales%'
         as is_transfer_to_local_government,
     coalesce(first_match.nutrition_category, 'none') as nutrition_category,
     first_match.rule_id as tagging_rule_id,
@@ -64,7 +67,11 @@ select
     weights.weights_version as nutrition_weights_version,
     {{ this_build_number() }} as build_number
 from lines
+left join labels
+    on labels.line_label is not distinct from lines.line_label
+    and labels.action_label is not distinct from lines.action_label
+    and labels.programme_label is not distinct from lines.programme_label
 left join country_keys on country_keys.name = lines.country_name
 left join country_names as country on country.name_key = country_keys.name_key
-left join first_match on first_match.searchable_label is not distinct from lines.searchable_label
+left join first_match on first_match.searchable_label is not distinct from labels.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')
