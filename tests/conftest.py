@@ -29,6 +29,12 @@ os.environ.update(
 )
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The session's Airflow home and build cache go with it (its fixtures have stopped what used them)."""
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+    shutil.rmtree(os.environ["BUILD_CACHE_DIR"], ignore_errors=True)
+
+
 def shared_path(*parts: str) -> Path:
     """A file of ../shared, or skip the test saying why."""
     path = SHARED.joinpath(*parts)
