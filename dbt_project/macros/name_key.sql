@@ -31,3 +31,12 @@ from (
 ) as names
 where name is not null
 {%- endmacro %}
+
+{#- Each distinct name of `columns` in `relation` with the `id_column` of the entity it names in `names` (a relation
+    with name_key): keyed once per name, so that facts join on the name as written. Names matching nothing are left
+    out. -#}
+{% macro names_matched(relation, columns, names, id_column) -%}
+select spellings.name, {{ names }}.{{ id_column }}
+from ({{ name_keys(relation, columns) }}) as spellings
+inner join {{ names }} on {{ names }}.name_key = spellings.name_key
+{%- endmacro %}

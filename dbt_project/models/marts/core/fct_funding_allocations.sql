@@ -195,9 +195,7 @@ sector_values as (
 ),
 
 sector_ids as (
-    select value_keys.name, sector_names.sector_id
-    from ({{ name_keys('sector_values', ['name']) }}) as value_keys
-    inner join sector_names on sector_names.name_key = value_keys.name_key
+    {{ names_matched('sector_values', ['name'], 'sector_names', 'sector_id') }}
 ),
 
 allocations as (

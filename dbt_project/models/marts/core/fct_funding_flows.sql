@@ -50,10 +50,9 @@ flow_names as (
 ),
 
 org_spellings as (
-    select spellings.name, org_names.org_id
-    from ({{ name_keys('flow_names', ['donor_org_ref', 'donor_org_name', 'recipient_org_ref', 'recipient_org_name']) }})
-        as spellings
-    inner join org_names on org_names.name_key = spellings.name_key
+    {{ names_matched(
+        'flow_names', ['donor_org_ref', 'donor_org_name', 'recipient_org_ref', 'recipient_org_name'], 'org_names', 'org_id'
+    ) }}
 ),
 
 ruled as (

@@ -15,8 +15,13 @@ sector_names as (
     select * from {{ ref('int_sector_names') }}
 ),
 
-name_keys as (
-    {{ name_keys('reports', ['partner_name', 'partner_acronym', 'sector_name']) }}
+-- Names matched once per spelling, not once per row.
+partner_orgs as (
+    {{ names_matched('reports', ['partner_name', 'partner_acronym'], 'organisation_names', 'org_id') }}
+),
+
+sector_ids as (
+    {{ names_matched('reports', ['sector_name'], 'sector_names', 'sector_id') }}
 )
 
 select
@@ -36,7 +41,7 @@ select
     reports.cercle_pcode_2021 as cercle_pcode,
     reports.commune_name,
     reports.sector_name,
-    sector_names.sector_id,
+    sector_ids.sector_id,
     reports.activity,
     reports.period_start,
     reports.period_end,
@@ -46,9 +51,6 @@ select
     reports.flow_group_key,
     {{ this_build_number() }} as build_number
 from reports
-left join name_keys as partner_key on partner_key.name = reports.partner_name
-left join organisation_names as by_name on by_name.name_key = partner_key.name_key
-left join name_keys as acronym_key on acronym_key.name = reports.partner_acronym
-left join organisation_names as by_acronym on by_acronym.name_key = acronym_key.name_key
-left join name_keys as sector_key on sector_key.name = reports.sector_name
-left join sector_names on sector_names.name_key = sector_key.name_key
+left join partner_orgs as by_name on by_name.name = reports.partner_name
+left join partner_orgs as by_acronym on by_acronym.name = reports.partner_acronym
+left join sector_ids on sector_ids.name = reports.sector_name
