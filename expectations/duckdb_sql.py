@@ -17,6 +17,9 @@ Five things break GX 1.24 on duckdb_engine 0.17 with SQLAlchemy 2.1 (GX issues #
   DATE is written ISO `YYYY-MM-DD`, as the pandas path saw it), so the stored suites stay as they are.
 - GX writes a value set as `IN (v1, ..., vn)`, which DuckDB evaluates as n comparisons per row when it is not a
   filter (the ISO 4217 list: 2 s over 10 million flows). Written `IN (SELECT unnest(<list>))`, it is one hash lookup.
+- GX counts the rows sharing each value of a unique column with a window, which sorts the column; here the count is
+  a grouping that keeps the repeated values only, joined back to the rows (2.5 s -> 1.3 s for a fact's key over
+  10 million flows, twice per gate: the count, then the examples).
 
 `warehouse_url(path)` names the dialect; importing this module registers it and the two metrics.
 """
@@ -38,7 +41,16 @@ from great_expectations.expectations.metrics.column_map_metrics.column_values_ma
 from great_expectations.expectations.metrics.column_map_metrics.column_values_match_strftime_format import (
     ColumnValuesMatchStrftimeFormat,
 )
-from great_expectations.expectations.metrics.map_metric_provider import column_condition_partial
+from great_expectations.expectations.metrics.column_map_metrics.column_values_unique import (
+    _DUP_KEY_SUBQUERY_ALIAS,
+    _DUPLICATE_THRESHOLD,
+    ColumnValuesUnique,
+    _count_label,
+)
+from great_expectations.expectations.metrics.map_metric_provider import (
+    column_condition_partial,
+    column_function_partial,
+)
 from great_expectations.expectations.metrics.util import get_dialect_regex_expression
 from sqlalchemy.dialects import registry
 
@@ -204,6 +216,42 @@ class DuckDBValuesInSet(ColumnValuesInSet):
         if not _on_duckdb(_dialect) or not values:
             return ColumnValuesInSet._sqlalchemy_impl(column, value_set, _dialect=_dialect, **kwargs)
         return column.in_(sa.select(sa.func.unnest(sa.func.list_value(*map(sa.literal, values)))))
+
+
+class DuckDBValuesUnique(ColumnValuesUnique):
+    """Each row's value with the number of rows holding it (GX's `count_per_value`, which its condition compares
+    with 2): 1 unless the value is one of the repeated ones. Those are found by grouping the values' hashes (a number,
+    quicker to group than text), then the values of the hashes seen twice."""
+
+    @column_function_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy_function(cls, column, _table, **kwargs):
+        # Standard SQL but for hash() (GX gives no dialect to a function partial): both data sources are DuckDB.
+        count_label = _count_label(kwargs["_metrics"]["table.columns"])
+        value_label = f"{count_label}_value"
+        if isinstance(_table, sa.Select):
+            rows, grouped, hashed = (_table.subquery(name) for name in ("rows_checked", "rows_grouped", "rows_hashed"))
+        else:
+            rows, grouped, hashed = _table.alias("rows_checked"), _table.alias("rows_grouped"), _table
+        value = sa.column(column.name)
+        repeated_hashes = (
+            sa.select(sa.func.hash(value))
+            .select_from(hashed)
+            .group_by(sa.func.hash(value))
+            .having(sa.func.count() >= _DUPLICATE_THRESHOLD)
+        )
+        repeated = (
+            sa.select(value.label(value_label), sa.func.count().label(count_label))
+            .select_from(grouped)
+            .where(sa.func.hash(value).in_(repeated_hashes))
+            .group_by(value)
+            .having(sa.func.count() >= _DUPLICATE_THRESHOLD)
+            .subquery("repeated_values")
+        )
+        return (
+            sa.select(value, sa.func.coalesce(repeated.c[count_label], 1).label(count_label))
+            .select_from(rows.outerjoin(repeated, value == repeated.c[value_label]))
+            .alias(_DUP_KEY_SUBQUERY_ALIAS)
+        )
 
 
 _registry_log.setLevel(_registry_level)

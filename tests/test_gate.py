@@ -84,7 +84,8 @@ def test_gate_fails_when_a_mart_is_empty_or_missing(tampered):
 
 def test_gx_runs_the_expectations_as_duckdb_sql(tmp_path):
     """The adapter's metrics, on text as the marts never hold it: a date that is not a day of the calendar fails
-    the strftime check and a year outside the pattern fails the regex, each counted by the query GX sends."""
+    the strftime check and a year outside the pattern fails the regex, each counted by the query GX sends; a value
+    written twice fails uniqueness on both its rows, the missing ones do not."""
     import great_expectations as gx
 
     from expectations.duckdb_sql import close_connections, warehouse_url
@@ -94,6 +95,7 @@ def test_gx_runs_the_expectations_as_duckdb_sql(tmp_path):
         con.execute(
             "CREATE TABLE written AS SELECT * FROM (VALUES ('2024-06-30'), ('2024-02-30'), ('1900-01-01')) t(d)"
         )
+        con.execute("CREATE TABLE keyed AS SELECT * FROM (VALUES ('a'), ('b'), ('a'), (NULL), (NULL), ('c')) t(k)")
     context = gx.get_context(mode="ephemeral")
     batch = (
         context.data_sources.add_sql("written", connection_string=warehouse_url(warehouse))
@@ -106,13 +108,22 @@ def test_gx_runs_the_expectations_as_duckdb_sql(tmp_path):
             gx.expectations.ExpectColumnValuesToMatchStrftimeFormat(column="d", strftime_format="%Y-%m-%d")
         )
         by_regex = batch.validate(gx.expectations.ExpectColumnValuesToMatchRegex(column="d", regex="^20[0-9]{2}-"))
+        keys = (
+            context.data_sources.get("written")
+            .add_table_asset("keyed", table_name="keyed")
+            .add_batch_definition_whole_table("all")
+            .get_batch()
+        )
+        by_key = keys.validate(gx.expectations.ExpectColumnValuesToBeUnique(column="k"))
     finally:
         close_connections()
     assert by_format.result["partial_unexpected_list"] == ["2024-02-30"]
     assert by_regex.result["partial_unexpected_list"] == ["1900-01-01"]
+    assert not by_key.success
+    assert (by_key.result["unexpected_count"], by_key.result["partial_unexpected_list"]) == (2, ["a", "a"])
     assert "sqlalchemy" in type(batch.data.execution_engine).__name__.lower()
     with duckdb.connect(str(warehouse)) as con:  # the connections GX opened are closed: a writer may open the file
-        con.execute("DROP TABLE written")
+        con.execute("DROP TABLE written; DROP TABLE keyed")
 
 
 def test_stored_suites_cover_the_gated_marts_and_the_incoming_files():
