@@ -345,8 +345,8 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     # Currency of the row: written in an amount cell, else the currency column, else the header; NULL when the row
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).
     amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
-    for c in amount_cols:
-        cleaned.append(f"cell_currency(c{c.index}) AS c{c.index}_currency")
+    currency_shapes = [f"c{c.index}" for c in amount_cols]
+    cleaned += [f"{raw}_shapes.{raw}_currency" for raw in currency_shapes]
     written = [f"c{c.index}_currency" for c in amount_cols]
     if "currency" in by_name:
         written.append("v_currency")
@@ -388,8 +388,20 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 """
         for raw, (first, second) in per_value.items()
     )
+    # What currency an amount cell names, once per shape of the column's cells (parsers.sql: currency_shape).
+    value_stages += "".join(
+        f"""{raw}_shapes AS (
+    SELECT shape, cell_currency(shape) AS {raw}_currency
+    FROM (SELECT DISTINCT currency_shape({raw}) AS shape FROM {cells})
+),
+"""
+        for raw in currency_shapes
+    )
     joins = "".join(
         f" LEFT JOIN {raw}_values ON cells.{raw} IS NOT DISTINCT FROM {raw}_values.{raw}" for raw in per_value
+    ) + "".join(
+        f" LEFT JOIN {raw}_shapes ON currency_shape(cells.{raw}) IS NOT DISTINCT FROM {raw}_shapes.shape"
+        for raw in currency_shapes
     )
     from_values = "".join(f", {raw}_values.* EXCLUDE ({raw})" for raw in per_value)
     return f"""

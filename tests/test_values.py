@@ -52,10 +52,16 @@ def test_parse_amount(con, text, expected):
         ("20 USD", "USD"),
         ("20 €", "EUR"),
         ("1 200", None),
+        ("1200XOF", None),  # no word boundary between a digit and a letter: not a code
+        ("1 500 EUR (983 935 FCFA)", "FCFA"),  # a CFA franc first, wherever it stands
     ],
 )
 def test_currency_written_in_cell(con, text, expected):
-    assert con.execute("SELECT cell_currency(?)", [text]).fetchall()[0][0] == expected
+    """Read from the cell, and the same from its shape (every digit a 0), as the ingestion reads it once per shape."""
+    assert con.execute("SELECT cell_currency(?), cell_currency(currency_shape(?))", [text, text]).fetchall()[0] == (
+        expected,
+        expected,
+    )
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,15 @@ CREATE OR REPLACE TEMP MACRO currency_named(u) AS
 CREATE OR REPLACE TEMP MACRO cell_currency(txt) AS
     CASE WHEN regexp_matches(txt, '[A-Za-z€$]') THEN currency_named(upper(strip_accents(txt))) END;
 
+-- A cell's text with every digit written 0 when it holds a letter, else NULL: the currency it names is that of this
+-- shape (cell_currency reads letters and word boundaries, and a digit stays a digit), so the ingest SQL reads it once
+-- per shape of a column ("000 000 000,00 FCFA"), not once per cell.
+CREATE OR REPLACE TEMP MACRO currency_shape(txt) AS
+    CASE WHEN regexp_matches(txt, '[A-Za-z€$]') THEN
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(
+            txt, '1', '0'), '2', '0'), '3', '0'), '4', '0'), '5', '0'), '6', '0'), '7', '0'), '8', '0'), '9', '0')
+    END;
+
 -- Currency column values ("F CFA", "Franc CFA", "(EUR) - Euro", "dollars US", "gbp") as ISO codes; other text kept
 -- upper-cased (and refused as not a currency when it is no ISO code).
 CREATE OR REPLACE TEMP MACRO parse_currency(txt) AS
