@@ -612,10 +612,11 @@ def _split_project_budgets_repeated_per_place(con, notes: list[str]) -> None:
     over its rows, the rule on each row (amount_rule) and in the notes."""
     place = "coalesce(commune_pcode, commune, cercle_pcode, cercle, region_pcode, region)"
     amounts = ("planned_budget", "amount_spent")
-    # Both amounts' projects found by one grouping of the rows.
+    # Both amounts' projects found by one grouping of the rows; one value and two places said by min and max, which
+    # (unlike count(DISTINCT ...)) keep no set of values per project.
     repeats = ", ".join(
-        f"""count(*) >= 2 AND count({amount}) = count(*) AND count(DISTINCT {amount}) = 1
-            AND count(DISTINCT {place}) >= 2 AND max({amount}) <> 0 AS {amount}_repeated"""
+        f"""count(*) >= 2 AND count({amount}) = count(*) AND min({amount}) = max({amount})
+            AND min({place}) < max({place}) AND max({amount}) <> 0 AS {amount}_repeated"""
         for amount in amounts
     )
     con.execute(f"""

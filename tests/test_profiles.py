@@ -447,10 +447,12 @@ def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_i
         "ACF;Nutrition;Ségou;San;PCIMA Ségou;90 000 000\n"
         "IRC;Santé;Mopti;Djenné;Cliniques mobiles;10 000 000\n"
         "IRC;Santé;Mopti;Mopti;Cliniques mobiles;12 000 000\n"
+        "MSF;Santé;Kayes;Kita;Soins Kita;5 000 000\n"
+        "MSF;Nutrition;Kayes;Kita;Soins Kita;5 000 000\n"
     )
     inbox, warehouse = _inbox(tmp_path, {"partner_reports/3w_budgets.csv": text})
     [result] = ingest_inbox(inbox, warehouse, "b").files
-    assert result.status == "loaded" and result.rows_loaded == 5, result.error
+    assert result.status == "loaded" and result.rows_loaded == 7, result.error
     rows = query(
         warehouse, "SELECT partner, cercle, planned_budget, amount_rule FROM raw.partner_reports ORDER BY 1, 2"
     )
@@ -461,8 +463,11 @@ def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_i
         # Two different amounts are two places' own budgets: left as written.
         ("IRC", "Djenné", 10_000_000, None),
         ("IRC", "Mopti", 12_000_000, None),
+        # One amount on two rows of one place (two sectors): not a project spread over places, left as written.
+        ("MSF", "Kita", 5_000_000, None),
+        ("MSF", "Kita", 5_000_000, None),
     ]
-    assert sum(r[2] for r in rows) == 90_000_000 + 22_000_000
+    assert sum(r[2] for r in rows) == 90_000_000 + 22_000_000 + 2 * 5_000_000
     from warehouse.dbt import dbt_build
 
     assert dbt_build(warehouse, "2026-11-22", select="+fct_funding_flows").ok
@@ -470,7 +475,11 @@ def test_a_project_budget_repeated_on_every_place_row_is_one_amount_split_over_i
         warehouse,
         """SELECT recipient_org_name, sum(amount_original), list(DISTINCT amount_rule) FROM marts.fct_funding_flows
            WHERE flow_stage = 'planned' GROUP BY 1 ORDER BY 1""",
-    ) == [("ACF", 90_000_000, ["project_budget_split_over_places:3"]), ("IRC", 22_000_000, [None])]
+    ) == [
+        ("ACF", 90_000_000, ["project_budget_split_over_places:3"]),
+        ("IRC", 22_000_000, [None]),
+        ("MSF", 10_000_000, [None]),
+    ]
 
 
 def test_a_sheet_repeating_the_lines_of_other_sheets_is_not_counted_twice(tmp_path):
