@@ -19,7 +19,8 @@ fts_flows as (
 ),
 
 new_partners as (
-    select distinct partner_key from partner_reports where source_file_id > {{ since }}
+    -- The partner key of int_partner_reports_placed: the partner's name however it is typed.
+    select distinct {{ name_key('partner_name') }} as partner_key from partner_reports where source_file_id > {{ since }}
 ),
 
 new_activities as (

@@ -26,12 +26,14 @@ pcodes as (
 ),
 
 name_keys as (
-    {{ name_keys('staged', ['country_name', 'region_name', 'cercle_name', 'commune_name']) }}
+    {{ name_keys('staged', ['partner_name', 'country_name', 'region_name', 'cercle_name', 'commune_name']) }}
 ),
 
 candidates as (
     select
         staged.*,
+        -- One partner however its name is typed ('ONG Tagne', 'ONG-Tagné '): supersession and rebuilds go by it.
+        partner_key.name_key as partner_key,
         -- The country the row names, else the one its P-code starts with (P-codes begin with the ISO code), else
         -- the inbox's (var inbox_country).
         coalesce(
@@ -40,6 +42,7 @@ candidates as (
             '{{ var("inbox_country") }}'
         ) as country_code
     from staged
+    left join name_keys as partner_key on partner_key.name = staged.partner_name
     left join name_keys as country_key on country_key.name = staged.country_name
     left join country_names as country on country.name_key = country_key.name_key
 ),

@@ -8,8 +8,6 @@ renamed as (
         sheet as source_sheet,
         line_number as source_line_number,
         partner as partner_name,
-        -- One partner however its name is typed ('ONG Tagne', 'ONG-Tagné '): supersession and rebuilds go by it.
-        {{ name_key('partner') }} as partner_key,
         partner_acronym,
         donor as donor_name,
         country as country_name,
