@@ -20,7 +20,9 @@ fts_flows as (
 
 new_partners as (
     -- The partner key of int_partner_reports_placed: the partner's name however it is typed.
-    select distinct {{ name_key('partner_name') }} as partner_key from partner_reports where source_file_id > {{ since }}
+    select distinct {{ name_key('partner_name') }} as partner_key
+    from partner_reports
+    where source_file_id > {{ since }}
 ),
 
 new_activities as (
