@@ -21,7 +21,6 @@ from ingest.records import insert_rejects, insert_rows, money_text
 from ingest.schemas import MONEY, redact
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-PREFERRED_LANGS = ("fr", "en")
 
 # Table -> columns (after file_id, activity_index, iati_identifier, load_batch), all text but values and shares.
 TABLES: dict[str, dict[str, str]] = {
@@ -107,17 +106,22 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _narrative(el) -> str | None:
+    """The element's first French narrative, else its first English one, else its first in any language, else its
+    own text."""
     if el is None:
         return None
-    texts = {}
+    english = first = None
     for n in el.iterchildren("narrative"):
         text = (n.text or "").strip()
         if text:
-            texts.setdefault((n.get(XML_LANG) or "").lower(), text)
-    for lang in PREFERRED_LANGS:
-        if lang in texts:
-            return texts[lang]
-    return next(iter(texts.values()), (el.text or "").strip() or None)
+            lang = (n.get(XML_LANG) or "").lower()
+            if lang == "fr":
+                return text
+            if lang == "en" and english is None:
+                english = text
+            if first is None:
+                first = text
+    return english or first or (el.text or "").strip() or None
 
 
 def _number(text: str | None) -> float | None:

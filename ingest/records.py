@@ -73,17 +73,17 @@ def insert_rows(
     columns = list(zip(*rows, strict=True))
     if len(columns) != len(types):
         raise KeyError(f"{table}: rows of {len(columns)} values for the columns {list(types)}")
-    batch = pa.table(
+    # DuckDB reads the Arrow table by this variable's name (a replacement scan): registering and unregistering it
+    # cost more than the insert of a small batch.
+    records_to_insert = pa.table(  # noqa: F841 - read by DuckDB by its name
         [_arrow_column(values, sql_type) for values, sql_type in zip(columns, types.values(), strict=True)],
         names=list(types),
     )
-    con.register("_records", batch)
     casts = ", ".join(f"CAST({column} AS {sql_type})" for column, sql_type in types.items())
     con.execute(
-        f"INSERT INTO {table} (file_id, load_batch, {', '.join(types)}) SELECT ?, ?, {casts} FROM _records",
+        f"INSERT INTO {table} (file_id, load_batch, {', '.join(types)}) SELECT ?, ?, {casts} FROM records_to_insert",
         [file_id, load_batch],
     )
-    con.unregister("_records")
 
 
 def insert_rejects(

@@ -126,6 +126,26 @@ def test_an_unreadable_transaction_is_rejected_alone_and_its_activity_lands(con,
     ]
 
 
+def test_a_narrative_is_read_in_french_else_english_else_the_first_written(con, tmp_path):
+    path = tmp_path / "langues.xml"
+    path.write_text(
+        """<iati-activities version="2.03"><iati-activity><iati-identifier>L-1</iati-identifier>
+        <reporting-org ref="R"><narrative xml:lang="es">Donante</narrative><narrative xml:lang="en">Donor</narrative>
+        </reporting-org>
+        <title><narrative>Water</narrative><narrative xml:lang="EN">Water and sanitation</narrative>
+          <narrative xml:lang="fr"> </narrative><narrative xml:lang="fr">Eau et assainissement</narrative></title>
+        <description><narrative xml:lang="es">Agua</narrative><narrative xml:lang="pt">Água</narrative></description>
+        <participating-org role="1">Texte sans narrative</participating-org>
+        </iati-activity></iati-activities>""",
+        encoding="utf-8",
+    )
+    assert iati.load(con, path, 1, path.name, "b") == (1, 1, 0)
+    assert con.execute(
+        "SELECT a.reporting_org_name, a.title, a.description, o.org_name "
+        "FROM raw.iati_activities a JOIN raw.iati_participating_orgs o USING (iati_identifier)"
+    ).fetchall() == [("Donor", "Eau et assainissement", "Agua", "Texte sans narrative")]
+
+
 def test_real_fts_pages_keep_every_flow_and_its_objects(con):
     read = [
         fts.load(con, shared_path("real-data", "fts", name), i, name, "b")

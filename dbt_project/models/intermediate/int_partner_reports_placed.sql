@@ -33,7 +33,7 @@ candidates as (
     select
         staged.*,
         -- One partner however its name is typed ('ONG Tagne', 'ONG-Tagné '): supersession and rebuilds go by it.
-        partner_key.name_key as partner_key,
+        partner_spelling.name_key as partner_key,
         -- The country the row names, else the one its P-code starts with (P-codes begin with the ISO code), else
         -- the inbox's (var inbox_country).
         coalesce(
@@ -42,7 +42,7 @@ candidates as (
             '{{ var("inbox_country") }}'
         ) as country_code
     from staged
-    left join name_keys as partner_key on partner_key.name = staged.partner_name
+    left join name_keys as partner_spelling on partner_spelling.name = staged.partner_name
     left join name_keys as country_key on country_key.name = staged.country_name
     left join country_names as country on country.name_key = country_key.name_key
 ),
