@@ -277,3 +277,32 @@ def test_a_change_of_models_seeds_or_exchange_rates_or_a_request_rebuilds_everyt
     weights = project / "seeds" / "nutrition_weights.csv"
     weights.write_text(weights.read_text(encoding="utf-8") + "2027.1,sensitive,0.3\n", encoding="utf-8")
     assert builds.project_fingerprint() != before
+
+
+def test_a_build_that_fails_is_not_recorded_and_the_next_night_rebuilds_the_same_groups(two_nights, tmp_path):
+    """The build is recorded by dbt's own process once it succeeded (warehouse/dbt_session.py): a failed build leaves
+    no record, so the next night still sees the failed night's files as new."""
+    from warehouse import builds
+
+    warehouse = tmp_path / "failing.duckdb"
+    shutil.copy(two_nights[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        [(file_id,)] = con.execute("SELECT max(file_id) + 1 FROM ops.files").fetchall()
+        con.execute(
+            "INSERT INTO ops.files (file_id, path, file_name, sha256, size_bytes, received_at, loaded_at, load_batch, "
+            "status) VALUES (?, 'partner_reports/sans_nom.csv', 'sans_nom.csv', 'x', 1, now()::TIMESTAMP, "
+            "now()::TIMESTAMP, 'night-3', 'loaded')",
+            [file_id],
+        )
+        # A row naming no partner, as no ingestion lets through: the staging test on the night's rows fails.
+        con.execute(
+            "INSERT INTO raw.partner_reports (file_id, line_number, load_batch, currency_assumed) "
+            "VALUES (?, 5, 'night-3', true)",
+            [file_id],
+        )
+    before = query(warehouse, "SELECT * FROM ops.model_builds ORDER BY build_number")
+    build_plan, result = builds.build(warehouse, (RUN_DATE + dt.timedelta(days=2)).isoformat(), "night-3")
+    assert build_plan.mode == "incremental" and not result.ok
+    assert any("not_null_stg_inbox__partner_reports_partner_name" in f for f in result.failures), result.failures
+    assert query(warehouse, "SELECT * FROM ops.model_builds ORDER BY build_number") == before
+    assert builds.plan(warehouse).built_through_file_id < file_id

@@ -101,19 +101,17 @@ def plan(warehouse: Path, full_refresh: bool = False) -> BuildPlan:
     )
 
 
-def record(warehouse: Path, run_id: str, build: BuildPlan) -> None:
-    """Note a successful build: the next night rebuilds what files received after this one touch."""
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(CREATE_TABLE)
-        con.execute(
-            """
-            INSERT INTO ops.model_builds
-            SELECT ?, ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
-            [build.build_number, run_id, build.mode, build.full_refresh_reason, build.fingerprint],
-        )
-    finally:
-        con.close()
+def record_step(run_id: str, build: BuildPlan) -> dict:
+    """The SQL that notes a successful build (the next night rebuilds what files received after it touch), run by
+    dbt's own process right after the build: a connection of ours would check the whole file again when it closes."""
+    return {
+        "sql": [
+            CREATE_TABLE,
+            """INSERT INTO ops.model_builds
+               SELECT ?, ?, now()::TIMESTAMP, ?, ?, ?, (SELECT coalesce(max(file_id), -1) FROM ops.files)""",
+        ],
+        "params": [build.build_number, run_id, build.mode, build.full_refresh_reason, build.fingerprint],
+    }
 
 
 def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = False) -> tuple[BuildPlan, DbtResult]:
@@ -121,8 +119,11 @@ def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = Fals
     fresh each source is (in the same dbt process)."""
     build_plan = plan(warehouse, full_refresh)
     result = dbt_build(
-        warehouse, run_date, build_plan.build_number, build_plan.built_through_file_id, with_freshness=True
+        warehouse,
+        run_date,
+        build_plan.build_number,
+        build_plan.built_through_file_id,
+        with_freshness=True,
+        on_success=record_step(run_id, build_plan),
     )
-    if result.ok:
-        record(warehouse, run_id, build_plan)
     return build_plan, result

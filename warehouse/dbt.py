@@ -58,14 +58,14 @@ class DbtResult:
 
 
 def _dbt(
-    commands: list[list[str]],
+    commands: list[list[str] | dict],
     warehouse: Path,
     artifacts: list[str],
     target: Path = TARGET,
     env: dict[str, str] | None = None,
 ) -> tuple[subprocess.CompletedProcess, list[dict | None]]:
-    """Run the dbt `commands` on `warehouse` in one dbt process (warehouse/dbt_session.py: the project parsed once)
-    and return the process and the JSON artifact each wrote (None for a command that did not run)."""
+    """Run the dbt `commands` (and SQL steps) on `warehouse` in one dbt process (warehouse/dbt_session.py: the project
+    parsed once) and return the process and the JSON artifact each dbt command wrote (None for one that did not run)."""
     args = [
         sys.executable,
         "-m",
@@ -103,13 +103,16 @@ def dbt_build(
     built_through_file_id: int | None = None,
     select: str | None = None,
     with_freshness: bool = False,
+    on_success: dict | None = None,
 ) -> DbtResult:
     """`dbt build` number `build_number` of `warehouse`, with the run date as the 'as of' date of computed statuses.
 
     With `built_through_file_id` (the newest file the last build saw), only the groups of rows later files touch are
     rebuilt (see warehouse/builds.py), and the seeds, the unit tests and what is tagged full_build_only (see
     dbt_project.yml) are left out: the last full build made and passed them with the same fingerprint. Without it,
-    everything is rebuilt (--full-refresh). `with_freshness`: then `dbt source freshness` in the same dbt process.
+    everything is rebuilt (--full-refresh). `on_success`: a SQL step ({"sql": statements, "params": ...}) run on the
+    warehouse by the same process once the build succeeded (warehouse/dbt_session.py). `with_freshness`: then `dbt
+    source freshness` in the same dbt process.
     """
     # buildable: a test runs when its model is built, even if another of its parents is not (a fact -> dim test).
     command = ["build", "--indirect-selection", "buildable"] + (["--select", select] if select else [])
@@ -125,7 +128,7 @@ def dbt_build(
         "DBT_BUILD_NUMBER": str(build_number),
         "DBT_BUILT_THROUGH_FILE_ID": str(-1 if built_through_file_id is None else built_through_file_id),
     }
-    commands, artifacts = [command], ["run_results.json"]
+    commands, artifacts = [command, *([on_success] if on_success else [])], ["run_results.json"]
     if with_freshness:
         commands.append(FRESHNESS)
         artifacts.append("sources.json")
@@ -137,10 +140,10 @@ def dbt_build(
         counts[r["status"]] = counts.get(r["status"], 0) + 1
         if r["status"] in {"error", "fail"}:
             failures.append(f"{r['unique_id']}: {r['status']} - {(r.get('message') or '').strip()[:500]}")
-    # The session stops at the first command that fails: a freshness artifact means the build succeeded.
+    # The session stops at the first step that fails: a freshness artifact means the build and its SQL step succeeded.
     built = proc.returncode == 0 or sources is not None
     if not built and not failures:
-        failures.append(proc.stdout[-4000:])
+        failures.append(proc.stdout[-4000:] + proc.stderr[-4000:])
     return DbtResult(built and not failures, counts, failures, _freshness(sources) if sources else None)
 
 
