@@ -408,6 +408,23 @@ def test_source_freshness_warns_after_40_days_without_a_file(built_sample, tmp_p
     assert stale.status == "warn" and 49.9 <= stale.age_days <= 50.1
 
 
+def test_dbt_writes_its_statement_log_only_when_asked(built_sample, tmp_path, monkeypatch):
+    import shutil
+
+    from warehouse.dbt import source_freshness
+
+    warehouse, logs = tmp_path / "copy.duckdb", tmp_path / "logs"
+    shutil.copy(built_sample, warehouse)
+    monkeypatch.setenv("DBT_LOG_PATH", str(logs))
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    source_freshness(warehouse)
+    log = logs / "dbt.log"
+    assert not log.exists() or log.stat().st_size == 0
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    source_freshness(warehouse)
+    assert "max(loaded_at)" in log.read_text(encoding="utf-8").lower()
+
+
 def test_communes_named_by_partner_reports_join_the_places_dimension(built_sample):
     communes = query(
         built_sample,

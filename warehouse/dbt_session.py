@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
     steps, flags = json.loads(argv[0]), argv[1:]
-    parsed = dbtRunner().invoke(["parse", *flags])
+    # The manifest is written by the command that follows (with what it ran); parse's own copy would be overwritten.
+    parsed = dbtRunner().invoke(["parse", "--no-write-json", *flags])
     if not parsed.success:
         return 2
     runner = dbtRunner(manifest=parsed.result)
