@@ -45,5 +45,28 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _leave_once_written() -> None:
+    """End a session that succeeded as soon as the warehouse is in its file: CHECKPOINT writes the WAL into it (what
+    DuckDB does when its last connection closes), the exit handlers run (logs flushed, dbt's worker resources
+    released) and the interpreter's teardown of dbt and of DuckDB's buffers, 0.45 s of a night, is skipped. Should
+    the checkpoint fail, the process exits the usual way, which closes DuckDB."""
+    import atexit
+
+    import duckdb
+
+    try:
+        with duckdb.connect(os.environ["DBT_DUCKDB_PATH"]) as con:  # the instance dbt holds, as _run_sql
+            con.execute("CHECKPOINT")
+    except duckdb.Error:
+        return
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    if code == 0:
+        _leave_once_written()
+    sys.exit(code)
