@@ -240,6 +240,13 @@ def gate(warehouse: Path, build_seconds: float) -> None:
     from expectations.gate import validate_marts
     from warehouse.builds import incremental_build_number
 
+    # GX's import is left out, as in benchmarks/ingest.py: the first gate of a process pays it whatever the rows.
+    started = time.perf_counter()
+    import great_expectations  # noqa: F401
+
+    imported = time.perf_counter() - started
+    if imported > 0.1:
+        print(f"  hors mesure / left out: import de GX {imported:.2f} s", flush=True)
     started = time.perf_counter()
     result = validate_marts(warehouse, incremental_build_number(warehouse))
     seconds = time.perf_counter() - started
