@@ -57,6 +57,11 @@ class DbtResult:
         return parts + ("" if self.ok else "\n" + "\n".join(self.failures))
 
 
+def _printed(proc: subprocess.CompletedProcess) -> str:
+    """The end of what a dbt process printed, for the message of a failure."""
+    return f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+
+
 def _dbt(
     commands: list[list[str] | dict],
     warehouse: Path,
@@ -95,9 +100,7 @@ def _dbt(
         args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, preexec_fn=lock.die_with_parent
     )
     if not files[0].exists():
-        raise RuntimeError(
-            f"dbt {commands[0][0]} n'a pas abouti / did not run:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-        )
+        raise RuntimeError(f"dbt {commands[0][0]} n'a pas abouti / did not run:\n{_printed(proc)}")
     return proc, [json.loads(file.read_text()) if file.exists() else None for file in files]
 
 
@@ -151,7 +154,7 @@ def dbt_build(
     # The session stops at the first step that fails: a freshness artifact means the build and its SQL step succeeded.
     built = proc.returncode == 0 or sources is not None
     if not built and not failures:
-        failures.append(proc.stdout[-4000:] + proc.stderr[-4000:])
+        failures.append(_printed(proc))
     return DbtResult(built and not failures, counts, failures, _freshness(sources) if sources else None)
 
 
@@ -188,7 +191,7 @@ def _generate_docs(warehouse: Path) -> bytes:
         proc, _ = _dbt([["docs", "generate", "--static"]], warehouse, ["catalog.json"], target=Path(target))
         page = Path(target) / "static_index.html"
         if proc.returncode != 0 or not page.exists():
-            raise RuntimeError(f"dbt docs generate a échoué / failed:\n{proc.stdout[-4000:]}")
+            raise RuntimeError(f"dbt docs generate a échoué / failed:\n{_printed(proc)}")
         return page.read_bytes()
 
 

@@ -6,7 +6,7 @@
 Each dbt process spends seconds starting and parsing before it runs anything: a night's build and its freshness check
 share one. The steps run in order and stop at the first that fails; each dbt command writes its own artifact, which
 warehouse/dbt.py reads. A step {"sql": statements, "params": parameters of the last} runs on the warehouse
-(DBT_DUCKDB_PATH) through the DuckDB instance dbt still holds: the file is written back once when the process ends
+(DBT_DUCKDB_PATH) through the DuckDB instance dbt still holds: the file is written back once, when the session ends
 (a separate connection would check the whole 2 GB file again, 2.6 s). Started by warehouse/dbt.py, never imported by
 it (dbt stays out of the worker's memory).
 """
@@ -55,8 +55,7 @@ def _leave_once_written() -> None:
     import duckdb
 
     try:
-        with duckdb.connect(os.environ["DBT_DUCKDB_PATH"]) as con:  # the instance dbt holds, as _run_sql
-            con.execute("CHECKPOINT")
+        _run_sql({"sql": ["CHECKPOINT"]})
     except duckdb.Error:
         return
     atexit._run_exitfuncs()
