@@ -309,7 +309,9 @@ class Deployment:
             if name.startswith("airflow-") and isinstance(command, str) and not command.startswith("celery"):
                 port = ["--port", str(self.api_port), "--workers", "1"] if command == "api-server" else []
                 self.spawn(name, [AIRFLOW, *command.split(), *port], host=name)
-        self.wait_for(lambda: self._api_up(), "the API server", timeout=120)
+        # Ready as the compose file's healthcheck says (the workers wait for it): each URL it probes answers.
+        probed = api_server_probes(compose)
+        self.wait_for(lambda: all(self._serves(path) for path in probed), "the API server", timeout=120)
         password = json.loads((Path(self.env["AIRFLOW_HOME"]) / "passwords.json").read_text())[ADMIN]
         answer = requests.post(f"{self.url}/auth/token", json={"username": ADMIN, "password": password}, timeout=30)
         answer.raise_for_status()
@@ -331,10 +333,10 @@ class Deployment:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
-    def _api_up(self) -> bool:
+    def _serves(self, path: str) -> bool:
         try:
-            return requests.get(f"{self.url}/api/v2/version", timeout=5).ok
-        except requests.ConnectionError:
+            return requests.get(f"{self.url}{path}", timeout=30).ok
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def api(self, method: str, path: str, headers: dict | None = None, **kwargs):
@@ -378,6 +380,12 @@ class Deployment:
 
     def tails(self) -> str:
         return "\n".join(p.tail() for p in self.processes)
+
+
+def api_server_probes(compose: dict) -> list[str]:
+    """The paths the API server's healthcheck requests."""
+    command = " ".join(compose["services"]["airflow-apiserver"]["healthcheck"]["test"])
+    return re.findall(r"http://localhost:8080(/\S*)", command)
 
 
 def _answers(port: int) -> bool:

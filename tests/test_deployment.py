@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.production import api_server_probes
 
 AIRFLOW_SERVICES = {
     "airflow-init",
@@ -57,6 +58,18 @@ def test_airflow_components_share_executor_database_broker_and_jwt_secret(compos
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
     secrets = {env["AIRFLOW__API_AUTH__JWT_SECRET"] for env in envs}
     assert secrets == {"${AIRFLOW_JWT_SECRET:?set AIRFLOW_JWT_SECRET}"}
+
+
+def test_workers_start_once_the_execution_api_they_call_has_answered(compose):
+    """The execution API builds its versions' routes on its first request: the API server's healthcheck makes that
+    request, and the workers wait for it to pass."""
+    services = compose["services"]
+    execution_api = services["airflow-worker"]["environment"]["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+    probed = api_server_probes(compose)
+    assert any(path.startswith(execution_api.removeprefix("http://airflow-apiserver:8080")) for path in probed)
+    assert "/api/v2/version" in probed
+    for worker in ("airflow-worker", "airflow-worker-warehouse"):
+        assert services[worker]["depends_on"]["airflow-apiserver"] == {"condition": "service_healthy"}
 
 
 def test_only_the_warehouse_worker_mounts_the_warehouse_and_every_queue_of_the_dag_has_its_worker(compose, dag):
