@@ -20,6 +20,11 @@ def key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+def holds(cache: Path | None, kind: str, made_of: str) -> bool:
+    """Whether `cache` keeps a file of `kind` made of `made_of`."""
+    return cache is not None and (cache / kind / made_of).exists()
+
+
 def kept(cache: Path | None, kind: str, made_of: str, make: Callable[[], bytes], keep: int) -> bytes:
     """The bytes `make` gives for `made_of` (a key()), from `cache` when kept there, else made and kept; the
     `keep` most recently used of this kind stay. Without a cache, always made."""

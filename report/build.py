@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from report import i18n
-from report.brief import write_brief
+from report.brief import brief_html, start_briefs
 from report.charts import charts
 from report.extracts import write_extracts
 from report.query import rows
@@ -251,17 +251,25 @@ def build_report(warehouse: Path, out_dir: Path, run_date: dt.date, kept_in: Pat
     """Write the report into out_dir: `fr/` and `en/` (page and PDF brief), the extracts, and an `index.html` that
     opens the French page; charts already drawn are taken from the cache folder `kept_in`. Returns the French
     page's path."""
-    extracts = write_extracts(warehouse, out_dir / "extraits", run_date)
-    data = report_data(warehouse) | {"extracts": extracts, "extract_files": {e["mart"]: e["files"] for e in extracts}}
+    data = report_data(warehouse)
+    languages = {}
     for lang in i18n.LANGUAGES:
         env = i18n.environment(
             lang, receipt_name=receipt_name, file_statuses=STATUSES, names_per_file=NAMES_PER_FILE, top_rows=TOP_ROWS
         )
         context = data | {"run_date": run_date, "charts": charts(data, lang, i18n.translations(lang).gettext, kept_in)}
+        languages[lang] = (env, context)
+    briefs = {out_dir / lang / i18n.BRIEF_NAMES[lang]: brief_html(*languages[lang]) for lang in languages}
+    write_briefs = start_briefs(briefs, kept_in)
+    # While the briefs are drawn: the extracts, then the pages that link to them.
+    extracts = write_extracts(warehouse, out_dir / "extraits", run_date)
+    listed = {"extracts": extracts, "extract_files": {e["mart"]: e["files"] for e in extracts}}
+    for lang, (env, context) in languages.items():
         folder = out_dir / lang
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")
-        write_brief(env, context, folder / i18n.BRIEF_NAMES[lang], kept_in)
+        page = env.get_template("index.html.j2").render(**(context | listed))
+        (folder / "index.html").write_text(page, encoding="utf-8")
+    write_briefs()
     env = i18n.environment("fr")
     (out_dir / "index.html").write_text(env.get_template("languages.html.j2").render(), encoding="utf-8")
     return out_dir / "fr" / "index.html"

@@ -105,8 +105,40 @@ def test_the_brief_is_an_a4_pdf_of_four_to_eight_pages_with_the_headline_figures
         assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
         text = _plain(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
         assert title in text
+        # The charts are drawn as vectors, their labels text (the page's budget chart's amount ticks), no raster image.
+        page = (built_report / lang / "index.html").read_text(encoding="utf-8")
+        budget = re.search(r'<figure id="graphique-nutrition_budget">(.*?)</svg>', page, flags=re.S).group(1)
+        ticks = re.findall(r">(\d+[.,]\d)</text>", budget)
+        assert ticks and set(ticks) <= set(text.splitlines()), (lang, ticks)
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert len(images.splitlines()) == 2, images  # the header of the list only
         for year, weighted in by_year:
             assert _plain(formatting.fcfa(weighted, lang=lang)) in text, (lang, year)
+
+
+def test_briefs_are_drawn_each_in_its_own_process_and_only_when_no_earlier_night_drew_them(
+    built_sample, tmp_path, monkeypatch
+):
+    from report import brief
+
+    drawn = []
+    apart = brief._drawn_apart
+    monkeypatch.setattr(brief, "_drawn_apart", lambda html: drawn.append(html) or apart(html))
+    cache = tmp_path / "cache"
+    night = dt.date(2026, 11, 22)
+
+    def pdfs(folder):
+        return [(folder / lang / i18n.BRIEF_NAMES[lang]).read_bytes() for lang in i18n.LANGUAGES]
+
+    build_report(built_sample, tmp_path / "first", night, cache)
+    assert len(drawn) == len(i18n.LANGUAGES)
+    # What a process of its own draws is what WeasyPrint draws here.
+    assert pdfs(tmp_path / "first")[0] == brief._pdf(drawn[0])
+    build_report(built_sample, tmp_path / "again", night, cache)  # a night that brought nothing new
+    assert len(drawn) == len(i18n.LANGUAGES) and pdfs(tmp_path / "again") == pdfs(tmp_path / "first")
+    build_report(built_sample, tmp_path / "next", night + dt.timedelta(days=1), cache)  # the briefs show the date
+    assert len(drawn) == 2 * len(i18n.LANGUAGES)
+    assert all(new != old for new, old in zip(pdfs(tmp_path / "next"), pdfs(tmp_path / "first"), strict=True))
 
 
 def test_the_report_is_the_same_bytes_when_built_again(built_report, built_sample, tmp_path):
