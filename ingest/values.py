@@ -388,11 +388,17 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 """
         for raw, (first, second) in per_value.items()
     )
-    # What currency an amount cell names, once per shape of the column's cells (parsers.sql: currency_shape).
+    # What currency an amount cell names, once per shape of the column's cells (parsers.sql: currency_shape). The
+    # shapes are written once: a join on currency_shape() would compute every shape a second time.
+    shaped = cells
+    if currency_shapes:
+        shaped = "shaped"
+        shapes = "".join(f", currency_shape({raw}) AS {raw}_shape" for raw in currency_shapes)
+        value_stages = f"shaped AS MATERIALIZED (SELECT *{shapes} FROM {cells}),\n" + value_stages
     value_stages += "".join(
         f"""{raw}_shapes AS (
     SELECT shape, cell_currency(shape) AS {raw}_currency
-    FROM (SELECT DISTINCT currency_shape({raw}) AS shape FROM {cells})
+    FROM (SELECT DISTINCT {raw}_shape AS shape FROM shaped)
 ),
 """
         for raw in currency_shapes
@@ -400,13 +406,13 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     joins = "".join(
         f" LEFT JOIN {raw}_values ON cells.{raw} IS NOT DISTINCT FROM {raw}_values.{raw}" for raw in per_value
     ) + "".join(
-        f" LEFT JOIN {raw}_shapes ON currency_shape(cells.{raw}) IS NOT DISTINCT FROM {raw}_shapes.shape"
+        f" LEFT JOIN {raw}_shapes ON cells.{raw}_shape IS NOT DISTINCT FROM {raw}_shapes.shape"
         for raw in currency_shapes
     )
     from_values = "".join(f", {raw}_values.* EXCLUDE ({raw})" for raw in per_value)
     return f"""
 WITH {value_stages}cleaned AS NOT MATERIALIZED (
-    SELECT cells.*{"".join(", " + e for e in cleaned)}{from_values} FROM {cells} AS cells{joins}
+    SELECT cells.*{"".join(", " + e for e in cleaned)}{from_values} FROM {shaped} AS cells{joins}
 ),
 typed AS (
     SELECT *{typed_values}
