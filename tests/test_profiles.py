@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -121,6 +122,17 @@ def test_thousands_separators_are_decided_per_column_from_all_its_cells(tmp_path
     assert query(warehouse, "SELECT line_label, dotation FROM raw.budget_lines ORDER BY 1") == [
         ("A", 2_000_000),
         ("B", 175_000),
+    ]
+    # Dots likewise ("2.000.000"), and a comma before a decimal point ("1,250.50") says commas, whatever the spaces.
+    text = (
+        "Exercice;Institution;Libellé;Dotation;Paiement;Devise\n"
+        '2024;Santé;C;"2.000.000";"1,250.50";XOF\n2024;Santé;D;"175.000";"3\u00a0400,000";XOF\n'
+    )
+    inbox, warehouse = _inbox(tmp_path / "dots", {"budget_lines/b.csv": text})
+    ingest_inbox(inbox, warehouse, "b")
+    assert query(warehouse, "SELECT line_label, dotation, paiement FROM raw.budget_lines ORDER BY 1") == [
+        ("C", 2_000_000, Decimal("1250.50")),
+        ("D", 175_000, 3_400_000),
     ]
 
 
