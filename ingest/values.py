@@ -346,7 +346,7 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
     # writes none (inbox._file_currency decides those rows' currency from the whole sheet).
     amount_cols = [c for c in layout.columns if c.field.kind == "amount"]
     currency_shapes = [f"c{c.index}" for c in amount_cols]
-    cleaned += [f"{raw}_shapes.{raw}_currency" for raw in currency_shapes]
+    cleaned += [f"currencies.{raw}_currency" for raw in currency_shapes]
     written = [f"c{c.index}_currency" for c in amount_cols]
     if "currency" in by_name:
         written.append("v_currency")
@@ -388,31 +388,33 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
 """
         for raw, (first, second) in per_value.items()
     )
-    # What currency an amount cell names, once per shape of the column's cells (parsers.sql: currency_shape). The
-    # shapes are written once: a join on currency_shape() would compute every shape a second time.
-    shaped = cells
+    # What currency an amount cell names, once per shape of the column's cells (parsers.sql: currency_shape): the
+    # shapes are computed once, beside the line numbers only, and each row's currencies joined back by line.
+    joins = "".join(
+        f" LEFT JOIN {raw}_values ON cells.{raw} IS NOT DISTINCT FROM {raw}_values.{raw}" for raw in per_value
+    )
     if currency_shapes:
-        shaped = "shaped"
         shapes = "".join(f", currency_shape({raw}) AS {raw}_shape" for raw in currency_shapes)
-        value_stages = f"shaped AS MATERIALIZED (SELECT *{shapes} FROM {cells}),\n" + value_stages
-    value_stages += "".join(
-        f"""{raw}_shapes AS (
+        value_stages += f"shaped AS MATERIALIZED (SELECT line_number{shapes} FROM {cells}),\n"
+        value_stages += "".join(
+            f"""{raw}_shapes AS (
     SELECT shape, cell_currency(shape) AS {raw}_currency
     FROM (SELECT DISTINCT {raw}_shape AS shape FROM shaped)
 ),
 """
-        for raw in currency_shapes
-    )
-    joins = "".join(
-        f" LEFT JOIN {raw}_values ON cells.{raw} IS NOT DISTINCT FROM {raw}_values.{raw}" for raw in per_value
-    ) + "".join(
-        f" LEFT JOIN {raw}_shapes ON cells.{raw}_shape IS NOT DISTINCT FROM {raw}_shapes.shape"
-        for raw in currency_shapes
-    )
+            for raw in currency_shapes
+        )
+        by_shape = "".join(
+            f" LEFT JOIN {raw}_shapes ON shaped.{raw}_shape IS NOT DISTINCT FROM {raw}_shapes.shape"
+            for raw in currency_shapes
+        )
+        named = ", ".join(f"{raw}_currency" for raw in currency_shapes)
+        value_stages += f"currencies AS (SELECT line_number, {named} FROM shaped{by_shape}),\n"
+        joins += " LEFT JOIN currencies ON currencies.line_number = cells.line_number"
     from_values = "".join(f", {raw}_values.* EXCLUDE ({raw})" for raw in per_value)
     return f"""
 WITH {value_stages}cleaned AS NOT MATERIALIZED (
-    SELECT cells.*{"".join(", " + e for e in cleaned)}{from_values} FROM {shaped} AS cells{joins}
+    SELECT cells.*{"".join(", " + e for e in cleaned)}{from_values} FROM {cells} AS cells{joins}
 ),
 typed AS (
     SELECT *{typed_values}

@@ -42,10 +42,6 @@ def brief_html(env: Environment, context: dict) -> str:
     return env.get_template("brief.html.j2").render(**(context | {"charts": _as_images(context["charts"])}))
 
 
-def _made_of(html: str) -> str:
-    return cache.key(f"weasyprint {version('weasyprint')}", html)
-
-
 def _drawn_apart(html: str) -> bytes:
     """The PDF of `html`, drawn by a process of its own."""
     proc = subprocess.run([sys.executable, "-m", "report.brief"], input=html.encode("utf-8"), capture_output=True)
@@ -59,11 +55,12 @@ def start_briefs(briefs: dict[Path, str], kept_in: Path | None = None) -> Callab
     """Start drawing the briefs (target -> HTML) that the cache folder `kept_in` does not hold (a night that brought
     nothing new finds them there), each in its own process: WeasyPrint is pure Python, so the briefs and the rest of
     the report share the cores. Returns the function that waits for them and writes every target."""
+    made_of = {target: cache.key(f"weasyprint {version('weasyprint')}", html) for target, html in briefs.items()}
     pool = ThreadPoolExecutor(max_workers=max(1, len(briefs)))
     drawing = {
         target: pool.submit(_drawn_apart, html)
         for target, html in briefs.items()
-        if not cache.holds(kept_in, "briefs", _made_of(html))
+        if not cache.holds(kept_in, "briefs", made_of[target])
     }
     pool.shutdown(wait=False)
 
@@ -71,7 +68,7 @@ def start_briefs(briefs: dict[Path, str], kept_in: Path | None = None) -> Callab
         for target, html in briefs.items():
             # A kept brief gone since (another night's cache trimming) is drawn here.
             make = drawing[target].result if target in drawing else lambda html=html: _pdf(html)
-            target.write_bytes(cache.kept(kept_in, "briefs", _made_of(html), make, BRIEFS_KEPT))
+            target.write_bytes(cache.kept(kept_in, "briefs", made_of[target], make, BRIEFS_KEPT))
 
     return write
 
