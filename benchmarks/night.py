@@ -1,7 +1,6 @@
 """Night benchmark: the nightly DAG on the bundled sample through real Airflow (`airflow dags test`, as `make run`
 does), on consecutive days: the first night of a checkout draws the charts and the dbt documentation, the next night
-(the day after, as in production) finds them made but draws again what shows the date (the briefs, the chart of the
-commitments' status).
+(the day after, as in production) finds them made but draws again what shows the date: the two briefs.
 Prints each task's time as Airflow's metadata database recorded it, and the night's, beside the goals.
 
     make benchmark            (or, with the Makefile's environment: python -m benchmarks.night [--nights 2])
