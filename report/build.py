@@ -249,8 +249,8 @@ def _freshness(con: duckdb.DuckDBPyConnection, section: str) -> dict:
 
 def build_report(warehouse: Path, out_dir: Path, run_date: dt.date, kept_in: Path | None = None) -> Path:
     """Write the report into out_dir: `fr/` and `en/` (page and PDF brief), the extracts, and an `index.html` that
-    opens the French page; charts already drawn are taken from the cache folder `kept_in`. Returns the French
-    page's path."""
+    opens the French page; charts and briefs already drawn are taken from the cache folder `kept_in`, the others
+    drawn while the extracts and pages are written (each brief in its own process). Returns the French page's path."""
     data = report_data(warehouse)
     languages = {}
     for lang in i18n.LANGUAGES:
