@@ -45,11 +45,6 @@ TEST_ONLY = {
 }
 
 
-def host_name() -> str:
-    """Each component's host name, as its container would have one (AIRFLOW__CORE__HOSTNAME_CALLABLE)."""
-    return os.environ["HOST_NAME"]
-
-
 def run(args: list[str], **kwargs) -> str:
     """A command to its end; its output in the error when it fails."""
     done = subprocess.run(args, capture_output=True, text=True, **kwargs)
@@ -265,7 +260,7 @@ class Deployment:
             AIRFLOW_HOME=str(home),
             AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
             AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
-            AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.production.host_name",
+            AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.host_name.host_name",
             NIGHTLY_RETRY_DELAY_SECONDS="5",
         )
         for path in ("inbox", "warehouse", "reports"):
@@ -275,7 +270,9 @@ class Deployment:
         keep = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("AIRFLOW", "INBOX_DIR", "WAREHOUSE_PATH", "REPORTS_DIR", "ANALYTICS_"))
+            if not k.startswith(
+                ("AIRFLOW", "INBOX_DIR", "WAREHOUSE_PATH", "REPORTS_DIR", "ANALYTICS_", "BUILD_CACHE_DIR")
+            )
         }
         return {**keep, **self.env, "HOST_NAME": host, "PYTHONPATH": str(REPO)}
 

@@ -197,6 +197,10 @@ def test_a_worker_killed_during_dbt_build_is_replaced_and_the_night_retried_publ
     deployment, first_nights, compose
 ):
     before = marts_rows(deployment.data / "warehouse" / "budget.duckdb", leave_out=("build_number",))
+    # The workers keep what a night may reuse beside the warehouse, as compose's do: the first nights' dbt docs page.
+    docs = deployment.data / "warehouse" / "cache" / "dbt-docs"
+    kept = {page.name: page.stat().st_ino for page in docs.iterdir()}
+    assert kept
     run_id = _trigger(deployment, {"full_refresh": True})  # a full build: long enough to be killed in the middle
     deployment.wait_for(
         lambda: _task_instances(deployment, run_id).get("dbt_build", {}).get("state") == "running", "dbt_build", 120
@@ -234,6 +238,8 @@ def test_a_worker_killed_during_dbt_build_is_replaced_and_the_night_retried_publ
     assert not list((deployment.data / "warehouse" / "nights").glob(".*building"))
     # A full rebuild after a crash gives the marts of the uninterrupted nights.
     assert marts_rows(deployment.data / "warehouse" / "budget.duckdb", leave_out=("build_number",)) == before
+    # Same models, same columns: the replacement worker took the docs page from the cache, it did not make it again.
+    assert {page.name: page.stat().st_ino for page in docs.iterdir()} == kept
 
 
 def test_a_night_that_breaks_a_product_promise_fails_at_the_gate_and_changes_nothing_published(
