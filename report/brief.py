@@ -66,8 +66,8 @@ def start_briefs(briefs: dict[Path, str], kept_in: Path | None = None) -> Callab
 
     def write() -> None:
         for target, html in briefs.items():
-            # A kept brief gone since (another night's cache trimming) is drawn here.
-            make = drawing[target].result if target in drawing else lambda html=html: _pdf(html)
+            # A kept brief gone since (another night's cache trimming) is drawn now, apart as the others.
+            make = drawing[target].result if target in drawing else lambda html=html: _drawn_apart(html)
             target.write_bytes(cache.kept(kept_in, "briefs", made_of[target], make, BRIEFS_KEPT))
 
     return write
