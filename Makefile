@@ -19,7 +19,7 @@ RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 .PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
-	$(BIN)/airflow dags test budget_nightly $(RUN_DATE)
+	$(BIN)/python dags/budget_nightly.py $(RUN_DATE)
 	$(BIN)/python -m warehouse
 
 test: setup system-packages lint

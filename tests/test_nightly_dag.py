@@ -1,13 +1,17 @@
-"""The budget_nightly DAG, run for real by Airflow (dag.test) on the sample inbox."""
+"""The budget_nightly DAG, run for real by Airflow (dag.test, in the test or as `make run` runs it) on the sample
+inbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sqlite3
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import marts_rows, query, sha256
+from tests.conftest import REPO, marts_rows, query, sha256
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
 
@@ -73,12 +77,30 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     ]
 
 
+def _night_as_make_runs_it(day: dt.date) -> subprocess.CompletedProcess:
+    """`python dags/budget_nightly.py <date>`, with the test's inbox, warehouse, reports and Airflow home."""
+    dag_file = REPO / "dags" / "budget_nightly.py"
+    return subprocess.run(
+        [sys.executable, str(dag_file), day.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _first_line(out: str, text: str) -> int:
+    return next(n for n, line in enumerate(out.splitlines()) if text in line)
+
+
 @pytest.mark.airflow
-def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag, paths):
+def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(paths, airflow_db):
+    """Both nights as `make run` runs them: the DAG file's own `dag.test()`, once the execution API has answered."""
     from openpyxl import Workbook
 
-    assert dag.test(logical_date=NIGHT).state == "success"
+    night = _night_as_make_runs_it(NIGHT.date())
+    assert night.returncode == 0, night.stdout[-3000:]
+    assert _first_line(night.stdout, "execution API ready") < _first_line(
+        night.stdout, "[DAG TEST] starting task_id=fetch_feeds"
+    )
     page = paths.reports / "latest" / "fr" / "index.html"
+    assert "Données au 22 novembre 2026" in page.read_text(encoding="utf-8")
     published = (sha256(paths.warehouse), page.read_bytes())
 
     # An Excel default date: parses, passes dbt's tests, but no deadline of ours is in 1900.
@@ -88,9 +110,14 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(dag
     ws.append(["CRP-2016-99", "DNDS", "Partager les plans d'action", "01/01/1900", "En cours"])
     wb.save(paths.inbox / "commitments" / "mise_a_jour.xlsx")
 
-    run = dag.test(logical_date=NIGHT + dt.timedelta(days=1))
-    assert run.state == "failed"
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    failed = _night_as_make_runs_it(NIGHT.date() + dt.timedelta(days=1))
+    assert failed.returncode != 0  # `make run` stops there
+    assert "La nuit a échoué / the night failed" in failed.stdout
+    con = sqlite3.connect(airflow_db / "airflow.db")
+    [(run_id, state)] = con.execute("SELECT run_id, state FROM dag_run ORDER BY id DESC LIMIT 1").fetchall()
+    states = dict(con.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?", [run_id]).fetchall())
+    con.close()
+    assert state == "failed"
     assert states["quality_gate"] == "failed"
     assert states["publish"] == "upstream_failed"
     assert (sha256(paths.warehouse), page.read_bytes()) == published
