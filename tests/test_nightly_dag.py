@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,11 +79,16 @@ def test_night_publishes_warehouse_and_report_and_running_it_again_changes_nothi
     ]
 
 
-def _night_as_make_runs_it(day: dt.date) -> subprocess.CompletedProcess:
-    """`python dags/budget_nightly.py <date>`, with the test's inbox, warehouse, reports and Airflow home."""
+def _night_as_make_runs_it(day: dt.date, airflow_home: Path) -> subprocess.CompletedProcess:
+    """`python dags/budget_nightly.py <date>`, with the test's inbox, warehouse and reports, and an Airflow home of
+    its own (the session's SQLite metadata stays this process's alone)."""
     dag_file = REPO / "dags" / "budget_nightly.py"
     return subprocess.run(
-        [sys.executable, str(dag_file), day.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, str(dag_file), day.isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ | {"AIRFLOW_HOME": str(airflow_home)},
     )
 
 
@@ -90,11 +97,19 @@ def _first_line(out: str, text: str) -> int:
 
 
 @pytest.mark.airflow
-def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(paths, airflow_db):
+def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(paths, tmp_path):
     """Both nights as `make run` runs them: the DAG file's own `dag.test()`, once the execution API has answered."""
     from openpyxl import Workbook
 
-    night = _night_as_make_runs_it(NIGHT.date())
+    airflow_home = tmp_path / "airflow"
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run(
+        [str(airflow), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ | {"AIRFLOW_HOME": str(airflow_home)},
+    )
+    night = _night_as_make_runs_it(NIGHT.date(), airflow_home)
     assert night.returncode == 0, night.stdout[-3000:]
     assert _first_line(night.stdout, "execution API ready") < _first_line(
         night.stdout, "[DAG TEST] starting task_id=fetch_feeds"
@@ -110,10 +125,10 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(pat
     ws.append(["CRP-2016-99", "DNDS", "Partager les plans d'action", "01/01/1900", "En cours"])
     wb.save(paths.inbox / "commitments" / "mise_a_jour.xlsx")
 
-    failed = _night_as_make_runs_it(NIGHT.date() + dt.timedelta(days=1))
+    failed = _night_as_make_runs_it(NIGHT.date() + dt.timedelta(days=1), airflow_home)
     assert failed.returncode != 0  # `make run` stops there
     assert "La nuit a échoué / the night failed" in failed.stdout
-    con = sqlite3.connect(airflow_db / "airflow.db")
+    con = sqlite3.connect(airflow_home / "airflow.db")
     [(run_id, state)] = con.execute("SELECT run_id, state FROM dag_run ORDER BY id DESC LIMIT 1").fetchall()
     states = dict(con.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?", [run_id]).fetchall())
     con.close()
