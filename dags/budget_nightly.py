@@ -29,6 +29,8 @@ LIMITS = {
     "serve_analysts": dt.timedelta(minutes=30),
 }
 NIGHT_DEADLINE = dt.timedelta(hours=6)
+# Printed when the night runs as a script (`make run`), before its first task; the night benchmark reads it.
+API_READY = "API d'exécution d'Airflow prête / Airflow's execution API ready"
 # DuckDB has one writer: the steps that touch the warehouse run on the Celery queue `warehouse`, served by the one
 # worker that holds the warehouse volume; fetching feeds only writes the inbox and runs on any worker.
 WAREHOUSE_QUEUE = "warehouse"
@@ -146,10 +148,7 @@ if __name__ == "__main__":  # `make run`: python dags/budget_nightly.py 2026-12-
     started = time.perf_counter()
     with httpx.Client(transport=in_process_api_server().transport, base_url="http://in-process.invalid./") as api:
         api.get("/health").raise_for_status()
-    print(
-        f"API d'exécution d'Airflow prête / Airflow's execution API ready: {time.perf_counter() - started:.1f} s",
-        flush=True,
-    )
+    print(f"{API_READY}: {time.perf_counter() - started:.1f} s", flush=True)
     run = night.test(logical_date=pendulum.parse(sys.argv[1]) if len(sys.argv) > 1 else None)
     if run.state != "success":
         raise SystemExit(f"La nuit a échoué / the night failed: {run.run_id} ({run.state})")

@@ -43,10 +43,17 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def migrated_airflow_home(home: Path) -> Path:
+    """`home` with Airflow's metadata database created or brought up to date (`airflow db migrate`)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    env = os.environ | {"AIRFLOW_HOME": str(home)}
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=env)
+    return home
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
-    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True, capture_output=True)
-    return _AIRFLOW_HOME
+    return migrated_airflow_home(_AIRFLOW_HOME)
 
 
 @pytest.fixture(scope="session")

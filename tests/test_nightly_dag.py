@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, marts_rows, query, sha256
+from tests.conftest import REPO, marts_rows, migrated_airflow_home, query, sha256
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
 
@@ -101,19 +101,12 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(pat
     """Both nights as `make run` runs them: the DAG file's own `dag.test()`, once the execution API has answered."""
     from openpyxl import Workbook
 
-    airflow_home = tmp_path / "airflow"
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run(
-        [str(airflow), "db", "migrate"],
-        check=True,
-        capture_output=True,
-        env=os.environ | {"AIRFLOW_HOME": str(airflow_home)},
-    )
+    from dags.budget_nightly import API_READY
+
+    airflow_home = migrated_airflow_home(tmp_path / "airflow")
     night = _night_as_make_runs_it(NIGHT.date(), airflow_home)
     assert night.returncode == 0, night.stdout[-3000:]
-    assert _first_line(night.stdout, "execution API ready") < _first_line(
-        night.stdout, "[DAG TEST] starting task_id=fetch_feeds"
-    )
+    assert _first_line(night.stdout, API_READY) < _first_line(night.stdout, "[DAG TEST] starting task_id=fetch_feeds")
     page = paths.reports / "latest" / "fr" / "index.html"
     assert "Données au 22 novembre 2026" in page.read_text(encoding="utf-8")
     published = (sha256(paths.warehouse), page.read_bytes())
