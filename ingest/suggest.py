@@ -8,6 +8,7 @@ header row that names the most fields, each column with the field it matches or 
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 from ingest.profiles import column_letter
@@ -76,7 +77,8 @@ def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Pat
     ]
     for index in range(width):
         header = redact(str(row[index] or "").strip()) if index < len(row) else ""
-        key = f'"{header}"' if header else column_letter(index)
+        # A JSON string is a YAML double-quoted scalar: line breaks, quotes and colons in a header stay valid YAML.
+        key = json.dumps(header, ensure_ascii=False) if header else column_letter(index)
         values = [
             redact(" ".join(str(r[index]).split()))[:40] for r in body if index < len(r) and str(r[index] or "").strip()
         ][:3]

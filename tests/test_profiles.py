@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import openpyxl
 import pytest
 
 from ingest.inbox import ingest_inbox
+from ingest.profiles import Profile
+from ingest.schemas import TABULAR_SCHEMAS, normalise_header, redact
+from ingest.suggest import suggest_profile
 from tests.conftest import query
 
 
@@ -597,3 +601,24 @@ def test_a_profile_names_the_sheet_the_header_line_and_the_unit(tmp_path):
         "feuille « Notes » non lue : autre feuille que celle du profil / sheet 'Notes' not read: not the profile's sheet"
         in notes_said
     )
+
+
+def test_a_suggested_profile_is_valid_yaml_whatever_the_headers_hold(tmp_path):
+    # Headers as forms write them: line breaks, instructions, colons, quotes, hashes, a leading dash or brace.
+    import random
+
+    import yaml
+
+    pieces = ["Budget", "TYPE PROJET", "Montant: USD", 'dit "prévu"', "réf #2", "- note", "{clé}", "a\tb", "x'y", "é:à"]
+    rng = random.Random(34)
+    for case in range(20):
+        headers = list(dict.fromkeys("\n".join(rng.sample(pieces, rng.randint(1, 3))) for _ in range(6)))
+        grid = [headers, [str(rng.randint(1, 9)) for _ in headers]]
+        text = suggest_profile(grid, TABULAR_SCHEMAS, Path(f"partner_reports/cas_{case}.csv"))
+        data = yaml.safe_load(text)
+        assert data["fichiers"] == f"partner_reports/cas_{case}.csv", text
+        written = {k for k in (data.get("colonnes") or {})}
+        commented = {h for h in headers if f"# {json.dumps(h, ensure_ascii=False)}: ?" in text}
+        assert written | commented == {redact(h.strip()) for h in headers}, text
+        for header in written:
+            assert Profile(columns={"~" + normalise_header(header): "x"}).column_field(0, header) == "x"
