@@ -1,10 +1,10 @@
 """Each incoming file's rows checked by its kind's stored GX suite before they can reach the marts.
 
-The suites (expectations/gx/expectations/file_<kind>.json) say what a file of that kind must hold: budget stages
-each at most the previous one, a plausible fiscal year, no negative amount, a currency the product converts. A file
-that breaks one is held back by ingestion (ingest/inbox.py): its rows are not loaded, the previous file of the same
-source stays in force, and every failing line is named with the expectation it breaks. The gate on the marts
-(expectations/gate.py) guards what only the product can break, after transformation.
+The suites (expectations/gx/expectations/file_<kind>.json) are the row rules of each kind: budget stages each at
+most the previous one, a plausible fiscal year, no negative amount, a currency the product converts. Ingestion
+(ingest/inbox.py) rejects each row that breaks one, naming the rule, and loads the rest (the previous version of a
+rejected budget line stays in force); only a file whose rows mostly break them is held back whole. The gate on the
+marts (expectations/gate.py) guards what only the product can break, after transformation.
 
 GX validates inside DuckDB, as the gate does: its SQL data source `incoming_files` reads the file's rows (batch
 `one_file`, by file_id) on the ingestion's own connection, in the file's transaction before it commits
@@ -28,7 +28,6 @@ FILE_SUITES = {
     "raw.partner_reports": "file_partner_reports",
     "raw.commitments": "file_commitments",
 }
-LINES_NAMED = 50  # per expectation in ops.rejects; the count says how many more
 
 
 @functools.cache
@@ -70,11 +69,11 @@ def _failed(result) -> FailedCheck:
     kwargs = cfg.kwargs
     columns = [kwargs[k] for k in ("column_B", "column_A", "column") if k in kwargs]
     res = result.result or {}
-    # The first lines of the file, whatever order the query gave them in: the same file names the same lines.
+    # In file order, whatever order the query gave them in: the same file names the same lines first.
     rows = sorted(res.get("unexpected_index_list") or [], key=lambda row: (row.get("sheet") or "", row["line_number"]))
     lines = [
         (row.get("sheet"), int(row["line_number"]), " ; ".join(f"{c}={_shown(row.get(c))}" for c in columns))
-        for row in rows[:LINES_NAMED]
+        for row in rows
     ]
     return FailedCheck(
         expectation=cfg.type,
@@ -89,8 +88,7 @@ def _failed(result) -> FailedCheck:
 def check_file(
     con: duckdb.DuckDBPyConnection, file_id: int, tables: list[str], today: dt.date | None = None
 ) -> list[FailedCheck]:
-    """The expectations a just-loaded file breaks (none: it may go on), each with the lines that break it (at most
-    LINES_NAMED, the count says how many)."""
+    """The expectations a just-loaded file's rows break (none: it may go on), each with every line that breaks it."""
     from expectations.duckdb_sql import sharing
 
     failed = []
@@ -98,6 +96,8 @@ def check_file(
         if table not in FILE_SUITES:
             continue
         validation = _validation(FILE_SUITES[table])
+        # GX's SQL engine names at most `partial_unexpected_count` failing rows (20 unless told): every row it can.
+        [(rows,)] = con.execute(f"SELECT count(*) FROM {table} WHERE file_id = ?", [file_id]).fetchall()
         with sharing(con):
             outcome = validation.run(
                 batch_parameters={"file_id": file_id},
@@ -105,6 +105,7 @@ def check_file(
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": ["sheet", "line_number"],
+                    "partial_unexpected_count": max(rows, 1),
                 },
             )
         failed += [_failed(r) for r in outcome.results if not r.success]

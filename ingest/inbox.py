@@ -66,7 +66,7 @@ class IngestSummary:
 
 @dataclass(frozen=True)
 class FailedCheck:
-    """An expectation a file breaks, with (sheet, line, values) of the first lines that break it."""
+    """An expectation a file breaks, with (sheet, line, values) of the lines that break it."""
 
     expectation: str
     column: str
@@ -80,9 +80,11 @@ class FailedCheck:
 FileCheck = Callable[[duckdb.DuckDBPyConnection, int, list[str]], list[FailedCheck]]
 
 # A file whose rows are mostly rejected is not a file of this kind (random lines under a valid header, a report
-# exported with the wrong template): held back whole, with a sample of its lines, rather than loaded in crumbs.
+# exported with the wrong template), and one whose rows mostly break its kind's rules contradicts itself: held back
+# whole, with a sample of its lines, rather than loaded in crumbs. Below that share, each row goes alone.
 NOT_OF_THIS_KIND_SHARE = 0.5
 NOT_OF_THIS_KIND_MIN_ROWS = 20
+LINES_NAMED = 50  # per expectation of a held-back file in ops.rejects; the count says how many more
 
 
 def sha256_of(path: Path) -> str:
@@ -185,7 +187,10 @@ def ingest_file(
     try:
         file_id = _next_file_id(con)
         result = _load(con, path, relative, file_id, load_batch, profile)
-        failed = _not_of_its_kind(con, result, file_id) or (check(con, file_id, result.tables) if check else [])
+        failed = _not_of_its_kind(con, result, file_id)
+        if not failed and check and result.rows_loaded:
+            broken = check(con, file_id, result.tables)
+            failed = _reject_rows_breaking_rules(con, result, broken, file_id, path.name, load_batch)
         status, error = "loaded", None
         if failed:
             status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
@@ -318,6 +323,38 @@ def _not_of_its_kind(con, result: _Loaded, file_id: int) -> list[FailedCheck]:
     ]
 
 
+def _reject_rows_breaking_rules(
+    con, result: _Loaded, broken: list[FailedCheck], file_id: int, file_name: str, load_batch: str
+) -> list[FailedCheck]:
+    """The rows breaking a rule of their kind's suite rejected one by one, each with the rule it breaks; the rest of
+    the file loads. When they are most of the file's rows, the file contradicts itself: returned, to hold it back."""
+    lines = {(sheet, line) for f in broken for sheet, line, _ in f.lines}
+    if not lines:
+        return []
+    if result.rows_read >= NOT_OF_THIS_KIND_MIN_ROWS and len(lines) > NOT_OF_THIS_KIND_SHARE * result.rows_read:
+        return broken
+    con.executemany(
+        "INSERT INTO ops.rejects (file_id, file_name, sheet, line_number, column_name, raw_value, reason_fr, "
+        "reason_en, load_batch, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected')",
+        [
+            [file_id, file_name, sheet, line, f.column or None, values, f.reason_fr, f.reason_en, load_batch]
+            for f in broken
+            for sheet, line, values in f.lines
+        ],
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE rows_breaking_rules (sheet VARCHAR, line_number BIGINT)")
+    con.executemany("INSERT INTO rows_breaking_rules VALUES (?, ?)", [list(line) for line in sorted(lines, key=str)])
+    for table in result.tables:
+        [(deleted,)] = con.execute(
+            f"""DELETE FROM {table} t WHERE file_id = ? AND EXISTS (SELECT 1 FROM rows_breaking_rules b
+                WHERE b.sheet IS NOT DISTINCT FROM t.sheet AND b.line_number = t.line_number)""",
+            [file_id],
+        ).fetchall()
+        result.rows_loaded -= deleted
+    result.rows_rejected += len(lines)
+    return []
+
+
 def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, file_name: str, load_batch: str) -> str:
     """Take the file's rows out again, name every failing line in ops.rejects; returns the file's reason."""
     for table in result.tables:
@@ -329,7 +366,7 @@ def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, fi
         [
             [file_id, file_name, sheet, line, f.column or None, values, f.reason_fr, f.reason_en, load_batch]
             for f in failed
-            for sheet, line, values in f.lines
+            for sheet, line, values in f.lines[:LINES_NAMED]
         ],
     )
     reasons = [

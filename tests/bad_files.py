@@ -53,6 +53,8 @@ def write_budget_correction(path: Path, dotation_change: int, break_chain: bool)
         "old_dotation": old_dotation,
         "new_dotation": old_dotation + dotation_change,
         "broken_line_number": second + 1,
+        "broken_line_code": broken[col["Imputation"]],
+        "broken_fiscal_year": int(broken[col["Exercice"]]),
         "broken_ordonnancement": ordonnancement,
         "broken_paiement": _number(broken[col["Paiement"]]),
     }

@@ -32,72 +32,79 @@ def _execution(paths):
     return query(paths.warehouse, "SELECT * EXCLUDE (build_number) FROM marts.fct_budget_execution ORDER BY ALL")
 
 
-def test_a_budget_line_breaking_the_chain_holds_its_file_back_and_the_previous_version_stays_in_force(paths):
+def test_a_budget_line_breaking_the_chain_is_rejected_alone_and_its_previous_version_stays_in_force(paths):
     _night(paths, NIGHT_1)
-    night_1 = _execution(paths)
+    night_1 = {
+        (code, year): paid
+        for code, year, paid in query(
+            paths.warehouse, "SELECT line_code, fiscal_year, paiement_xof FROM marts.fct_budget_execution"
+        )
+    }
 
     correction = paths.inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige.csv"
     touched = bad_files.write_budget_correction(correction, dotation_change=10_000_000, break_chain=True)
     ingested = _night(paths, NIGHT_2)
 
-    # The night published, the corrected file is held back and names the line that breaks the chain.
-    assert [h["path"] for h in ingested["held_back"]] == ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"]
-    [(status, read, loaded, held, error)] = query(
+    # The night published; the corrected file loads but the line that breaks the chain, named with the rule.
+    assert ingested["held_back"] == []
+    [(status, read, loaded, rejected, held)] = query(
         paths.warehouse,
-        "SELECT status, rows_read, rows_loaded, rows_held_back, error FROM ops.files WHERE path = ?",
+        "SELECT status, rows_read, rows_loaded, rows_rejected, rows_held_back FROM ops.files WHERE path = ?",
         ["budget_lines/execution_budget_etat_2019_2024_corrige.csv"],
     )
     expected_rows = len(bad_files.budget_rows()[0]) - bad_files.budget_rows()[1] - 1
-    assert (status, read, loaded, held) == ("held_back", expected_rows, 0, expected_rows)
-    assert "paiement supérieur à ordonnancement" in error and "version précédente reste en vigueur" in error
+    assert (status, read, loaded, rejected, held) == ("loaded", expected_rows, expected_rows - 1, 1, 0)
     assert query(
         paths.warehouse,
-        """SELECT line_number, column_name, raw_value, action FROM ops.rejects
+        """SELECT line_number, column_name, raw_value, action, reason_fr FROM ops.rejects
                                      WHERE file_name LIKE '%corrige%'""",
     ) == [
         (
             touched["broken_line_number"],
             "paiement > ordonnancement",
             f"paiement={touched['broken_paiement']} ; ordonnancement={touched['broken_ordonnancement']}",
-            "held_back",
+            "rejected",
+            "paiement supérieur à ordonnancement",
         )
     ]
-    # The previous version is still in force: the marts are night 1's, the changed dotation is not there.
-    assert _execution(paths) == night_1
+    # The rejected line's previous version is in force; the file's other correction applies.
+    broken = (touched["broken_line_code"], touched["broken_fiscal_year"])
+    assert query(
+        paths.warehouse,
+        "SELECT paiement_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
+        list(broken),
+    ) == [(night_1[broken],)]
     assert query(
         paths.warehouse,
         "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
         [touched["changed_line_code"], touched["fiscal_year"]],
-    ) == [(touched["old_dotation"],)]
+    ) == [(touched["new_dotation"],)]
 
     # The receipt, in French and in English, tells the sender which line to fix; the report links to it.
-    [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE status = 'held_back'")
+    [(file_id,)] = query(paths.warehouse, "SELECT file_id FROM ops.files WHERE path LIKE '%corrige%'")
     latest = paths.reports / "latest"
     french = (latest / "accuses" / "fr" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
     english = (latest / "accuses" / "en" / f"fichier-{file_id}.html").read_text(encoding="utf-8")
-    assert (
-        "retenu : la version précédente reste en vigueur" in french and "paiement supérieur à ordonnancement" in french
-    )
-    assert (
-        "held back: the previous version stays in force" in english
-        and "paiement greater than ordonnancement" in english
-    )
+    assert "paiement supérieur à ordonnancement" in french
+    assert "paiement greater than ordonnancement" in english
     assert f">{touched['broken_line_number']}<" in french and f">{touched['broken_line_number']}<" in english
     assert f'href="../accuses/fr/fichier-{file_id}.html"' in (latest / "fr" / "index.html").read_text(encoding="utf-8")
     assert f'href="../accuses/en/fichier-{file_id}.html"' in (latest / "en" / "index.html").read_text(encoding="utf-8")
     csv_text = (latest / "accuses" / "fr" / f"fichier-{file_id}.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[1].startswith(f";{touched['broken_line_number']};paiement > ordonnancement;")
 
-    # Sending the corrected file releases it: the new dotation is in force.
+    # Sending the line again, right, puts it in force.
     fixed = paths.inbox / "budget_lines" / "execution_budget_etat_2019_2024_corrige_v2.csv"
     bad_files.write_budget_correction(fixed, dotation_change=10_000_000, break_chain=False)
     _night(paths, NIGHT_3)
-    assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path LIKE '%corrige_v2%'") == [("loaded",)]
+    assert query(paths.warehouse, "SELECT status, rows_rejected FROM ops.files WHERE path LIKE '%corrige_v2%'") == [
+        ("loaded", 0)
+    ]
     assert query(
         paths.warehouse,
-        "SELECT dotation_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
-        [touched["changed_line_code"], touched["fiscal_year"]],
-    ) == [(touched["new_dotation"],)]
+        "SELECT paiement_xof FROM marts.fct_budget_execution WHERE line_code = ? AND fiscal_year = ?",
+        list(broken),
+    ) == [(night_1[broken],)]
 
 
 def _ingest_one(tmp_path, relative: str, write) -> tuple:
@@ -158,23 +165,25 @@ def test_a_place_or_sector_that_is_not_a_name_is_left_empty_and_its_row_loaded(t
     ]
 
 
-def test_a_partner_report_ending_before_it_starts_is_held_back_naming_the_line(tmp_path):
+def test_a_partner_report_row_ending_before_it_starts_is_rejected_alone(tmp_path):
     warehouse, line = _ingest_one(
         tmp_path, "partner_reports/3w.csv", bad_files.write_partner_report_ending_before_it_starts
     )
-    assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
-    assert query(warehouse, "SELECT line_number, column_name, reason_en FROM ops.rejects") == [
-        (line, "period_start > period_end", "period ends before it starts")
+    assert query(warehouse, "SELECT status, rows_read, rows_loaded, rows_rejected FROM ops.files") == [
+        ("loaded", 2, 1, 1)
     ]
+    assert query(warehouse, "SELECT line_number, column_name, reason_en, action FROM ops.rejects") == [
+        (line, "period_start > period_end", "period ends before it starts", "rejected")
+    ]
+    assert query(warehouse, "SELECT line_number FROM raw.partner_reports") == [(2,)]
 
 
-def test_a_file_is_checked_inside_duckdb_naming_its_first_failing_lines_in_file_order(tmp_path, monkeypatch):
-    """GX's SQL data source reads the file's uncommitted rows on the ingestion's connection; each failure counts all
-    its lines and names the first LINES_NAMED of them in file order."""
+def test_each_row_breaking_a_rule_is_rejected_with_the_rule_checked_inside_duckdb(tmp_path):
+    """GX's SQL data source reads the file's uncommitted rows on the ingestion's connection; every failing line is
+    named with its rule, even when all of a small file's rows fail."""
     from expectations import files
 
     assert files._context().data_sources.get("incoming_files").type == "sql"
-    monkeypatch.setattr(files, "LINES_NAMED", 1)
     text = (
         "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
         "ACF;Mopti;Nutrition;01/04/2024;31/01/2024;5 000;XOF\n"
@@ -184,24 +193,44 @@ def test_a_file_is_checked_inside_duckdb_naming_its_first_failing_lines_in_file_
     warehouse = _ingest_text(tmp_path, "partner_reports/3w.csv", text)
     assert query(
         warehouse, "SELECT column_name, list(line_number ORDER BY line_number) FROM ops.rejects GROUP BY ALL ORDER BY 1"
-    ) == [("amount_spent", [3]), ("period_start > period_end", [2])]
-    [(error,)] = query(warehouse, "SELECT error FROM ops.files")
-    assert "fin de période avant son début (2 ligne(s)" in error
+    ) == [("amount_spent", [3]), ("period_start > period_end", [2, 4])]
+    assert query(warehouse, "SELECT status, rows_read, rows_loaded, rows_rejected, error FROM ops.files") == [
+        ("loaded", 3, 0, 3, None)
+    ]
     assert query(warehouse, "SELECT raw_value FROM ops.rejects WHERE column_name = 'amount_spent'") == [
         ("amount_spent=-3",)
     ]
 
 
-def test_a_currency_the_product_cannot_convert_holds_the_file_back(tmp_path):
+def test_a_file_whose_rows_mostly_break_a_rule_is_held_back_naming_its_first_lines_in_file_order(tmp_path, monkeypatch):
+    from ingest import inbox
+
+    monkeypatch.setattr(inbox, "LINES_NAMED", 2)
+    rows = inbox.NOT_OF_THIS_KIND_MIN_ROWS * 2
+    good = [f"ACF;Mopti;Nutrition;01/01/2024;31/03/2024;{n} 000;XOF" for n in range(1, rows // 2)]
+    inverted = [f"ACF;Ségou;Nutrition;01/05/2024;31/01/2024;{n} 000;XOF" for n in range(1, rows // 2 + 2)]
+    text = "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n" + "\n".join(good + inverted)
+    warehouse = _ingest_text(tmp_path, "partner_reports/3w.csv", text)
+    [(status, read, held, error)] = query(warehouse, "SELECT status, rows_read, rows_held_back, error FROM ops.files")
+    assert (status, read, held) == ("held_back", rows, rows)
+    assert f"fin de période avant son début ({len(inverted)} ligne(s)" in error
+    first = len(good) + 2
+    assert query(warehouse, "SELECT list(line_number ORDER BY line_number), min(action) FROM ops.rejects") == [
+        ([first, first + 1], "held_back")
+    ]
+
+
+def test_a_row_in_a_currency_the_product_cannot_convert_is_rejected_alone(tmp_path):
     text = (
         "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;1 000;XDR\n"
         "ACF;Ségou;Nutrition;2 000;EUR\n"
     )
     warehouse = _ingest_text(tmp_path, "partner_reports/droits.csv", text)
-    assert query(warehouse, "SELECT status FROM ops.files") == [("held_back",)]
+    assert query(warehouse, "SELECT status, rows_loaded, rows_rejected FROM ops.files") == [("loaded", 1, 1)]
     assert query(warehouse, "SELECT line_number, raw_value, reason_fr FROM ops.rejects") == [
         (2, "currency=XDR", "devise sans taux de change connu")
     ]
+    assert query(warehouse, "SELECT currency, amount_spent FROM raw.partner_reports") == [("EUR", 2000)]
 
 
 def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp_path):
