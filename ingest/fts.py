@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pycountry
 
+from ingest import plausibility
 from ingest.errors import InputError
 from ingest.records import insert_records, insert_rejects, money_text
 from ingest.schemas import MONEY, redact
@@ -109,10 +110,6 @@ def _redacted(value) -> str:
     return json.dumps(_scrub(value), ensure_ascii=False)
 
 
-def _date(text):
-    return str(text)[:10] if text else None
-
-
 def _ts(text):
     return str(text).replace("T", " ").rstrip("Z")[:26] if text else None
 
@@ -145,7 +142,34 @@ def load(
 ) -> tuple[int, int, int]:
     """Insert one page of flows; returns (flows read, loaded, rejected)."""
     flows = read_page(path)["data"]["flows"]
-    flow_rows, object_rows, rejects = [], [], []
+    flow_rows, object_rows, rejects, cleared = [], [], [], []
+
+    def date(index: int, f: dict, key: str) -> str | None:
+        """A flow's date when possible; an impossible one (a typo, a 30 February) cleared with its reason."""
+        value, problem = plausibility.iso_date(str(f[key]) if f.get(key) else None)
+        if problem is not None and problem.impossible:
+            cleared.append((index, key, str(f[key])[:40], problem.reason_fr, problem.reason_en))
+        return value
+
+    def original(index: int, f: dict) -> tuple[str | None, str | None]:
+        """The amount in the currency the donor gave, when that currency is known; else both cleared and the flow
+        counts at the USD amount FTS states."""
+        amount, written = money_text(f.get("originalAmount")), f.get("originalCurrency")
+        code, problem = plausibility.currency(str(written) if written is not None else None)
+        if amount is not None and code is None:
+            problem = problem or plausibility.Problem("devise d'origine absente", "original currency missing")
+            cleared.append(
+                (
+                    index,
+                    "originalAmount/originalCurrency",
+                    f"{f.get('originalAmount')} {written}"[:60],
+                    f"{problem.reason_fr} : montant USD de FTS gardé",
+                    f"{problem.reason_en}: FTS's USD amount kept",
+                )
+            )
+            return None, None
+        return amount, code
+
     for index, f in enumerate(flows):
         if not isinstance(f, dict) or f.get("id") in (None, "") or money_text(f.get("amountUSD")) is None:
             raw = f.get("amountUSD") if isinstance(f, dict) else f
@@ -160,6 +184,7 @@ def load(
             )
             continue
         flow_id, version = str(f["id"]), f.get("versionId")
+        original_amount, original_currency = original(index, f)
         flow_rows.append(
             {
                 "flow_index": index,
@@ -172,12 +197,12 @@ def load(
                 "boundary": f.get("boundary"),
                 "on_boundary": f.get("onBoundary"),
                 "amount_usd": money_text(f.get("amountUSD")),
-                "original_amount": money_text(f.get("originalAmount")),
-                "original_currency": f.get("originalCurrency"),
+                "original_amount": original_amount,
+                "original_currency": original_currency,
                 "exchange_rate": f.get("exchangeRate"),
-                "flow_date": _date(f.get("date")),
-                "decision_date": _date(f.get("decisionDate")),
-                "first_reported_date": _date(f.get("firstReportedDate")),
+                "flow_date": date(index, f, "date"),
+                "decision_date": date(index, f, "decisionDate"),
+                "first_reported_date": date(index, f, "firstReportedDate"),
                 "budget_year": f.get("budgetYear"),
                 "new_money": f.get("newMoney"),
                 "parent_flow_id": str(f["parentFlowId"]) if f.get("parentFlowId") is not None else None,
@@ -214,4 +239,5 @@ def load(
         con, "raw.fts_flow_objects", {"flow_index": "INTEGER", **OBJECT_COLUMNS}, object_rows, file_id, load_batch
     )
     insert_rejects(con, file_id, file_name, rejects, load_batch)
+    insert_rejects(con, file_id, file_name, cleared, load_batch, action="cleared")
     return len(flows), len(flow_rows), len(rejects)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 from lxml import etree
 
+from ingest import plausibility
 from ingest.errors import InputError
 from ingest.records import insert_rejects, insert_rows, money_text
 from ingest.schemas import MONEY, redact
@@ -124,18 +125,6 @@ def _narrative(el) -> str | None:
     return english or first or (el.text or "").strip() or None
 
 
-def _number(text: str | None) -> float | None:
-    try:
-        return float(str(text).strip().replace(",", "")) if text not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _date(text: str | None) -> str | None:
-    text = (text or "").strip()[:10]
-    return text if len(text) == 10 and text[4] == "-" and text[7] == "-" else None
-
-
 def _flag(text: str | None) -> bool | None:
     return None if text is None else text.strip().lower() in {"1", "true"}
 
@@ -152,6 +141,15 @@ def _get(el, attribute: str) -> str | None:
     return el.get(attribute) if el is not None else None
 
 
+ACTION_SAYS = {
+    "part_rejected": (
+        "cet élément est rejeté, l'activité est chargée",
+        "this element is rejected, the activity is loaded",
+    ),
+    "cleared": ("valeur effacée, l'activité est chargée", "value cleared, the activity is loaded"),
+    "flagged": ("à vérifier", "to be checked"),
+}
+
 # Rows are tuples in TABLES' column order, after (activity_index, iati_identifier).
 _COLUMNS = {table: ("activity_index", "iati_identifier", *columns) for table, columns in TABLES.items()}
 BATCH_ACTIVITIES = 2000  # rows flushed to DuckDB this often, inside the file's transaction: memory stays flat
@@ -166,8 +164,24 @@ class _File:
     load_batch: str
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     rejects: list[tuple] = field(default_factory=list)  # (activity_index, column, raw value, reason fr, reason en)
-    transaction_rejects: list[tuple] = field(default_factory=list)  # one transaction of a loaded activity
+    # What a loaded activity lost or was flagged for, by action: "part_rejected" (one transaction or budget),
+    # "cleared" (one value), "flagged" (kept), each as rejects are.
+    problems: dict[str, list[tuple]] = field(
+        default_factory=lambda: {"part_rejected": [], "cleared": [], "flagged": []}
+    )
     activities: int = 0
+
+    def checked(self, index: int, column: str, raw: str | None, checked: tuple, unit: str = "cleared"):
+        """The value a plausibility rule kept; its problem noted: flagged when only unusual, else `unit` (the cell
+        cleared, or the unit holding it rejected)."""
+        value, problem = checked
+        if problem is not None:
+            action = unit if problem.impossible else "flagged"
+            fr, en = ACTION_SAYS[action]
+            self.problems[action].append(
+                (index, column, raw, f"{problem.reason_fr} : {fr}", f"{problem.reason_en}: {en}")
+            )
+        return value
 
     def flush(self) -> None:
         for table, rows in self.rows.items():
@@ -188,18 +202,26 @@ def _transaction(t, t_index: int, index: int, ident: str, currency: str | None, 
     value = first.get("value")
     raw_value = value.text if value is not None else None
     amount = money_text(raw_value)
+    where = f"transaction[{t_index + 1}]"
+    # The smallest unit holding a bad amount, date or currency of its own is the transaction: the activity and its
+    # other transactions land.
     if amount is None:
-        # The smallest unit holding the bad value is the transaction: the activity and its other ones land.
-        out.transaction_rejects.append(
-            (
-                index,
-                f"transaction[{t_index + 1}]/value",
-                raw_value,
-                "montant de transaction vide ou illisible : transaction rejetée, l'activité est chargée",
-                "transaction value empty or not a number: transaction rejected, the activity is loaded",
-            )
+        problem = plausibility.Problem(
+            "montant de transaction vide ou illisible", "transaction value empty or not a number"
         )
+        out.checked(index, f"{where}/value", raw_value, (None, problem), unit="part_rejected")
         return
+    raw_date = _get(first.get("transaction-date"), "iso-date")
+    raw_currency = value.get("currency") or currency
+    rejected = len(out.problems["part_rejected"])
+    date = out.checked(index, f"{where}/transaction-date", raw_date, plausibility.iso_date(raw_date), "part_rejected")
+    code = out.checked(
+        index, f"{where}/value/@currency", raw_currency, plausibility.currency(raw_currency), "part_rejected"
+    )
+    if len(out.problems["part_rejected"]) > rejected:
+        return
+    raw_value_date = value.get("value-date")
+    value_date = out.checked(index, f"{where}/value/@value-date", raw_value_date, plausibility.iso_date(raw_value_date))
     provider, receiver, sector = first.get("provider-org"), first.get("receiver-org"), first.get("sector")
     description = first.get("description")
     out.rows["raw.iati_transactions"].append(
@@ -209,10 +231,10 @@ def _transaction(t, t_index: int, index: int, ident: str, currency: str | None, 
             t_index,
             t.get("ref"),
             _get(first.get("transaction-type"), "code"),
-            _date(_get(first.get("transaction-date"), "iso-date")),
+            date,
             amount,
-            value.get("currency") or currency,
-            _date(value.get("value-date")),
+            code,
+            value_date,
             redact(_narrative(description)) if description is not None else None,
             _get(provider, "ref"),
             _narrative(provider),
@@ -244,7 +266,12 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
         out.rejects.append((index, "iati-identifier", None, "identifiant IATI manquant", "missing IATI identifier"))
         return
     currency = el.get("default-currency")
-    dates = {d.get("type"): _date(d.get("iso-date")) for d in children.get("activity-date", ())}
+    dates = {
+        d.get("type"): out.checked(
+            index, f"activity-date[@type={d.get('type')}]", d.get("iso-date"), plausibility.iso_date(d.get("iso-date"))
+        )
+        for d in children.get("activity-date", ())
+    }
     rep = first("reporting-org")
     rows = out.rows
     rows["raw.iati_activities"].append(
@@ -274,35 +301,55 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
             (index, ident, org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id"))
         )
     budgets = rows["raw.iati_budgets"]
-    for b in children.get("budget", ()):
+    for b_index, b in enumerate(children.get("budget", ())):
         parts = _firsts(b)
         value = parts.get("value")
+        where = f"budget[{b_index + 1}]"
+        raw_currency = _get(value, "currency") or currency
+        rejected = len(out.problems["part_rejected"])
+        code = out.checked(
+            index, f"{where}/value/@currency", raw_currency, plausibility.currency(raw_currency), "part_rejected"
+        )
+        if len(out.problems["part_rejected"]) > rejected:
+            continue
+        dates = [
+            out.checked(index, f"{where}/{part}", raw, plausibility.iso_date(raw))
+            for part, raw in (
+                ("period-start", _get(parts.get("period-start"), "iso-date")),
+                ("period-end", _get(parts.get("period-end"), "iso-date")),
+                ("value/@value-date", _get(value, "value-date")),
+            )
+        ]
         budgets.append(
             (
                 index,
                 ident,
                 b.get("type"),
                 b.get("status"),
-                _date(_get(parts.get("period-start"), "iso-date")),
-                _date(_get(parts.get("period-end"), "iso-date")),
+                dates[0],
+                dates[1],
                 money_text(value.text if value is not None else None),
-                _get(value, "currency") or currency,
-                _date(_get(value, "value-date")),
+                code,
+                dates[2],
             )
         )
     for t_index, t in enumerate(children.get("transaction", ())):
         _transaction(t, t_index, index, ident, currency, out)
+
+    def share(el, tag: str, position: int) -> float | None:
+        raw = el.get("percentage")
+        return out.checked(index, f"{tag}[{position + 1}]/@percentage", raw, plausibility.percentage(raw))
+
     countries = rows["raw.iati_recipient_countries"]
-    for c in children.get("recipient-country", ()):
-        countries.append((index, ident, c.get("code"), _number(c.get("percentage"))))
+    for i, c in enumerate(children.get("recipient-country", ())):
+        countries.append((index, ident, c.get("code"), share(c, "recipient-country", i)))
     regions = rows["raw.iati_recipient_regions"]
-    for r in children.get("recipient-region", ()):
-        regions.append((index, ident, r.get("code"), r.get("vocabulary") or "1", _number(r.get("percentage"))))
+    for i, r in enumerate(children.get("recipient-region", ())):
+        regions.append((index, ident, r.get("code"), r.get("vocabulary") or "1", share(r, "recipient-region", i)))
     sectors = rows["raw.iati_sectors"]
-    for sec in children.get("sector", ()):
+    for i, sec in enumerate(children.get("sector", ())):
         sectors.append(
-            (index, ident, sec.get("code"), sec.get("vocabulary") or "1", _number(sec.get("percentage")))
-            + (_narrative(sec),)
+            (index, ident, sec.get("code"), sec.get("vocabulary") or "1", share(sec, "sector", i)) + (_narrative(sec),)
         )
     locations = rows["raw.iati_locations"]
     for loc in children.get("location", ()):
@@ -392,6 +439,7 @@ def load(
     out = _File(con, file_id, load_batch)
     _parse(path, out)
     insert_rejects(con, file_id, file_name, out.rejects, load_batch)
-    insert_rejects(con, file_id, file_name, out.transaction_rejects, load_batch, action="part_rejected")
+    for action, problems in out.problems.items():
+        insert_rejects(con, file_id, file_name, problems, load_batch, action=action)
     rejected = len({r[0] for r in out.rejects})
     return out.activities + rejected, out.activities, rejected

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import duckdb
 import ftfy
-import pycountry
 
-from ingest import countries
+from ingest import plausibility
 from ingest.schemas import (
     CIVILITY_NAME_PATTERN,
     EMAIL_PATTERN,
@@ -133,8 +132,7 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.D
 
 @cache
 def _iso_currencies() -> str:
-    codes = sorted({c.alpha_3 for c in pycountry.currencies} | {"XOF", "XAF", countries.AMBIGUOUS_CFA})
-    return ", ".join(f"'{c}'" for c in codes)
+    return ", ".join(f"'{c}'" for c in sorted(plausibility.currency_codes()))
 
 
 def output_columns(schema: Schema) -> list[tuple[str, str]]:

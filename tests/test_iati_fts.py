@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -213,3 +214,128 @@ def test_rows_built_in_python_land_by_column_name_and_a_forgotten_column_is_an_e
         insert_records(con, "t", types, [{"a": "y"}], 1, "b")
     with pytest.raises(KeyError):
         insert_records(con, "t", types, [{"a": "y", "value": "1", "valeu": "2"}], 1, "b")
+
+
+def _impossible_date(rng) -> str:
+    kind = rng.choice(["far_past", "far_future", "no_such_day", "no_such_month", "words"])
+    if kind == "far_past":
+        return f"{rng.randint(1, 1959):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == "far_future":
+        return f"{rng.randint(2100, 9999)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == "no_such_day":
+        month = rng.choice([2, 4, 6, 9, 11])
+        return f"{rng.randint(2001, 2030)}-{month:02d}-{rng.randint(30, 31) if month == 2 else 31}"
+    if kind == "no_such_month":
+        return f"{rng.randint(2001, 2030)}-{rng.randint(13, 99)}-{rng.randint(1, 28):02d}"
+    return rng.choice(["bientôt", "T3 2024", "2024/05/12", "12-05-2024x"])
+
+
+def _no_such_currency(rng) -> str:
+    from ingest.plausibility import currency_codes
+
+    while (code := "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3))) in currency_codes():
+        pass
+    return rng.choice([code, code.lower() + "$", "dollars", "€"])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_impossible_value_costs_its_transaction_or_its_cell_never_the_activity_nor_the_file(con, tmp_path, seed):
+    """Seeded mutations of a real file: each impossible date or currency of a transaction rejects that transaction;
+    an impossible value date or percentage is cleared; an old but possible date is kept and flagged."""
+    import random
+
+    from lxml import etree
+
+    rng = random.Random(seed)
+    tree = etree.parse(str(shared_path("real-data", "iati", "dportal_7.xml")))
+    activities = tree.getroot().findall("iati-activity")
+    expected_part_rejected, expected_cleared, expected_flagged, kept = set(), set(), set(), {}
+    for a_index, activity in enumerate(activities):
+        ident = activity.findtext("iati-identifier").strip()
+        for t_index, t in enumerate(activity.findall("transaction")):
+            value = t.find("value")
+            if value is None or not (value.text or "").strip():
+                continue
+            where = f"transaction[{t_index + 1}]"
+            draw = rng.random()
+            date = t.find("transaction-date")
+            if draw < 0.08 and date is not None:
+                date.set("iso-date", _impossible_date(rng))
+                expected_part_rejected.add((a_index, f"{where}/transaction-date"))
+                continue
+            if draw < 0.16:
+                value.set("currency", _no_such_currency(rng))
+                expected_part_rejected.add((a_index, f"{where}/value/@currency"))
+                continue
+            if draw < 0.24:
+                value.set("value-date", _impossible_date(rng))
+                expected_cleared.add((a_index, f"{where}/value/@value-date"))
+            elif draw < 0.30:
+                value.set("value-date", f"{rng.randint(1960, 1989)}-12-31")
+                expected_flagged.add((a_index, f"{where}/value/@value-date"))
+            kept[(ident, t_index)] = value.text.strip()
+        for s_index, sector in enumerate(activity.findall("sector")):
+            if rng.random() < 0.1:
+                sector.set("percentage", rng.choice(["NaN", "inf", "-5", "250", "cent", "1e400"]))
+                expected_cleared.add((a_index, f"sector[{s_index + 1}]/@percentage"))
+    mutated = tmp_path / "mutated.xml"
+    tree.write(str(mutated), encoding="utf-8")
+
+    read, loaded, rejected = iati.load(con, mutated, 1, mutated.name, "b")
+    assert (read, loaded, rejected) == (len(activities), len(activities), 0)
+    by_action = {
+        action: set(
+            con.execute("SELECT line_number, column_name FROM ops.rejects WHERE action = ?", [action]).fetchall()
+        )
+        for action in ("part_rejected", "cleared", "flagged")
+    }
+    assert expected_part_rejected <= by_action["part_rejected"]
+    assert expected_cleared <= by_action["cleared"]
+    assert expected_flagged <= by_action["flagged"]
+    landed = {
+        (ident, index): value
+        for ident, index, value in con.execute(
+            "SELECT iati_identifier, transaction_index, value FROM raw.iati_transactions"
+        ).fetchall()
+    }
+    assert landed.keys() == kept.keys()
+    # To the money type's four decimals.
+    assert [k for k in kept if Decimal(kept[k].replace(",", "")).quantize(Decimal("0.0001")) != landed[k]] == []
+    # What lands is plausible: no date outside the stated bounds, every currency ISO, every share from 0 to 100.
+    assert con.execute("""SELECT count(*) FROM raw.iati_transactions
+        WHERE value_date NOT BETWEEN DATE '1960-01-01' AND DATE '2099-12-31'
+           OR transaction_date NOT BETWEEN DATE '1960-01-01' AND DATE '2099-12-31'""").fetchone() == (0,)
+    assert con.execute(
+        "SELECT count(*) FROM raw.iati_sectors WHERE isnan(percentage) OR percentage NOT BETWEEN 0 AND 100"
+    ).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_impossible_fts_date_is_cleared_and_its_flow_lands(con, tmp_path, seed):
+    import random
+
+    rng = random.Random(seed)
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flows = page["data"]["flows"]
+    broken = set()
+    for index, flow in enumerate(flows):
+        for key in ("date", "decisionDate", "firstReportedDate"):
+            if flow.get(key) and rng.random() < 0.3:
+                flow[key] = _impossible_date(rng) + "T00:00:00Z"
+                broken.add((index, key))
+        if flow.get("originalAmount") is not None and rng.random() < 0.2:
+            flow["originalCurrency"] = _no_such_currency(rng)
+            broken.add((index, "originalAmount/originalCurrency"))
+    assert broken
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert fts.load(con, path, 1, path.name, "b") == (len(flows), len(flows), 0)
+    assert set(con.execute("SELECT line_number, column_name FROM ops.rejects WHERE action = 'cleared'").fetchall()) == (
+        broken
+    )
+    # A flow whose original currency is unknown counts at its USD amount, never at an amount of unknown currency.
+    for index in range(len(flows)):
+        if (index, "originalAmount/originalCurrency") in broken:
+            assert con.execute(
+                "SELECT original_amount, original_currency FROM raw.fts_flows WHERE flow_index = ?", [index]
+            ).fetchall() == [(None, None)]
