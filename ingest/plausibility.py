@@ -40,6 +40,12 @@ def currency_codes() -> frozenset[str]:
     return frozenset({c.alpha_3 for c in pycountry.currencies} | {"XOF", "XAF", countries.AMBIGUOUS_CFA})
 
 
+def date_bounds() -> tuple[dt.date, dt.date]:
+    """The earliest and latest dates a source can mean."""
+    bounds = _rules()["dates"]
+    return bounds["earliest"], bounds["latest"]
+
+
 def iso_date(text: str | None) -> tuple[str | None, Problem | None]:
     """An ISO 8601 date as IATI and FTS write it (a time after it ignored): the date to keep, and its problem."""
     written = (text or "").strip()

@@ -91,6 +91,10 @@ REASONS = {
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
     "excel_error": ("erreur de formule Excel", "Excel formula error"),
+    "implausible_date": (
+        "date hors des années possibles, sans doute une faute de frappe",
+        "date outside the possible years, likely a typo",
+    ),
     "scientific": (
         "montant en notation scientifique, peut-être arrondi par le tableur",
         "amount in scientific notation, possibly rounded by the spreadsheet",
@@ -300,6 +304,13 @@ def typed_select(layout: SheetLayout, cells: str) -> str:
             if action == "cleared":
                 cleared[f.name] = _invalid(f, raw, "v_" + f.name)
             checks.append((_invalid(f, raw, "v_" + f.name), _problem(col.header, raw, f.kind, action)))
+        if f.kind in {"date", "deadline"}:
+            earliest, latest = plausibility.date_bounds()
+            implausible = f"coalesce(v_{f.name} NOT BETWEEN DATE '{earliest}' AND DATE '{latest}', false)"
+            action = "cleared" if f.kind in CLEARABLE_KINDS and not f.required else "rejected"
+            if action == "cleared":
+                cleared[f.name] = f"({cleared.get(f.name, 'false')} OR {implausible})"
+            checks.append((implausible, _problem(col.header, raw, "implausible_date", action)))
         if f.required:
             checks.append((f"{raw}_blank", _problem(col.header, raw, "required")))
         else:

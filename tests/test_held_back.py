@@ -301,3 +301,47 @@ def leaks(warehouse, people: list[str]) -> list[tuple]:
         )
         found += [(f"{schema}.{table}", column, cell) for (cell,) in cells]
     return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_date_no_one_can_mean_costs_its_row_or_its_cell_never_the_file(tmp_path, seed):
+    """A partner's period or a tracker's deadline in a year no source means (1010, 1850, 2150): the partner row is
+    rejected (its money would be counted at that date), the tracker's deadline cleared and its row loaded."""
+    import random
+
+    rng = random.Random(seed)
+
+    def far() -> str:
+        year = rng.choice([rng.randint(1000, 1959), rng.randint(2100, 2999)])
+        return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{year}"
+
+    partners = ["ACF", "IMC", "Plan", "Islamic Relief", "AMPRODE", "Tassaght", "GARDL", "SOS Sahel"]
+    rows, far_lines = [], []
+    for line, partner in enumerate(rng.sample(partners, len(partners)), start=2):
+        start, end = ("01/01/2024", "31/03/2024") if rng.random() < 0.5 else (far(), "31/12/2024")
+        far_lines += [line] if start != "01/01/2024" else []
+        rows.append(f"{partner};Mopti;Nutrition;{start};{end};{rng.randint(1, 900)} 000;XOF")
+    header = "Partenaire;Région;Secteur;Date de début;Date de fin;Montant dépensé;Devise\n"
+    warehouse = _ingest_text(tmp_path / "p", "partner_reports/3w.csv", header + "\n".join(rows) + "\n")
+    assert query(warehouse, "SELECT status, rows_read, rows_rejected FROM ops.files") == [
+        ("loaded", len(rows), len(far_lines))
+    ]
+    assert sorted(ln for (ln,) in query(warehouse, "SELECT line_number FROM raw.partner_reports")) == [
+        ln for ln in range(2, len(rows) + 2) if ln not in far_lines
+    ]
+    assert query(warehouse, "SELECT DISTINCT action, column_name FROM ops.rejects WHERE action = 'rejected'") == (
+        [("rejected", "Date de début")] if far_lines else []
+    )
+
+    deadlines = [far() if rng.random() < 0.5 else "30/06/2025" for _ in range(6)]
+    tracker = "N°;Action;Responsable;Échéance;Statut\n" + "\n".join(
+        f"{n};Point d'action {n};Cellule {n};{deadline};En cours" for n, deadline in enumerate(deadlines, start=1)
+    )
+    warehouse = _ingest_text(tmp_path / "t", "commitments/suivi.csv", tracker + "\n")
+    assert query(warehouse, "SELECT status, rows_loaded FROM ops.files") == [("loaded", len(deadlines))]
+    assert query(warehouse, "SELECT line_number, CAST(deadline AS VARCHAR) FROM raw.commitments ORDER BY 1") == [
+        (n + 1, None if d != "30/06/2025" else "2025-06-30") for n, d in enumerate(deadlines, start=1)
+    ]
+    assert sorted(ln for (ln,) in query(warehouse, "SELECT line_number FROM ops.rejects WHERE action = 'cleared'")) == [
+        n + 1 for n, d in enumerate(deadlines, start=1) if d != "30/06/2025"
+    ]
