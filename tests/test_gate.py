@@ -90,7 +90,14 @@ SOURCE_VALUE_CHECKS = {
     "expect_column_values_to_match_regex",  # a date's or a code's text
     "expect_column_values_to_match_like_pattern",
 }
-SOURCE_VALUE_COLUMNS = {"fiscal_year", "currency_code", "currency_original", "year", "value_date", "commitment_deadline"}
+SOURCE_VALUE_COLUMNS = {
+    "fiscal_year",
+    "currency_code",
+    "currency_original",
+    "year",
+    "value_date",
+    "commitment_deadline",
+}
 
 
 def test_the_gate_keeps_only_promises_the_product_controls_each_with_why():
