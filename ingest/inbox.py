@@ -22,7 +22,7 @@ import duckdb
 
 from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
-from ingest.schemas import TABULAR_SCHEMAS, Schema
+from ingest.schemas import TABULAR_SCHEMAS, Schema, redact
 from ingest.values import connect, output_columns, sql_string, typed_rows
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,10 @@ FileCheck = Callable[[duckdb.DuckDBPyConnection, int, list[str]], list[FailedChe
 # whole, with a sample of its lines, rather than loaded in crumbs. Below that share, each row goes alone.
 NOT_OF_THIS_KIND_SHARE = 0.5
 NOT_OF_THIS_KIND_MIN_ROWS = 20
+CUT_ROW = (
+    "ligne coupée : le fichier s'arrête au milieu (pas de fin de ligne, valeur ou cellules manquantes) ; renvoyez-le",
+    "row cut: the file stops in the middle of it (no line end, a value or cells missing); send it again",
+)
 LINES_NAMED = 50  # per expectation of a held-back file in ops.rejects; the count says how many more
 
 
@@ -283,6 +287,7 @@ class _Reading:
     profile: profiles.Profile
     file_date: dt.date  # the date in the file's name, else its modification date
     notes: list[str] = field(default_factory=list)
+    cut_row: tuple[int, str] | None = None  # the row the file ends inside of (line, text), rejected as cut
 
 
 @dataclass
@@ -416,6 +421,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         counts = []
         for sheet, layout in layouts.items():
             source.land(con, sheet, layout, "landed")
+            reading.cut_row = source.cut_row
             counts += _type_and_insert_landed(con, layout, sheet, reading)
     finally:
         source.close()
@@ -814,6 +820,13 @@ def _type_and_insert(
         _decide_tracker_rules(con, reading, sheet)
     if schema.kind == "budget_line":
         _skip_rows_summing_the_lines_above(con, layout, reading.notes)
+    if reading.cut_row is not None:
+        line, read = reading.cut_row
+        con.execute(
+            """UPDATE typed_rows SET fate = 'rejected', problems = list_append(problems, {'column_name': '(ligne)',
+               'raw_value': ?, 'reason_fr': ?, 'reason_en': ?, 'action': 'rejected'}) WHERE line_number = ?""",
+            [redact(read), *CUT_ROW, line],
+        )
     con.execute(
         f"""INSERT INTO {schema.table} (file_id, sheet, line_number, load_batch, {names}, currency_assumed, amount_rule)
             SELECT ?, ?, line_number, ?, {names}, currency_assumed, amount_rule FROM typed_rows

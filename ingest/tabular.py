@@ -23,6 +23,7 @@ import duckdb
 import hxl.model
 import numpy as np
 import pandas as pd
+from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from ingest.errors import InputError
@@ -582,6 +583,31 @@ def _land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout
                     SELECT l.line_number, c.* FROM {table}_cells c JOIN {table}_lines l ON l.row_index = {row_index}""")
 
 
+def _cut_last_row(
+    con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout, table: str
+) -> tuple[int, str] | None:
+    """The line and text of the last row when the file was cut inside it (a transfer stopped half-way): the file
+    ends with no line end, and that row has an unbalanced quote, fewer cells than every other row, or its last cell
+    is shorter than every other value of its column ("60" where the others read "600 000")."""
+    with open(text.path, "rb") as fh:
+        fh.seek(max(0, fh.seek(0, 2) - 1))
+        if fh.read(1) in {b"\n", b"\r", b""}:
+            return None
+    cells = [f"c{i}" for i in range(layout.width)]
+    filled = f"len(list_filter([{', '.join(cells)}], lambda x: nullif(trim(x), '') IS NOT NULL))"
+    rows = con.execute(f"SELECT line_number, {filled}, {', '.join(cells)} FROM {table} ORDER BY line_number").fetchall()
+    if len(rows) < 3:
+        return None  # too few rows to compare the last with
+    line, count, *last = rows[-1]
+    others = rows[:-1]
+    read = " ; ".join(v for v in last if v)
+    if sum(str(v or "").count('"') for v in last) % 2 or count < min(r[1] for r in others):
+        return line, read
+    k = max((i for i, v in enumerate(last) if (v or "").strip()), default=None)
+    lengths = [len(r[2 + k].strip()) for r in others if k is not None and (r[2 + k] or "").strip()]
+    return (line, read) if lengths and len(last[k].strip()) < min(lengths) else None
+
+
 def _decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
     """Per amount column, from all its cells: a cell with two groups of three digits after commas ("2,000,000") or a
     comma before a decimal point ("1,250.50") says commas separate thousands in the whole column; dots likewise."""
@@ -631,7 +657,7 @@ def _cell_text(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return "TRUE" if value else "FALSE"  # as Excel stores and names a logical cell
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -708,7 +734,78 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
         else:
             rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             sheets[meta.name] = [[_cell_text(v) for v in row] for row in rows]
+    for name, lost in _values_calamine_empties(path).items():
+        grid = sheets.get(name, [])
+        for (row, column), text in lost.items():
+            if row < len(grid) and column < len(grid[row]) and not grid[row][column]:
+                grid[row][column] = text
     return sheets, unread
+
+
+# What a formula cell holds when the workbook was saved without computing it (written by a program, not Excel).
+NEVER_COMPUTED = "#NON_CALCULÉ"
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _sheet_members(archive) -> dict[str, str]:
+    """Sheet name -> its XML member in the xlsx archive."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
+    members = {}
+    for name, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+        target = targets.get(rid, "")
+        members[html.unescape(name)] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return members
+
+
+def _values_calamine_empties(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet, the cells the reader gives as empty though they are not: a formula's error (#N/A, #REF!: its
+    name) and a formula never computed (NEVER_COMPUTED), by (row, column) from 0. Each then has its reason."""
+    import zipfile
+
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return {}
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with archive:
+        names = set(archive.namelist())
+        for sheet, member in _sheet_members(archive).items():
+            if member not in names or not _may_hide_values(archive, member):
+                continue
+            with archive.open(member) as xml:
+                for _, cell in etree.iterparse(xml, tag=f"{_SHEET_NS}c", resolve_entities=False, no_network=True):
+                    value, formula = cell.find(f"{_SHEET_NS}v"), cell.find(f"{_SHEET_NS}f")
+                    written = value.text if value is not None else None
+                    text = (
+                        written
+                        if cell.get("t") == "e"
+                        else NEVER_COMPUTED
+                        if formula is not None and not written
+                        else None
+                    )
+                    ref = _REF.fullmatch(cell.get("r") or "")
+                    if text and ref:
+                        found.setdefault(sheet, {})[(int(ref[2]) - 1, _column_number(ref[1].encode()) - 1)] = text
+                    cell.clear()
+    return found
+
+
+def _may_hide_values(archive, member: str) -> bool:
+    """Whether a sheet holds an error cell or a formula at all (a byte scan, cheaper than parsing every cell)."""
+    tail = b""
+    with archive.open(member) as xml:
+        while chunk := xml.read(1 << 20):
+            block = tail + chunk
+            if b't="e"' in block or b"<f>" in block or b"<f " in block:
+                return True
+            tail = block[-8:]
+    return False
 
 
 def _pivot_sheets(path: Path) -> set[str]:
@@ -725,16 +822,11 @@ def _pivot_sheets(path: Path) -> set[str]:
         names = set(archive.namelist())
         if not any(n.startswith("xl/pivotTables/") for n in names):
             return set()
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
-        targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
         pivots = set()
-        for name, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
-            sheet_file = targets.get(rid, "").lstrip("/").removeprefix("xl/")
-            rel = f"xl/worksheets/_rels/{Path(sheet_file).name}.rels"
+        for name, member in _sheet_members(archive).items():
+            rel = f"xl/worksheets/_rels/{Path(member).name}.rels"
             if rel in names and b"pivotTable" in archive.read(rel):
-                pivots.add(html.unescape(name))
+                pivots.add(name)
         return pivots
 
 
@@ -748,6 +840,7 @@ class Source:
     grids: dict[str | None, list[list[str | None]]]
     notes: list[str] = field(default_factory=list)
     text: CsvText | None = None
+    cut_row: tuple[int, str] | None = None  # a CSV's last row when the file ends inside it: line, text as read
 
     @property
     def encoding(self) -> str | None:
@@ -760,6 +853,7 @@ class Source:
             _land_grid(con, self.grids[sheet], layout, table)
         else:
             _land_csv(con, self.text, layout, table)
+            self.cut_row = _cut_last_row(con, self.text, layout, table)
         _decide_thousands(con, layout, table, self.notes)
 
     def close(self) -> None:

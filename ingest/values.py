@@ -29,7 +29,7 @@ from ingest.schemas import (
     Field,
     Schema,
 )
-from ingest.tabular import SheetLayout
+from ingest.tabular import NEVER_COMPUTED, SheetLayout
 
 PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
 
@@ -71,6 +71,7 @@ EXCEL_ERRORS = (
     "#SPILL!",
     "#CALC!",
     "#GETTING_DATA",
+    NEVER_COMPUTED,
 )
 EXCEL_ERROR_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in EXCEL_ERRORS) + r")\p{Zs}*"
 BLANK_PATTERN = r"\p{Zs}*(" + "|".join(re.escape(t) for t in (*NULL_TOKENS, *EXCEL_ERRORS)) + r")\p{Zs}*"
@@ -90,7 +91,10 @@ REASONS = {
     "share": ("pourcentage illisible", "percentage cannot be read"),
     "currency": ("devise inconnue (code ISO attendu, ex. XOF)", "unknown currency (ISO code expected, e.g. XOF)"),
     "required": ("valeur obligatoire manquante", "required value is missing"),
-    "excel_error": ("erreur de formule Excel", "Excel formula error"),
+    "excel_error": (
+        "erreur de formule Excel ou formule jamais calculée",
+        "Excel formula error or formula never computed",
+    ),
     "implausible_date": (
         "date hors des années possibles, sans doute une faute de frappe",
         "date outside the possible years, likely a typo",

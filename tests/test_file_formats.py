@@ -136,3 +136,88 @@ def test_a_pcode_column_is_recognised_by_its_values_and_pre_1_0_hxl_tags_are_rea
     assert query(warehouse, "SELECT line_number, column_name, raw_value, action FROM ops.rejects") == [
         (5, "MONTH", "13", "cleared")
     ]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_excel_error_or_a_formula_never_computed_is_cleared_with_its_name_and_a_logical_cell_shown_as_written(
+    tmp_path, seed
+):
+    """The reader gives such cells as empty: they are read from the sheet's XML, so that each has its reason."""
+    import io
+    import random
+
+    import openpyxl
+
+    rng = random.Random(seed)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Partenaire", "Secteur", "Région", "Bénéficiaires atteints", "Montant dépensé (FCFA)"])
+    expected = {}
+    for line in range(2, 12):
+        sheet.append([f"ONG {line}", "Nutrition", "Mopti", rng.randint(10, 900), rng.randint(1, 9) * 100_000])
+        cell = sheet.cell(row=line, column=4)
+        draw = rng.random()
+        if draw < 0.4:
+            error = rng.choice(["#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?"])
+            cell.value, cell.data_type = error, "e"
+            expected[line] = (error, "cleared")
+        elif draw < 0.6:
+            cell.value = f"=SUM(A{line}:C{line})"  # saved by a program: no computed value
+            expected[line] = ("#NON_CALCULÉ", "cleared")
+    # A logical cell where an amount belongs: rejected, its raw value as Excel names it.
+    truth = rng.choice([True, False])
+    sheet.append([None, "Nutrition", "Mopti", 5, truth])
+    expected[12] = ("TRUE" if truth else "FALSE", "rejected")
+    data = io.BytesIO()
+    book.save(data)
+
+    result, warehouse = _landed(tmp_path, "3w.xlsx", data.getvalue())
+    assert result.status == "loaded", result.error
+    found = {
+        line: (raw, action)
+        for line, raw, action in query(warehouse, "SELECT line_number, raw_value, action FROM ops.rejects")
+        if not (line == 12 and raw is None)  # the row's missing partner
+    }
+    assert found == expected
+    assert query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE beneficiaries_reached IS NULL") == [
+        (sum(1 for line, (_, action) in expected.items() if action == "cleared"),)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_csv_cut_half_way_has_its_last_row_rejected_as_cut_and_the_others_loaded(tmp_path, seed):
+    """A transfer stopped inside the last row: no line end, and that row shorter than the others (cut inside its
+    amount, inside a text cell, or inside a quoted cell). The same rows with their line end all load."""
+    import random
+
+    rng = random.Random(seed)
+    rows = [
+        [
+            f"Organisation {rng.choice('ABCDEFGH')}{n}",
+            "Nutrition",
+            rng.choice(["Mopti", "Kayes", "Gao"]),
+            f"{n} 600 000",
+        ]
+        for n in range(1, rng.randint(4, 12))
+    ]
+    whole = _csv(rows).encode("utf-8")
+    last = whole.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    cut_at = rng.choice(
+        [
+            len(whole) - 1 - rng.randint(3, 6),  # inside the amount: "1 60" for "1 600 000"
+            len(whole) - 1 - len(last) + rng.randint(3, 8),  # inside the organisation's name
+        ]
+    )
+    cut = whole[:cut_at]
+    result, warehouse = _landed(tmp_path / "cut", "3w.csv", cut)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (len(rows), len(rows) - 1, 1)
+    [(line, raw)] = query(warehouse, "SELECT line_number, raw_value FROM ops.rejects WHERE reason_en LIKE 'row cut%'")
+    assert line == len(rows) + 1 and raw
+    assert query(warehouse, "SELECT DISTINCT line_number FROM ops.rejects") == [(line,)]
+    quoted = whole.replace(f";{rows[-1][3]}\n".encode(), f';"{rows[-1][3]}\n'.encode())[:-1]
+    result, _ = _landed(tmp_path / "quote", "3w.csv", quoted)
+    assert (result.rows_loaded, result.rows_rejected) == (len(rows) - 1, 1)
+    # The file whole, with or without its last line end, loads every row.
+    for name, data in {"whole": whole, "no_last_line_end": whole[:-1]}.items():
+        result, _ = _landed(tmp_path / name, "3w.csv", data)
+        assert (result.rows_loaded, result.rows_rejected) == (len(rows), 0), name
