@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark
+.PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark fuzz
 
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/python dags/budget_nightly.py $(RUN_DATE)
@@ -77,3 +77,11 @@ benchmark: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/python -m benchmarks.ingest --rows $(or $(ROWS),2000000)
 	$(BIN)/python -m benchmarks.models
 	$(BIN)/python -m benchmarks.night --run-date $(RUN_DATE)
+
+# The fuzzer at length: FUZZ_FILES_PER_KIND mutated files of each kind through ingestion, then FUZZ_NIGHTS nights of
+# the sample plus mutated files through dbt, the gate and the report (the suite runs a seeded sample of both). A
+# failure names its seed, file and mutation; FUZZ_SEED starts elsewhere.
+fuzz: setup system-packages
+	FUZZ_FILES_PER_KIND=$(or $(FUZZ_FILES_PER_KIND),1000) FUZZ_NIGHTS=$(or $(FUZZ_NIGHTS),20) \
+	FUZZ_LARGEST_FILE=$(or $(FUZZ_LARGEST_FILE),100000000) FUZZ_SEED=$(or $(FUZZ_SEED),0) \
+	$(BIN)/pytest -q -s tests/test_fuzz.py

@@ -110,9 +110,10 @@ def _hxl_column(cell: str) -> hxl.model.Column | None:
     if not text.startswith("#"):
         return None
     try:
-        return hxl.model.Column.parse(text)
+        column = hxl.model.Column.parse(text)
     except Exception:  # libhxl raises its own errors on malformed tags
         return None
+    return column if isinstance(column, hxl.model.Column) else None  # it returns False for some ("#N/A", "#REF!")
 
 
 def is_hxl_row(row: list[str]) -> bool:

@@ -221,3 +221,13 @@ def test_a_csv_cut_half_way_has_its_last_row_rejected_as_cut_and_the_others_load
     for name, data in {"whole": whole, "no_last_line_end": whole[:-1]}.items():
         result, _ = _landed(tmp_path / name, "3w.csv", data)
         assert (result.rows_loaded, result.rows_rejected) == (len(rows), 0), name
+
+
+def test_an_excel_error_where_an_hxl_tag_could_be_is_not_taken_for_a_tag(tmp_path):
+    # Found by the fuzzer (seed 3, budget_lines): libhxl parses "#N/A" or "#REF!" as False, not as an error.
+    from ingest.tabular import is_hxl_row
+
+    assert is_hxl_row(["#org", "#sector", "#N/A"]) and not is_hxl_row(["#N/A", "#REF!", "x"])
+    data = _csv([["#org", "#sector", "#N/A", "#REF!"], ["ACF", "Nutrition", "Mopti", "1 000"]]).encode()
+    result, _ = _landed(tmp_path, "3w.csv", data)
+    assert result.status == "loaded" and result.rows_loaded == 1, result.error
