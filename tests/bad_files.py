@@ -140,3 +140,31 @@ def write_partner_report_naming_people(path: Path, names: list[str], emails: lis
     path.write_text(
         "Partenaire;Région;Secteur;Activité;Montant dépensé;Devise\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
+
+
+def let_in_a_row_without_holder(warehouse: Path) -> None:
+    """What a bug of an earlier version could have left in a warehouse's raw layer: a tracker row with no holder
+    (ingestion rejects those), its file's counts kept true. No file can do this: only the product breaks its promise."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "INSERT INTO raw.commitments SELECT * REPLACE (NULL AS holder, line_number + 100000 AS line_number, "
+            "commitment_id || '-bogue' AS commitment_id) FROM raw.commitments ORDER BY file_id, line_number LIMIT 1"
+        )
+        con.execute(
+            "UPDATE ops.files SET rows_read = rows_read + 1, rows_loaded = rows_loaded + 1 "
+            "WHERE file_id = (SELECT file_id FROM raw.commitments WHERE holder IS NULL)"
+        )
+
+
+def take_out_the_row_without_holder(warehouse: Path) -> None:
+    """The repair of let_in_a_row_without_holder, as a fix of that earlier version would make it."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE ops.files SET rows_read = rows_read - 1, rows_loaded = rows_loaded - 1 "
+            "WHERE file_id IN (SELECT file_id FROM raw.commitments WHERE holder IS NULL)"
+        )
+        con.execute("DELETE FROM raw.commitments WHERE holder IS NULL")

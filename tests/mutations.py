@@ -80,7 +80,10 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _mutate_csv(data: bytes, rng: random.Random) -> Mutant:
     text, encoding = _decode(data)
     delimiter = _csv_dialect(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:  # a stray carriage return the csv module refuses: the file is cut instead
+        return Mutant(data[: max(1, len(data) // 2)], "cut half-way (csv module refused it)")
     if len(rows) < 3:
         return Mutant(data[: max(1, len(data) // 2)], "cut half-way (tiny file)")
     body = range(1, len(rows))
@@ -140,8 +143,10 @@ def _mutate_xlsx(data: bytes, rng: random.Random) -> Mutant:
         for _ in range(rng.randint(1, 8)):
             r, c = rng.randint(2, sheet.max_row), rng.randint(1, max(1, sheet.max_column))
             value = rng.choice([*ODD_VALUES, -1e12, 1e18, 0, -5, True, 3.5e-9])
-            sheet.cell(row=r, column=c).value = value
-            changes.append(f"R{r}C{c}={value!r}")
+            cell = sheet.cell(row=r, column=c)
+            if type(cell).__name__ != "MergedCell":  # the cells a merge covers hold nothing of their own
+                cell.value = value
+                changes.append(f"R{r}C{c}={value!r}")
         what += " " + ", ".join(changes)
     elif kind == "hide" and len(book.worksheets) > 1:
         sheet.sheet_state = "hidden"
@@ -228,4 +233,9 @@ MUTATORS: dict[str, Callable[[bytes, random.Random], Mutant]] = {
 
 
 def mutate(path: Path, rng: random.Random) -> Mutant:
-    return MUTATORS[path.suffix.lower()](path.read_bytes(), rng)
+    data = path.read_bytes()
+    try:
+        return MUTATORS[path.suffix.lower()](data, rng)
+    except Exception as exc:  # noqa: BLE001 - the mutator's own limits are not the product's: the file is cut
+        at = rng.randint(1, max(1, len(data) - 1))
+        return Mutant(data[:at], f"cut at byte {at} (mutator: {type(exc).__name__})")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import bad_files
 from tests.conftest import REPO, marts_rows, migrated_airflow_home, query, sha256
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
@@ -97,10 +98,9 @@ def _first_line(out: str, text: str) -> int:
 
 
 @pytest.mark.airflow
-def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(paths, tmp_path):
-    """Both nights as `make run` runs them: the DAG file's own `dag.test()`, once the execution API has answered."""
-    from openpyxl import Workbook
-
+def test_a_night_breaking_a_product_promise_fails_and_publishes_nothing(paths, tmp_path):
+    """Both nights as `make run` runs them: the DAG file's own `dag.test()`, once the execution API has answered. No
+    file can break a promise (ingestion rejects what would): a row an earlier version let into the raw layer does."""
     from dags.budget_nightly import API_READY
 
     airflow_home = migrated_airflow_home(tmp_path / "airflow")
@@ -109,24 +109,19 @@ def test_a_row_breaking_an_expectation_fails_the_night_and_publishes_nothing(pat
     assert _first_line(night.stdout, API_READY) < _first_line(night.stdout, "[DAG TEST] starting task_id=fetch_feeds")
     page = paths.reports / "latest" / "fr" / "index.html"
     assert "Données au 22 novembre 2026" in page.read_text(encoding="utf-8")
+
+    bad_files.let_in_a_row_without_holder(paths.warehouse)
     published = (sha256(paths.warehouse), page.read_bytes())
-
-    # An Excel default date: parses, passes dbt's tests, but no deadline of ours is in 1900.
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Identifiant", "Responsable", "Description", "Échéance", "Statut"])
-    ws.append(["CRP-2016-99", "DNDS", "Partager les plans d'action", "01/01/1900", "En cours"])
-    wb.save(paths.inbox / "commitments" / "mise_a_jour.xlsx")
-
     failed = _night_as_make_runs_it(NIGHT.date() + dt.timedelta(days=1), airflow_home)
     assert failed.returncode != 0  # `make run` stops there
     assert "La nuit a échoué / the night failed" in failed.stdout
     con = sqlite3.connect(airflow_home / "airflow.db")
     [(run_id, state)] = con.execute("SELECT run_id, state FROM dag_run ORDER BY id DESC LIMIT 1").fetchall()
     states = dict(con.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?", [run_id]).fetchall())
+    tries = dict(con.execute("SELECT task_id, try_number FROM task_instance WHERE run_id = ?", [run_id]).fetchall())
     con.close()
     assert state == "failed"
-    assert states["quality_gate"] == "failed"
+    assert states["dbt_build"] == "failed" and tries["dbt_build"] == 1  # a broken promise is not retried
     assert states["publish"] == "upstream_failed"
     assert (sha256(paths.warehouse), page.read_bytes()) == published
     assert not (paths.reports / "2026-11-23").exists()
