@@ -135,16 +135,17 @@ def budget_nightly():
 
 night = budget_nightly()
 
-if __name__ == "__main__":  # `make run`: python dags/budget_nightly.py 2026-12-06
+
+def _night_as_script() -> None:
+    """`make run`: the night runs in this process as `airflow dags test` runs it, once Airflow's in-process execution
+    API has answered a first request (it builds its routes then): the deployment's healthcheck makes that request
+    before the workers start, so here too Airflow's start is not counted in the first task's time."""
     import sys
     import time
 
     import httpx
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
-    # The night runs in this process as `airflow dags test` runs it, once Airflow's in-process execution API has
-    # answered a first request (it builds its routes then): the deployment's healthcheck makes that request before
-    # the workers start, so here too Airflow's start is not counted in the first task's time.
     started = time.perf_counter()
     with httpx.Client(transport=in_process_api_server().transport, base_url="http://in-process.invalid./") as api:
         api.get("/health").raise_for_status()
@@ -152,3 +153,9 @@ if __name__ == "__main__":  # `make run`: python dags/budget_nightly.py 2026-12-
     run = night.test(logical_date=pendulum.parse(sys.argv[1]) if len(sys.argv) > 1 else None)
     if run.state != "success":
         raise SystemExit(f"La nuit a échoué / the night failed: {run.run_id} ({run.state})")
+
+
+if __name__ == "__main__":  # `make run`: python dags/budget_nightly.py 2026-12-06; Ctrl-C stops it
+    from warehouse.interrupt import run_stoppable
+
+    run_stoppable(_night_as_script)

@@ -345,3 +345,29 @@ def test_a_date_no_one_can_mean_costs_its_row_or_its_cell_never_the_file(tmp_pat
     assert sorted(ln for (ln,) in query(warehouse, "SELECT line_number FROM ops.rejects WHERE action = 'cleared'")) == [
         n + 1 for n, d in enumerate(deadlines, start=1) if d != "30/06/2025"
     ]
+
+
+def test_a_small_file_whose_rows_are_all_unreadable_is_loaded_with_each_row_rejected_with_its_reason(tmp_path):
+    # Once recorded as "fichier illisible (NoAvailableBatchesError)", rows read 0: GX had no row to check.
+    text = "Partenaire;Région;Secteur;Montant dépensé;Devise\nACF;Mopti;Nutrition;beaucoup;XOF\nIMC;Gao;Santé;?!;XOF\n"
+    warehouse = _ingest_text(tmp_path, "partner_reports/illisible.csv", text)
+    assert query(warehouse, "SELECT status, rows_read, rows_loaded, rows_rejected, error FROM ops.files") == [
+        ("loaded", 2, 0, 2, None)
+    ]
+    assert query(warehouse, "SELECT line_number, raw_value FROM ops.rejects ORDER BY 1") == [(2, "beaucoup"), (3, "?!")]
+
+
+def test_one_budget_line_of_an_impossible_fiscal_year_is_rejected_alone(tmp_path):
+    lines, header, cells = bad_files.budget_rows()
+    year = cells.index("Exercice")
+    row = lines[header + 3].split(";")
+    row[year] = "1024"
+    lines[header + 3] = ";".join(row)
+    warehouse = _ingest_text(tmp_path, "budget_lines/execution.csv", "\n".join(lines[header:]) + "\n")
+    [(status, read, loaded, rejected)] = query(
+        warehouse, "SELECT status, rows_read, rows_loaded, rows_rejected FROM ops.files"
+    )
+    assert (status, loaded, rejected) == ("loaded", read - 1, 1)
+    assert query(
+        warehouse, "SELECT line_number, column_name, raw_value FROM ops.rejects WHERE action = 'rejected'"
+    ) == [(4, "fiscal_year", "fiscal_year=1024")]

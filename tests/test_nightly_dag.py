@@ -125,3 +125,46 @@ def test_a_night_breaking_a_product_promise_fails_and_publishes_nothing(paths, t
     assert states["publish"] == "upstream_failed"
     assert (sha256(paths.warehouse), page.read_bytes()) == published
     assert not (paths.reports / "2026-11-23").exists()
+
+
+def _interrupted_as_make_runs_it(day: dt.date, airflow_home: Path, step: str, signum: int) -> tuple[int, str, float]:
+    """`make run`'s night, sent `signum` once `step` has started; its exit status, output and seconds to end."""
+    import time
+
+    night = subprocess.Popen(
+        [sys.executable, str(REPO / "dags" / "budget_nightly.py"), day.isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ | {"AIRFLOW_HOME": str(airflow_home)},
+    )
+    out = []
+    for line in night.stdout:
+        out.append(line)
+        if f"starting task_id={step}" in line:
+            time.sleep(1)
+            night.send_signal(signum)
+            sent = time.monotonic()
+            break
+    else:
+        pytest.fail("".join(out[-50:]))
+    rest, _ = night.communicate(timeout=120)
+    return night.returncode, "".join(out) + rest, time.monotonic() - sent
+
+
+@pytest.mark.airflow
+def test_a_night_interrupted_stops_within_seconds_publishes_nothing_and_the_next_night_runs(paths, tmp_path):
+    import signal
+
+    from warehouse.interrupt import STOPPED
+
+    airflow_home = migrated_airflow_home(tmp_path / "airflow")
+    for step, signum in [("dbt_build", signal.SIGTERM), ("build_report", signal.SIGINT)]:
+        status, out, seconds = _interrupted_as_make_runs_it(NIGHT.date(), airflow_home, step, signum)
+        assert (status, STOPPED in out) == (128 + signum, True), out[-3000:]
+        assert seconds < 20, (step, seconds)
+        assert "up_for_retry" not in out.lower()
+        assert not (paths.reports / "latest").exists() and not paths.warehouse.exists()
+    night = _night_as_make_runs_it(NIGHT.date(), airflow_home)
+    assert night.returncode == 0, night.stdout[-3000:]
+    assert (paths.reports / "latest" / "fr" / "index.html").exists()
