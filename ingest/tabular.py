@@ -721,7 +721,9 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
         _check_extent(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises plain errors for corrupt or non-Excel files
+    except BaseException as exc:  # calamine raises plain errors for corrupt or non-Excel files
+        if not (isinstance(exc, Exception) or _is_reader_panic(exc)):
+            raise
         raise InputError(f"classeur Excel illisible / unreadable workbook: {exc}") from exc
     pivots = _pivot_sheets(path)
     sheets, unread = {}, {}
@@ -733,7 +735,14 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
         elif meta.name in pivots:
             unread[meta.name] = ("tableau croisé dynamique (un résumé)", "pivot table (a summary)")
         else:
-            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            try:
+                rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except BaseException as exc:
+                if not (isinstance(exc, Exception) or _is_reader_panic(exc)):
+                    raise
+                # A value the reader cannot hold (a duration or date cell of 1e18) fails its sheet, not the file.
+                unread[meta.name] = (f"feuille illisible ({exc})", f"sheet unreadable ({exc})")
+                continue
             sheets[meta.name] = [[_cell_text(v) for v in row] for row in rows]
     for name, lost in _values_calamine_empties(path).items():
         grid = sheets.get(name, [])
@@ -741,6 +750,11 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
             if row < len(grid) and column < len(grid[row]) and not grid[row][column]:
                 grid[row][column] = text
     return sheets, unread
+
+
+def _is_reader_panic(exc: BaseException) -> bool:
+    """calamine's Rust code stopped on a value (pyo3's PanicException, a BaseException): the file's content did it."""
+    return type(exc).__name__ == "PanicException"
 
 
 # What a formula cell holds when the workbook was saved without computing it (written by a program, not Excel).

@@ -231,3 +231,28 @@ def test_an_excel_error_where_an_hxl_tag_could_be_is_not_taken_for_a_tag(tmp_pat
     data = _csv([["#org", "#sector", "#N/A", "#REF!"], ["ACF", "Nutrition", "Mopti", "1 000"]]).encode()
     result, _ = _landed(tmp_path, "3w.csv", data)
     assert result.status == "loaded" and result.rows_loaded == 1, result.error
+
+
+@pytest.mark.parametrize("number_format", ["[h]:mm:ss", "dd/mm/yyyy", "hh:mm"])
+def test_a_sheet_the_reader_cannot_hold_is_not_read_with_why_and_the_other_sheets_load(tmp_path, number_format):
+    # Found by the fuzzer (seed 1033, budget_lines): a duration cell of 1e18 made the reader panic, stopping the night.
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Partenaire", "Secteur", "Date de début", "Montant dépensé (FCFA)"])
+    book.active.append(["ACF", "Nutrition", 1e18, 100])
+    book.active["C2"].number_format = number_format
+    other = book.create_sheet("Gao")
+    other.append(["Partenaire", "Secteur", "Montant dépensé (FCFA)"])
+    other.append(["IMC", "Santé", 5_000])
+    data = io.BytesIO()
+    book.save(data)
+    result, warehouse = _landed(tmp_path, "3w.xlsx", data.getvalue())
+    assert result.status == "loaded", result.error
+    assert ("Gao", "IMC") in query(warehouse, "SELECT sheet, partner FROM raw.partner_reports")
+    # The first sheet is read (its impossible date said) or not read with the reader's reason.
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    first = query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE sheet = 'Sheet'") == [(1,)]
+    assert first or any("feuille « Sheet » non lue : feuille illisible" in n for n in notes), notes

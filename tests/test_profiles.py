@@ -543,8 +543,8 @@ def test_excel_error_cells_are_missing_with_their_reason(tmp_path):
         ("105", "Écoles", None),
     ]
     assert query(warehouse, "SELECT line_number, raw_value, action, reason_en FROM ops.rejects ORDER BY 1") == [
-        (2, "#N/A", "cleared", "Excel formula error: cell left empty, row loaded"),
-        (3, "#REF!", "cleared", "Excel formula error: cell left empty, row loaded"),
+        (2, "#N/A", "cleared", "Excel formula error or formula never computed: cell left empty, row loaded"),
+        (3, "#REF!", "cleared", "Excel formula error or formula never computed: cell left empty, row loaded"),
         (4, "#N/A", "rejected", "required value is missing"),
     ]
 
