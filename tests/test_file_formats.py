@@ -254,5 +254,5 @@ def test_a_sheet_the_reader_cannot_hold_is_not_read_with_why_and_the_other_sheet
     assert ("Gao", "IMC") in query(warehouse, "SELECT sheet, partner FROM raw.partner_reports")
     # The first sheet is read (its impossible date said) or not read with the reader's reason.
     [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
-    first = query(warehouse, "SELECT count(*) FROM raw.partner_reports WHERE sheet = 'Sheet'") == [(1,)]
-    assert first or any("feuille « Sheet » non lue : feuille illisible" in n for n in notes), notes
+    read = query(warehouse, "SELECT count(*) FROM ops.rejects WHERE sheet = 'Sheet' AND column_name = 'Date de début'")
+    assert read == [(1,)] or any("feuille « Sheet » non lue : feuille illisible" in n for n in notes), notes
