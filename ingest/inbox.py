@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class FileResult:
     path: str
-    status: str  # loaded | held_back | rejected | duplicate | known
+    status: str  # loaded | held_back | rejected | duplicate | known | internal_error
     kind: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -55,12 +55,14 @@ class IngestSummary:
             "files_held_back": self.count("held_back"),
             "files_duplicate": self.count("duplicate"),
             "files_already_known": self.count("known"),
+            "files_internal_error": self.count("internal_error"),
             "rows_read": sum(f.rows_read for f in self.files),
             "rows_loaded": sum(f.rows_loaded for f in self.files),
             "rows_skipped": sum(f.rows_skipped for f in self.files),
             "rows_rejected": sum(f.rows_rejected for f in self.files),
             "rejected": [asdict(f) for f in self.files if f.status == "rejected"],
             "held_back": [asdict(f) for f in self.files if f.status == "held_back"],
+            "internal_error": [asdict(f) for f in self.files if f.status == "internal_error"],
         }
 
 
@@ -149,13 +151,17 @@ def ingest_file(
 ) -> FileResult:
     relative = path.relative_to(inbox)
     sha = sha256_of(path)
+    # A file our code failed on is tried again on every night: its earlier attempt's record gives way to this one.
+    con.execute(
+        "DELETE FROM ops.files WHERE sha256 = ? AND path = ? AND status = 'internal_error'", [sha, str(relative)]
+    )
     try:
         profile, profile_error = profiles.profile_for(inbox, relative), None
     except InputError as exc:
         profile, profile_error = profiles.Profile(), str(exc)
     # A file rejected under other profiles than today's is read again: fixing a profile is an edit and a rerun.
     known = con.execute(
-        "SELECT file_id, path FROM ops.files WHERE sha256 = ? "
+        "SELECT file_id, path FROM ops.files WHERE sha256 = ? AND status <> 'internal_error' "
         "AND NOT (status = 'rejected' AND coalesce(profiles, []) <> ?) ORDER BY file_id",
         [sha, list(profile.names)],
     ).fetchall()
@@ -229,11 +235,16 @@ def ingest_file(
         con.execute("ROLLBACK")
         _machine_failure(relative, exc)
         raise
-    except Exception as exc:  # noqa: BLE001 - whatever one file does to a reader, it is that file's fault
+    except Exception as exc:  # noqa: BLE001 - one file never stops the night: its reader's error, or ours, set aside
         con.execute("ROLLBACK")
         if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
             _machine_failure(relative, exc)
             raise
+        if isinstance(exc, OUR_ERRORS):
+            log.error("%s non lu : erreur interne / not read: internal error", relative, exc_info=True)
+            error = INTERNAL_ERROR.format(name=type(exc).__name__)
+            _record(con, record | {"status": "internal_error", "error": error})
+            return FileResult(str(relative), "internal_error", error=error)
         reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
         log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
         suggestion = exc.suggested_profile if isinstance(exc, HeadersNotRecognised) else None
@@ -255,6 +266,25 @@ INFRASTRUCTURE_ERRORS = (
     duckdb.ParserException,
 )
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.ENOMEM}
+# What only our code raises, whatever a file holds (a reader's error on a file's bytes is the file's): such a file is
+# set aside as not read, never rejected as unreadable, and read again on every night until a fix reads it.
+OUR_ERRORS = (
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    NameError,
+    AssertionError,
+    ZeroDivisionError,
+    RecursionError,
+    NotImplementedError,
+    duckdb.ConversionException,
+    duckdb.InternalException,
+)
+INTERNAL_ERROR = (
+    "non lu : erreur interne du produit ({name}), pas la faute du fichier ; il sera relu à chaque nuit / "
+    "not read: the product's internal error ({name}), not the file's fault; it is read again every night"
+)
 
 
 def _machine_failure(relative: Path, exc: BaseException) -> None:

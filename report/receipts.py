@@ -28,6 +28,7 @@ STATUSES = {
     "held_back": _("retenu : la version précédente reste en vigueur"),
     "rejected": _("rejeté"),
     "duplicate": _("doublon d'un fichier déjà reçu"),
+    "internal_error": _("non lu : erreur de notre part, pas de votre fichier ; il sera relu à chaque nuit"),
 }
 ACTIONS = {
     "rejected": _("ligne rejetée"),

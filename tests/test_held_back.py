@@ -371,3 +371,36 @@ def test_one_budget_line_of_an_impossible_fiscal_year_is_rejected_alone(tmp_path
     assert query(
         warehouse, "SELECT line_number, column_name, raw_value FROM ops.rejects WHERE action = 'rejected'"
     ) == [(4, "fiscal_year", "fiscal_year=1024")]
+
+
+def test_a_file_our_code_fails_on_is_set_aside_as_our_error_and_read_again_next_night(tmp_path, monkeypatch, caplog):
+    """Never "unreadable file" for our own TypeError: the receipt says the fault is ours, the log has the traceback,
+    the other files load, and the next night (the bug fixed) reads it."""
+    from ingest import inbox
+
+    inbox_dir = tmp_path / "inbox"
+    (inbox_dir / "partner_reports").mkdir(parents=True)
+    for name in ("a.csv", "b.csv"):
+        (inbox_dir / "partner_reports" / name).write_text(
+            f"Partenaire;Secteur;Montant dépensé;Devise\nONG {name};Nutrition;1 000;XOF\n", encoding="utf-8"
+        )
+    real = inbox._type_and_insert_landed
+
+    def failing_on_a(con, layout, sheet, reading):
+        if reading.file_name == "a.csv":
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
+        return real(con, layout, sheet, reading)
+
+    monkeypatch.setattr(inbox, "_type_and_insert_landed", failing_on_a)
+    warehouse = tmp_path / "w.duckdb"
+    first = {f.path: f for f in ingest_inbox(inbox_dir, warehouse, "night-1").files}
+    assert first["partner_reports/a.csv"].status == "internal_error"
+    assert "pas la faute du fichier" in first["partner_reports/a.csv"].error
+    assert first["partner_reports/b.csv"].status == "loaded"
+    assert "Traceback" in caplog.text and "TypeError" in caplog.text
+    assert query(warehouse, "SELECT status FROM ops.files WHERE path LIKE '%a.csv'") == [("internal_error",)]
+
+    monkeypatch.setattr(inbox, "_type_and_insert_landed", real)  # the fix
+    again = {f.path: f.status for f in ingest_inbox(inbox_dir, warehouse, "night-2").files}
+    assert again == {"partner_reports/a.csv": "loaded", "partner_reports/b.csv": "known"}
+    assert query(warehouse, "SELECT status, count(*) FROM ops.files GROUP BY 1 ORDER BY 1") == [("loaded", 2)]
