@@ -11,8 +11,9 @@ import difflib
 import json
 from pathlib import Path
 
+from ingest.personal_data import redact
 from ingest.profiles import column_letter
-from ingest.schemas import Field, Schema, normalise_header, redact
+from ingest.schemas import Field, Schema, normalise_header
 from ingest.tabular import PREVIEW_ROWS, is_hxl_row, map_columns
 
 CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"

@@ -12,8 +12,9 @@ import openpyxl
 import pytest
 
 from ingest.inbox import ingest_inbox
+from ingest.personal_data import redact
 from ingest.profiles import Profile
-from ingest.schemas import TABULAR_SCHEMAS, normalise_header, redact
+from ingest.schemas import TABULAR_SCHEMAS, normalise_header
 from ingest.suggest import suggest_profile
 from tests.conftest import query
 
