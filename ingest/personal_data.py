@@ -195,14 +195,17 @@ def redact(text: str | None) -> str | None:
     before them) replaced by ingest/personal_data.yml's replacements; the civility and the introducing words stay.
     Most texts hold none: the rules only run where a cheap hint finds an '@', six digits, a civility or such a
     word."""
+    return _replaced(text, rules().replacements)
+
+
+def _replaced(text: str | None, replacements: dict[str, str]) -> str | None:
     if not text or not isinstance(text, str):
         return text
     r = rules()
     if not r.hint.search(text):
         return text
-    spans = _spans(text, r)
-    for (start, end), kind in sorted(spans.items(), reverse=True):
-        text = text[:start] + r.replacements[kind] + text[end:]
+    for (start, end), kind in sorted(_spans(text, r).items(), reverse=True):
+        text = text[:start] + replacements[kind] + text[end:]
     return text
 
 
@@ -242,12 +245,16 @@ def redact_organisation(name: str | None) -> str | None:
     return rules().replacements["organisation"] if personal_data_in(name) else name
 
 
-def redact_file_name(name: str) -> str:
+def redact_file_name(name: str, glob: bool = False) -> str:
     """A received file's name (or its path in the inbox) as it may be published: each part redacted, the extension
-    kept ('3W Mme [nom retiré] [téléphone retiré].csv')."""
+    kept ('3W Mme [nom retiré] [téléphone retiré].csv'); with `glob`, a pattern that still matches the file
+    ('3W Mme * *.csv', for a suggested profile)."""
+    replacements = dict.fromkeys(rules().replacements, "*") if glob else rules().replacements
     path = PurePosixPath(name)
-    parts = [redact(p) for p in path.parts[:-1]]
-    return str(PurePosixPath(*parts, redact(path.stem) + path.suffix)) if path.parts else name
+    if not path.parts:
+        return name
+    parts = [_replaced(p, replacements) for p in path.parts[:-1]]
+    return str(PurePosixPath(*parts, _replaced(path.stem, replacements) + path.suffix))
 
 
 def hint_sql() -> str:

@@ -620,6 +620,9 @@ def test_a_suggested_profile_is_valid_yaml_whatever_the_headers_hold(tmp_path):
         assert data["fichiers"] == f"partner_reports/cas_{case}.csv", text
         written = {k for k in (data.get("colonnes") or {})}
         commented = {h for h in headers if f"# {json.dumps(h, ensure_ascii=False)}: ?" in text}
+        if "aucune colonne reconnue" in text:  # not a table: none of its cells is shown
+            assert not written and not commented, text
+            continue
         assert written | commented == {redact(h.strip()) for h in headers}, text
         for header in written:
             assert Profile(columns={"~" + normalise_header(header): "x"}).column_field(0, header) == "x"
