@@ -48,7 +48,8 @@ def write_csv(
     commas."""
     decimal_comma = delimiter == ";"
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+        # Lines end in CRLF: a CR or LF inside a cell then gets the cell quoted.
+        writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
         for row in head:
             writer.writerow([_cell(v, decimal_comma) for v in row])
         for row in rows:
