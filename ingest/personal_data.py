@@ -75,7 +75,8 @@ def rules() -> Rules:
     prefix = rf"(?:\(?\+\s?\(?(?:{codes}|[1-9][0-9]{{0,2}})\)?|\b00\s?\(?(?:{codes})\)?)"
     international = rf"{prefix}(?:\s?\(0\))?(?:{sep}?\d){{6,13}}"
     national = rf"\d(?:{sep}?\d){{6,10}}"
-    phone = re.compile(rf"(?<![\w/+.-])(?<![\w/][.-])(?:{international}|{national})(?![\w/])(?![.-]\d)")
+    # Not inside a code (MLI-14/P-HR-RL/66283, ML0701) nor a number's decimals (0,002234...).
+    phone = re.compile(rf"(?<![\w/+.-])(?<![\w/][.-])(?<!\d,)(?:{international}|{national})(?![\w/])(?![.,-]\d)")
     currency_after = re.compile(rf"\s*(?:{_alternatives(phones['currencies'])})(?!\w)", re.IGNORECASE)
 
     def prefixes(*kinds: str) -> tuple[tuple[int, tuple[str, ...]], ...]:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -170,14 +171,42 @@ def night(tmp_path_factory):
     return paths
 
 
-def _published(paths) -> dict[Path, str]:
+class _VisibleText(HTMLParser):
+    """The text a reader sees of a page and its attributes' values (not its scripts, styles nor drawings)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in {"script", "style", "svg"}
+        self.parts += [v for k, v in attrs if v and k in {"title", "alt", "aria-label"}]
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in {"script", "style", "svg"}
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def published(paths, visible: bool = False) -> dict[Path, str]:
     """Every page, receipt, suggested profile, CSV and extract of the published report as text; the PDFs through
-    pdftotext; the workbooks' cells."""
+    pdftotext; the workbooks' cells. With `visible`, a page is what a reader sees of it (no markup, scripts nor
+    drawings, whose coordinates look like anything) and a CSV or workbook is its text cells (never its numbers)."""
     from openpyxl import load_workbook
 
     texts = {}
     for path in (paths.reports / "latest").resolve().rglob("*"):
-        if path.suffix in {".html", ".csv", ".yml", ".json", ".txt"}:
+        if path.suffix == ".html" and visible:
+            page = _VisibleText()
+            page.feed(path.read_text(encoding="utf-8"))
+            texts[path] = "\n".join(page.parts)
+        elif path.suffix == ".csv" and visible:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                delimiter = "," if path.name.endswith(".hxl.csv") else ";"
+                texts[path] = "\n".join(c for row in csv.reader(fh, delimiter=delimiter) for c in row if not _number(c))
+        elif path.suffix in {".html", ".csv", ".yml", ".json", ".txt"}:
             texts[path] = path.read_text(encoding="utf-8-sig", errors="replace")
         elif path.suffix == ".pdf":
             texts[path] = subprocess.run(
@@ -185,15 +214,16 @@ def _published(paths) -> dict[Path, str]:
             ).stdout
         elif path.suffix == ".xlsx":
             workbook = load_workbook(path, read_only=True)
+            # Its texts; with `visible`, its numbers (amounts, counts) are numbers, not written digits.
             texts[path] = "\n".join(
-                "\t".join(str(c) for c in row if c is not None)
+                "\t".join(str(c) for c in row if c is not None and (isinstance(c, str) or not visible))
                 for s in workbook
                 for row in s.iter_rows(values_only=True)
             )
     return texts
 
 
-def _text_cells(warehouse: Path):
+def text_cells(warehouse: Path):
     """(table.column, value) of every text cell of every table of the warehouse."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -218,14 +248,20 @@ def test_the_night_publishes_and_every_leaking_file_is_accounted_for(night):
 
 
 def test_no_e_mail_phone_or_name_reaches_a_table(night):
-    found = [(column, value) for column, value in _text_cells(night.warehouse) if _holds_a_marker(value)]
+    found = [(column, value) for column, value in text_cells(night.warehouse) if _holds_a_marker(value)]
     assert found == []
 
 
 def test_no_e_mail_phone_or_name_reaches_a_page_receipt_pdf_or_extract(night):
-    published = _published(night)
-    assert any(p.suffix == ".pdf" for p in published) and any(p.suffix == ".xlsx" for p in published)
-    assert [p for p, text in published.items() if _holds_a_marker(text)] == []
+    pages = published(night)
+    assert any(p.suffix == ".pdf" for p in pages) and any(p.suffix == ".xlsx" for p in pages)
+    assert [p for p, text in pages.items() if _holds_a_marker(text)] == []
+
+
+def test_the_rules_find_nothing_left_in_any_table_or_published_file(night):
+    found = [(column, piece) for column, value in text_cells(night.warehouse) for piece in personal_data_in(value)]
+    found += [(p.name, piece) for p, text in published(night, visible=True).items() for piece in personal_data_in(text)]
+    assert found == []
 
 
 def _holds_a_marker(text: str) -> bool:
@@ -292,8 +328,8 @@ def test_links_and_pipes_in_the_inbox_are_refused_unread_and_nothing_of_their_ta
     assert refused["partner_reports/tube.csv"].startswith("pas un fichier ordinaire")
     assert query(night.warehouse, "SELECT count(*) FROM ops.files WHERE path LIKE '%secret%'") == [(0,)]
     secrets = (OUTSIDE_SECRET, "postgres:x", "root:x:0", "ailleurs", "secret.csv")
-    assert [c for c, v in _text_cells(night.warehouse) if any(s in v for s in secrets)] == []
-    assert [p for p, text in _published(night).items() if any(s in text for s in secrets)] == []
+    assert [c for c, v in text_cells(night.warehouse) if any(s in v for s in secrets)] == []
+    assert [p for p, text in published(night).items() if any(s in text for s in secrets)] == []
 
 
 def _published_csvs(paths) -> list[Path]:
