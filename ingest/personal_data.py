@@ -206,7 +206,7 @@ def _replaced(text: str | None, replacements: dict[str, str]) -> str | None:
     if not r.hint.search(text):
         return text
     for (start, end), kind in sorted(_spans(text, r).items(), reverse=True):
-        text = text[:start] + replacements[kind] + text[end:]
+        text = text[:start] + replacements["name" if kind.endswith("name") else kind] + text[end:]
     return text
 
 
@@ -229,13 +229,13 @@ def _spans(text: str, r: Rules) -> dict[tuple[int, int], str]:
         add(m.end(), _name_end(text, m.end(), r, lower_first=True), "name")
     for m in r.introducing.finditer(text):
         if not r.civility.match(text, m.end()):
-            add(m.end(), _name_end(text, m.end(), r, lower_first=False), "name")
+            add(m.end(), _name_end(text, m.end(), r, lower_first=False), "introduced_name")
     return spans
 
 
 def personal_data_in(text: str | None) -> list[tuple[str, str]]:
-    """(kind, piece) of every piece of personal data the rules find in the text, kind being email, phone or name
-    (none in a redacted text)."""
+    """(kind, piece) of every piece of personal data the rules find in the text, kind being email, phone, name
+    (after a civility) or introduced_name (after the words forms put before a name); none in a redacted text."""
     if not text or not rules().hint.search(text):
         return []
     return [(kind, text[start:end]) for (start, end), kind in sorted(_spans(text, rules()).items())]

@@ -362,15 +362,10 @@ def test_no_person_named_in_the_source_documents_reaches_a_table_or_the_report(n
 def test_no_e_mail_phone_or_civility_name_is_found_in_any_table_page_receipt_pdf_or_extract(night):
     """The personal-data rules themselves swept over every text cell of the warehouse and everything published: a
     field or a page the redaction missed would hold what they find."""
-    from ingest.personal_data import personal_data_in
-    from tests.test_leaks import published, text_cells
+    from tests.test_leaks import personal_data_left
 
     _, paths, _ = night
-    found = [(column, piece) for column, value in text_cells(paths.warehouse) for piece in personal_data_in(value)]
-    found += [
-        (path.name, piece) for path, text in published(paths, visible=True).items() for piece in personal_data_in(text)
-    ]
-    assert found == []
+    assert personal_data_left(paths.warehouse, paths) == []
 
 
 def _amount(cell: str) -> int | None:
