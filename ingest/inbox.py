@@ -24,7 +24,7 @@ import duckdb
 
 from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
-from ingest.personal_data import redact_file_name
+from ingest.personal_data import redact, redact_file_name
 from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, sql_string, typed_rows
 
@@ -434,7 +434,7 @@ def _load_tabular(con, path: Path, relative: Path, reading: _Reading) -> _Loaded
         counts = []
         for sheet, layout in layouts.items():
             source.land(con, sheet, layout, "landed")
-            counts += _type_and_insert_landed(con, layout, sheet, reading)
+            counts += _type_and_insert_landed(con, layout, redact(sheet), reading)
     finally:
         source.close()
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
@@ -860,8 +860,18 @@ def _next_file_id(con) -> int:
     return file_id
 
 
+# What ops.files says of a file in the file's own words (sheet names, headers, notes, reasons quoting them): published
+# in the receipts, so people's names and numbers in them are taken out.
+_WORDS_OF_THE_FILE = ("error", "notes", "sheets", "columns_dropped_personal", "columns_ignored")
+
+
 def _record(con, record: dict) -> None:
     if "file_id" not in record:
         record = {"file_id": _next_file_id(con)} | record
+    record = record | {
+        key: [redact(v) for v in value] if isinstance(value, list) else redact(value)
+        for key, value in record.items()
+        if key in _WORDS_OF_THE_FILE
+    }
     columns = ", ".join(record)
     con.execute(f"INSERT INTO ops.files ({columns}) VALUES ({', '.join('?' * len(record))})", list(record.values()))

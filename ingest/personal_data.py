@@ -32,6 +32,7 @@ class Rules:
     hint: re.Pattern
     hint_sql: str  # the same hint, for DuckDB's RE2 (which reads Python's syntax used here)
     currency_after: re.Pattern
+    identifier_before: re.Pattern
     bare_prefixes: tuple[tuple[int, tuple[str, ...]], ...]  # (national length, mobile prefixes) per country
     national_prefixes: tuple[tuple[int, tuple[str, ...]], ...]  # (national length, mobile and fixed prefixes)
     stop_words: frozenset[str]
@@ -78,6 +79,7 @@ def rules() -> Rules:
     # Not inside a code (MLI-14/P-HR-RL/66283, ML0701) nor a number's decimals (0,002234...).
     phone = re.compile(rf"(?<![\w/+.-])(?<![\w/][.-])(?<!\d,)(?:{international}|{national})(?![\w/])(?![.,-]\d)")
     currency_after = re.compile(rf"\s*(?:{_alternatives(phones['currencies'])})(?!\w)", re.IGNORECASE)
+    identifier_before = re.compile(rf"(?<!\w)(?:{_alternatives(phones['identifiers'])})\s*[:#.]?\s*$", re.IGNORECASE)
 
     def prefixes(*kinds: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
         """(national length, first digits) of each country's numbers of these kinds, as written at home."""
@@ -127,6 +129,7 @@ def rules() -> Rules:
         hint=re.compile(hint),
         hint_sql=hint,
         currency_after=currency_after,
+        identifier_before=identifier_before,
         bare_prefixes=prefixes("mobile"),
         national_prefixes=prefixes("mobile", "fixed"),
         stop_words=frozenset(w.lower() for w in data["names"]["stop_words"]),
@@ -139,7 +142,8 @@ def _is_phone(match: re.Match, text: str, r: Rules) -> bool:
     """A run of digits is a phone when written after an international prefix; or with a country's length and first
     digits, grouped the way numbers are said (two pairs at least, no group longer than three: '76 45 12 33',
     '77 123 45 67', never '2019-2024' nor the amount '12 345 678'); or, written without any separator, with the
-    length and first digits of a country's mobiles. Never when a currency follows it."""
+    length and first digits of a country's mobiles. Never when a currency follows it, nor, without an international
+    prefix, after a word saying it is an identifier."""
     if r.currency_after.match(text, match.end()):
         return False
     written = match.group(0)
@@ -148,6 +152,8 @@ def _is_phone(match: re.Match, text: str, r: Rules) -> bool:
         return False  # '+12 345 678', '1 234 567': an amount's thousands
     if written.lstrip("(").startswith(("+", "00")):
         return len("".join(groups)) >= 8
+    if r.identifier_before.search(text, max(0, match.start() - 20), match.start()):
+        return False
     digits = "".join(groups)
     if len(groups) > 1:
         said = len(groups) >= 3 and all(len(g) <= 3 for g in groups) and sum(len(g) == 2 for g in groups) >= 2

@@ -213,8 +213,9 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
     if action == "flagged":
         fr, en = f"{fr} : valeur chargée, à vérifier", f"{en}: value loaded, to be checked"
     # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
+    header = personal_data.redact(column)
     return (
-        f"{{'column_name': {sql_string(column)}, 'raw_value': {redacted_sql(raw, trimmed=False)}, "
+        f"{{'column_name': {sql_string(header)}, 'raw_value': {redacted_sql(raw, trimmed=False)}, "
         f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}"
     )
 

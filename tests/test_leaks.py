@@ -503,3 +503,33 @@ def test_an_inbox_entry_outside_the_inbox_is_refused_whatever_its_name(tmp_path)
     again = ingest_inbox(inbox, tmp_path / "w.duckdb", "c")
     assert {f.status for f in again.files} == {"known"}
     assert personal_data_in("lien.csv") == []
+
+
+def test_a_sheet_named_after_a_person_is_recorded_redacted(tmp_path):
+    """The sheet's name is in the raw rows, ops.files, ops.rejects and the notes a receipt shows."""
+    from openpyxl import Workbook
+
+    given, family = PEOPLE[3]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"Mme {given} {family} {_pairs(PHONES[1], '.')}"
+    sheet.append(["Partenaire", "Région", "Secteur", "Activité", "Montant dépensé", "Devise"])
+    sheet.append(["ONG Sahel Santé", "Mopti", "Nutrition", "Dépistage", 1000, "XOF"])
+    sheet.append(["ONG Sahel Santé", "Mopti", "Nutrition", "Dépistage", "beaucoup", "XOF"])
+    workbook.create_sheet("Notes").append(["Rien"])
+    path = tmp_path / "inbox" / "partner_reports" / "classeur.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook.save(path)
+    ingest_inbox(tmp_path / "inbox", tmp_path / "w.duckdb", "b")
+    said = [
+        str(v)
+        for sql in (
+            "SELECT sheets, notes FROM ops.files",
+            "SELECT sheet, column_name FROM ops.rejects",
+            "SELECT DISTINCT sheet FROM raw.partner_reports",
+        )
+        for row in query(tmp_path / "w.duckdb", sql)
+        for v in row
+    ]
+    assert "Mme [nom retiré] [téléphone retiré]" in said
+    assert not [v for v in said if family in v or PHONES[1][:4] in v.replace(".", "")]

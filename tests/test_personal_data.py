@@ -64,6 +64,8 @@ UNTOUCHED = [
     "le responsable logistique",
     "DR Congo",
     "rapport de la DR Santé de Mopti",
+    "engagement de l'utilisateur userId 66012345",
+    "compte n° 76451233",
     "Mme [nom retiré]",
     "Cash+ 100%",
 ]
