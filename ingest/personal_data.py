@@ -33,6 +33,7 @@ class Rules:
     hint_sql: str  # the same hint, for DuckDB's RE2 (which reads Python's syntax used here)
     currency_after: re.Pattern
     identifier_before: re.Pattern
+    round_ending: str
     bare_prefixes: tuple[tuple[int, tuple[str, ...]], ...]  # (national length, mobile prefixes) per country
     national_prefixes: tuple[tuple[int, tuple[str, ...]], ...]  # (national length, mobile and fixed prefixes)
     stop_words: frozenset[str]
@@ -130,6 +131,7 @@ def rules() -> Rules:
         hint_sql=hint,
         currency_after=currency_after,
         identifier_before=identifier_before,
+        round_ending=phones["round_ending"],
         bare_prefixes=prefixes("mobile"),
         national_prefixes=prefixes("mobile", "fixed"),
         stop_words=frozenset(w.lower() for w in data["names"]["stop_words"]),
@@ -142,8 +144,8 @@ def _is_phone(match: re.Match, text: str, r: Rules) -> bool:
     """A run of digits is a phone when written after an international prefix; or with a country's length and first
     digits, grouped the way numbers are said (two pairs at least, no group longer than three: '76 45 12 33',
     '77 123 45 67', never '2019-2024' nor the amount '12 345 678'); or, written without any separator, with the
-    length and first digits of a country's mobiles. Never when a currency follows it, nor, without an international
-    prefix, after a word saying it is an identifier."""
+    length and first digits of a country's mobiles, unless round (60000000). Never when a currency or a count's
+    unit follows it, nor, without an international prefix, after a word saying it is an identifier."""
     if r.currency_after.match(text, match.end()):
         return False
     written = match.group(0)
@@ -158,6 +160,8 @@ def _is_phone(match: re.Match, text: str, r: Rules) -> bool:
     if len(groups) > 1:
         said = len(groups) >= 3 and all(len(g) <= 3 for g in groups) and sum(len(g) == 2 for g in groups) >= 2
         return said and any(len(digits) == n and digits.startswith(starts) for n, starts in r.national_prefixes)
+    if digits.endswith(r.round_ending):
+        return False
     return any(len(digits) == n and digits.startswith(starts) for n, starts in r.bare_prefixes)
 
 

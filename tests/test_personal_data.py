@@ -66,6 +66,9 @@ UNTOUCHED = [
     "rapport de la DR Santé de Mopti",
     "engagement de l'utilisateur userId 66012345",
     "compte n° 76451233",
+    "cible : 60000000",
+    "9499000000 rupees per annum",
+    "nomination du point focal SUN politique",
     "Mme [nom retiré]",
     "Cash+ 100%",
 ]
