@@ -16,8 +16,9 @@ import pycountry
 
 from ingest import plausibility
 from ingest.errors import InputError
+from ingest.personal_data import redact, redact_organisation
 from ingest.records import insert_records, insert_rejects, money_text
-from ingest.schemas import MONEY, redact
+from ingest.schemas import MONEY
 
 FLOW_COLUMNS = {
     "flow_id": "VARCHAR",
@@ -225,7 +226,9 @@ def load(
                         "direction": direction,
                         "object_type": obj.get("type"),
                         "object_id": str(obj.get("id")),
-                        "object_name": obj.get("name"),
+                        "object_name": (redact_organisation if obj.get("type") == "Organization" else redact)(
+                            obj.get("name")
+                        ),
                         "behavior": obj.get("behavior"),
                         "organization_types": _ids(obj.get("organizationTypes")),
                         "organization_subtypes": _ids(obj.get("organizationSubTypes")),

@@ -3,8 +3,9 @@
 Streams `iati-activity` elements with lxml (each cleared once read; rows land in batches through Arrow), keeps
 every budget and transaction (negative values too: de-obligations are real), participating organisations with their
 roles, recipient countries and regions, sectors with their vocabularies and percentages, and locations.
-`contact-info` (people's names, e-mails and phones) is never read. A file that is truncated or not well-formed is
-rejected whole: no half file is loaded.
+`contact-info` (people's names, e-mails and phones) is never read; every text and name read goes through
+ingest/personal_data.py (an organisation that is a person is recorded as '[personne]'). A file that is truncated or
+not well-formed is rejected whole: no half file is loaded.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from lxml import etree
 
 from ingest import plausibility
 from ingest.errors import InputError
+from ingest.personal_data import redact, redact_organisation
 from ingest.records import insert_rejects, insert_rows, money_text
-from ingest.schemas import MONEY, redact
+from ingest.schemas import MONEY
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -237,10 +239,10 @@ def _transaction(t, t_index: int, index: int, ident: str, currency: str | None, 
             value_date,
             redact(_narrative(description)) if description is not None else None,
             _get(provider, "ref"),
-            _narrative(provider),
+            redact_organisation(_narrative(provider)),
             _get(provider, "provider-activity-id"),
             _get(receiver, "ref"),
-            _narrative(receiver),
+            redact_organisation(_narrative(receiver)),
             _get(receiver, "receiver-activity-id"),
             _get(sector, "code"),
             (sector.get("vocabulary") or "1") if sector is not None else None,
@@ -281,7 +283,7 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
             el.get("version") or version,
             currency,
             _get(rep, "ref"),
-            _narrative(rep),
+            redact_organisation(_narrative(rep)),
             _get(rep, "type"),
             redact(_narrative(first("title"))),
             redact(_narrative(first("description"))),
@@ -298,7 +300,15 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
     orgs = rows["raw.iati_participating_orgs"]
     for org in children.get("participating-org", ()):
         orgs.append(
-            (index, ident, org.get("ref"), _narrative(org), org.get("role"), org.get("type"), org.get("activity-id"))
+            (
+                index,
+                ident,
+                org.get("ref"),
+                redact_organisation(_narrative(org)),
+                org.get("role"),
+                org.get("type"),
+                org.get("activity-id"),
+            )
         )
     budgets = rows["raw.iati_budgets"]
     for b_index, b in enumerate(children.get("budget", ())):
@@ -349,7 +359,8 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
     sectors = rows["raw.iati_sectors"]
     for i, sec in enumerate(children.get("sector", ())):
         sectors.append(
-            (index, ident, sec.get("code"), sec.get("vocabulary") or "1", share(sec, "sector", i)) + (_narrative(sec),)
+            (index, ident, sec.get("code"), sec.get("vocabulary") or "1", share(sec, "sector", i))
+            + (redact(_narrative(sec)),)
         )
     locations = rows["raw.iati_locations"]
     for loc in children.get("location", ()):
@@ -364,7 +375,7 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
                 index,
                 ident,
                 loc.get("ref"),
-                _narrative(parts.get("name")),
+                redact(_narrative(parts.get("name"))),
                 pos.text if pos is not None else None,
                 admins or None,
                 _get(parts.get("location-reach"), "code"),

@@ -13,16 +13,19 @@ import datetime as dt
 import errno
 import hashlib
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
 from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
-from ingest.schemas import TABULAR_SCHEMAS, Schema, redact
+from ingest.personal_data import redact, redact_file_name
+from ingest.schemas import TABULAR_SCHEMAS, Schema
 from ingest.values import connect, output_columns, sql_string, typed_rows
 
 log = logging.getLogger(__name__)
@@ -109,15 +112,33 @@ def _schemas_for(relative: Path) -> tuple[Schema, ...]:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """The data files of the inbox: not its profiles (inbox/_profils/), hidden files, Excel's lock files nor notes."""
-    return sorted(
-        p
-        for p in inbox.rglob("*")
-        if p.is_file()
-        and not p.name.startswith((".", "~$"))
-        and p.suffix.lower() != ".md"
-        and p.relative_to(inbox).parts[0] != profiles.PROFILES_DIR
-    )
+    """What the inbox holds, but its folders, its profiles (inbox/_profils/), hidden files, Excel's lock files and
+    notes: files, and anything else left there (links, devices, pipes), which `ingest_file` refuses. Links to folders
+    are not followed."""
+    found = []
+    for folder, folders, names in os.walk(inbox):
+        here = Path(folder)
+        if here == inbox:
+            folders[:] = [f for f in folders if f != profiles.PROFILES_DIR]
+        found += [here / f for f in folders if (here / f).is_symlink()]
+        found += [here / n for n in names]
+    return sorted(p for p in found if not p.name.startswith((".", "~$")) and p.suffix.lower() != ".md")
+
+
+def _not_a_file_of_the_inbox(path: Path, inbox: Path) -> str | None:
+    """Why the inbox refuses this entry, if it does: the inbox is a folder of files. The reason says nothing of
+    what a link points at (a link to /etc/passwd must not publish the machine's files, nor even their names)."""
+    if path.is_symlink():
+        return "lien symbolique refusé : déposez le fichier lui-même / symbolic link refused: drop the file itself"
+    mode = path.lstat().st_mode
+    if not stat.S_ISREG(mode):
+        return (
+            "pas un fichier ordinaire (périphérique, tube ou autre) : refusé / not a regular file (device, pipe or "
+            "other): refused"
+        )
+    if not path.resolve().is_relative_to(inbox.resolve()):
+        return "hors de la boîte de réception : refusé / outside the inbox: refused"
+    return None
 
 
 def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck | None = None) -> IngestSummary:
@@ -150,6 +171,12 @@ def ingest_file(
     con: duckdb.DuckDBPyConnection, path: Path, inbox: Path, load_batch: str, check: FileCheck | None = None
 ) -> FileResult:
     relative = path.relative_to(inbox)
+    # What is recorded and published of the file's path and name: people's names and numbers taken out.
+    published = redact_file_name(relative.as_posix())
+    name = PurePosixPath(published).name
+    refused = _not_a_file_of_the_inbox(path, inbox)
+    if refused:
+        return _refuse(con, path, published, name, refused, load_batch)
     sha = sha256_of(path)
     # A file our code failed on is tried again on every night: its earlier attempt's record gives way to this one.
     con.execute(
@@ -165,12 +192,12 @@ def ingest_file(
         "AND NOT (status = 'rejected' AND coalesce(profiles, []) <> ?) ORDER BY file_id",
         [sha, list(profile.names)],
     ).fetchall()
-    if any(p == str(relative) for _, p in known):
-        return FileResult(str(relative), "known")
+    if any(p == published for _, p in known):
+        return FileResult(published, "known")
     stat = path.stat()
     record = {
-        "path": str(relative),
-        "file_name": path.name,
+        "path": published,
+        "file_name": name,
         "sha256": sha,
         "size_bytes": stat.st_size,
         "received_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None),
@@ -180,7 +207,7 @@ def ingest_file(
     }
     if profile_error:
         _record(con, record | {"status": "rejected", "error": profile_error})
-        return FileResult(str(relative), "rejected", error=profile_error)
+        return FileResult(published, "rejected", error=profile_error)
     if known:
         _record(
             con,
@@ -191,19 +218,19 @@ def ingest_file(
                 "error": "fichier déjà reçu sous un autre nom / same file already received",
             },
         )
-        return FileResult(str(relative), "duplicate")
+        return FileResult(published, "duplicate")
 
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = _next_file_id(con)
-        result = _load(con, path, relative, file_id, load_batch, profile)
+        result = _load(con, path, relative, name, file_id, load_batch, profile)
         failed = _not_of_its_kind(con, result, file_id)
         if not failed and check and result.rows_loaded:
             broken = check(con, file_id, result.tables)
-            failed = _reject_rows_breaking_rules(con, result, broken, file_id, path.name, load_batch)
+            failed = _reject_rows_breaking_rules(con, result, broken, file_id, name, load_batch)
         status, error = "loaded", None
         if failed:
-            status, error = "held_back", _hold_back(con, result, failed, file_id, path.name, load_batch)
+            status, error = "held_back", _hold_back(con, result, failed, file_id, name, load_batch)
         _record(
             con,
             record
@@ -222,7 +249,7 @@ def ingest_file(
         )
         con.execute("COMMIT")
         return FileResult(
-            str(relative),
+            published,
             status,
             result.kind,
             result.rows_read,
@@ -233,12 +260,12 @@ def ingest_file(
         )
     except INFRASTRUCTURE_ERRORS as exc:
         con.execute("ROLLBACK")
-        _machine_failure(relative, exc)
+        _machine_failure(published, exc)
         raise
     except Exception as exc:  # noqa: BLE001 - one file never stops the night: its reader's error, or ours, set aside
         con.execute("ROLLBACK")
         if isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS:
-            _machine_failure(relative, exc)
+            _machine_failure(published, exc)
             raise
         if isinstance(exc, OUR_ERRORS):
             log.error("%s non lu : erreur interne / not read: internal error", relative, exc_info=True)
@@ -246,13 +273,38 @@ def ingest_file(
             _record(con, record | {"status": "internal_error", "error": error})
             return FileResult(str(relative), "internal_error", error=error)
         reason = str(exc) if isinstance(exc, InputError) else _unreadable(exc)
-        log.warning("%s rejeté / rejected: %s", relative, reason, exc_info=not isinstance(exc, InputError))
+        log.warning("%s rejeté / rejected: %s", published, reason, exc_info=not isinstance(exc, InputError))
         suggestion = exc.suggested_profile if isinstance(exc, HeadersNotRecognised) else None
         _record(con, record | {"status": "rejected", "error": reason, "suggested_profile": suggestion})
-        return FileResult(str(relative), "rejected", error=reason)
+        return FileResult(published, "rejected", error=reason)
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _refuse(con, path: Path, published: str, name: str, reason: str, load_batch: str) -> FileResult:
+    """An entry of the inbox that is not a file of it, recorded as rejected without reading it: its content hash
+    stands for its path, its size and time are the entry's own (os.lstat), never its target's."""
+    digest = hashlib.sha256(f"{reason}\n{published}".encode()).hexdigest()
+    if con.execute("SELECT 1 FROM ops.files WHERE path = ? AND sha256 = ?", [published, digest]).fetchall():
+        return FileResult(published, "known")
+    entry = path.lstat()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    _record(
+        con,
+        {
+            "path": published,
+            "file_name": name,
+            "sha256": digest,
+            "size_bytes": 0,
+            "received_at": dt.datetime.fromtimestamp(entry.st_mtime, dt.UTC).replace(tzinfo=None),
+            "loaded_at": now,
+            "load_batch": load_batch,
+            "status": "rejected",
+            "error": reason,
+        },
+    )
+    return FileResult(published, "rejected", error=reason)
 
 
 # What is the machine's fault (or our SQL's), not the file's: these fail the task.
@@ -287,7 +339,7 @@ INTERNAL_ERROR = (
 )
 
 
-def _machine_failure(relative: Path, exc: BaseException) -> None:
+def _machine_failure(relative: str, exc: BaseException) -> None:
     """Said in the task's log so that whoever reads a failed night knows it is not the file's fault."""
     log.error(
         "Panne de la machine (disque, mémoire, verrou), pas du fichier : la tâche sera relancée / machine "
@@ -419,26 +471,29 @@ def _hold_back(con, result: _Loaded, failed: list[FailedCheck], file_id: int, fi
     )
 
 
-def _load(con, path: Path, relative: Path, file_id: int, load_batch: str, profile: profiles.Profile) -> _Loaded:
+def _load(
+    con, path: Path, relative: Path, name: str, file_id: int, load_batch: str, profile: profiles.Profile
+) -> _Loaded:
+    """The file's rows into the raw tables; `name` is the file's name as recorded (ingest/personal_data.py)."""
     suffix = path.suffix.lower()
     if suffix == ".xml":
-        return _Loaded("iati", *iati.load(con, path, file_id, path.name, load_batch))
+        return _Loaded("iati", *iati.load(con, path, file_id, name, load_batch))
     if suffix == ".json":
-        return _Loaded("fts", *fts.load(con, path, file_id, path.name, load_batch))
+        return _Loaded("fts", *fts.load(con, path, file_id, name, load_batch))
     gnr_table = gnr.export_table(path)
     if gnr_table:
-        tables, read, loaded, rejected, extra = gnr.load(con, path, gnr_table, file_id, path.name, load_batch)
+        tables, read, loaded, rejected, extra = gnr.load(con, path, gnr_table, file_id, name, load_batch)
         return _Loaded(
             "gnr_commitments", rows_read=read, rows_loaded=loaded, rows_rejected=rejected, extra=extra, tables=tables
         )
     if suffix not in tabular.TABULAR_SUFFIXES:
         raise InputError(f"format non pris en charge ({suffix or 'sans extension'}) / unsupported format")
-    return _load_tabular(con, path, relative, file_id, load_batch, profile)
+    return _load_tabular(con, path, relative, _Reading(file_id, name, load_batch, profile, _file_date(path)))
 
 
-def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str, profile: profiles.Profile) -> _Loaded:
+def _load_tabular(con, path: Path, relative: Path, reading: _Reading) -> _Loaded:
+    profile = reading.profile
     schemas = profile.schemas(_schemas_for(relative))
-    reading = _Reading(file_id, path.name, load_batch, profile, _file_date(path))
     source = tabular.open_source(path, profile.sheet)
     try:
         layouts = _layouts(source.grids, schemas, profile, reading.notes, relative)
@@ -452,7 +507,7 @@ def _load_tabular(con, path: Path, relative: Path, file_id: int, load_batch: str
         for sheet, layout in layouts.items():
             source.land(con, sheet, layout, "landed")
             reading.cut_row = source.cut_row
-            counts += _type_and_insert_landed(con, layout, sheet, reading)
+            counts += _type_and_insert_landed(con, layout, redact(sheet), reading)
     finally:
         source.close()
     kinds = sorted({layout.schema.kind for layout in layouts.values()})
@@ -885,8 +940,18 @@ def _next_file_id(con) -> int:
     return file_id
 
 
+# What ops.files says of a file in the file's own words (sheet names, headers, notes, reasons quoting them): published
+# in the receipts, so people's names and numbers in them are taken out.
+_WORDS_OF_THE_FILE = ("error", "notes", "sheets", "columns_dropped_personal", "columns_ignored")
+
+
 def _record(con, record: dict) -> None:
     if "file_id" not in record:
         record = {"file_id": _next_file_id(con)} | record
+    record = record | {
+        key: [redact(v) for v in value] if isinstance(value, list) else redact(value)
+        for key, value in record.items()
+        if key in _WORDS_OF_THE_FILE
+    }
     columns = ", ".join(record)
     con.execute(f"INSERT INTO ops.files ({columns}) VALUES ({', '.join('?' * len(record))})", list(record.values()))

@@ -222,41 +222,6 @@ def is_personal_header(header: str) -> bool:
     )
 
 
-# E-mail addresses and phone numbers (Malian "76 12 43 40", international "+223 66 79 36 13") in free text: the
-# same patterns serve DuckDB's RE2 (ingest/values.py) and Python's re (ingest/fts.py).
-EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-PHONE_PATTERN = r"\+[0-9]{1,3}[ .]?[0-9]{2}([ .]?[0-9]{2}){3}\b|\b[0-9]{2}([ .][0-9]{2}){3}\b"
-EMAIL_REPLACEMENT = "[courriel retiré]"
-PHONE_REPLACEMENT = "[téléphone retiré]"
-# A person's name is recognised after a civility ("voir Mme Diarra", "Dr Modibo DIARRA"): the civility stays, the
-# capitalised words after it go. The classes are spelled out (no \\p{L}) so that RE2 and Python's re read them alike.
-CIVILITIES = (
-    r"M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.?|Madame|Monsieur|Mademoiselle|Docteur|Professeur"
-)
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*"
-CIVILITY_NAME_PATTERN = rf"\b({CIVILITIES})\s+{_NAME_WORD}(?: +{_NAME_WORD}){{0,3}}"
-NAME_REPLACEMENT = r"\1 [nom retiré]"
-
-
-# Where one of the three can match: an '@', three pairs of digits or a civility (one cheap search before the three).
-PERSONAL_DATA_HINT_PATTERN = "@|[0-9]{2}[ .]?[0-9]{2}[ .]?[0-9]{2}|" + CIVILITIES
-
-_EMAIL, _PHONE, _CIVILITY_NAME, _HINT = (
-    re.compile(p) for p in (EMAIL_PATTERN, PHONE_PATTERN, CIVILITY_NAME_PATTERN, PERSONAL_DATA_HINT_PATTERN)
-)
-
-
-def redact(text: str | None) -> str | None:
-    """Free text without e-mail addresses, phone numbers and names after a civility (the Python twin of the SQL in
-    ingest/values.py, same patterns). Most texts hold none: each pattern is tried only where it can match."""
-    if not text or not _HINT.search(text):
-        return text
-    if "@" in text:
-        text = _EMAIL.sub(EMAIL_REPLACEMENT, text)
-    text = _PHONE.sub(PHONE_REPLACEMENT, text)
-    return _CIVILITY_NAME.sub(NAME_REPLACEMENT, text)
-
-
 PERSONAL_DATA_HXL = ("#contact", "#contact+email", "#contact+phone", "#contact+name")
 
 

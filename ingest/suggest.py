@@ -11,8 +11,9 @@ import difflib
 import json
 from pathlib import Path
 
+from ingest.personal_data import redact, redact_file_name
 from ingest.profiles import column_letter
-from ingest.schemas import Field, Schema, normalise_header, redact
+from ingest.schemas import Field, Schema, normalise_header
 from ingest.tabular import PREVIEW_ROWS, is_hxl_row, map_columns
 
 CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"
@@ -67,16 +68,25 @@ def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Pat
     taken = {f.name for f, _ in mapped.values()} | ({"fiscal_year"} if layout.years else set())
     width = max([len(row), *(len(r) for r in body)], default=0)
     lines = [
-        f"# Profil suggéré pour / suggested profile for {relative.as_posix()}",
+        f"# Profil suggéré pour / suggested profile for {redact_file_name(relative.as_posix())}",
         "# Vérifiez chaque ligne, complétez les « ? », puis enregistrez ce fichier dans inbox/_profils/.",
         "# Check every line, fill in the '?', then save this file under inbox/_profils/.",
-        f'fichiers: "{relative.as_posix()}"',
+        f'fichiers: "{redact_file_name(relative.as_posix(), glob=True)}"',
         f"type: {schema.kind}",
         f"ligne_en_tete: {i + 1}",
         "colonnes:",
     ]
+    headers = [str(row[index] or "").strip() if index < len(row) else "" for index in range(width)]
+    if not mapped and not any(_closest(schema, h, set()) for h in headers if h):
+        # Nothing in it reads as a table of this kind (a text, a system file): none of its lines is shown.
+        lines[-1] = "colonnes: {}"
+        lines.append(
+            f"# aucune colonne reconnue sur {width} : le contenu du fichier n'est pas montré / no column recognised "
+            f"of {width}: nothing of the file's content is shown"
+        )
+        return "\n".join(lines) + "\n"
     for index in range(width):
-        header = redact(str(row[index] or "").strip()) if index < len(row) else ""
+        header = redact(headers[index])
         # A JSON string is a YAML double-quoted scalar: line breaks, quotes and colons in a header stay valid YAML.
         key = json.dumps(header, ensure_ascii=False) if header else column_letter(index)
         values = [

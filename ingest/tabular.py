@@ -670,7 +670,12 @@ def _cell_text(value: object) -> str | None:
 
 # A sheet is read as a full grid: one stray value at XFD1048576 would ask for 17 billion cells.
 MAX_SHEET_CELLS = 50_000_000
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# A row or a cell (attributes in any order and quotes), the cell with what follows its opening tag: a formula maybe,
+# then a value holding text or an inline string, or nothing (`<v></v>`, `<c .../>`: no value). `{p}`: the sheet's
+# namespace prefix, if it writes one.
+_SHEET_TAG = rb"<{p}(row|c)(?=[\s/>])([^>]*?)(?:/>|>(?:<{p}f(?:[^>]*/>|[^>]*>[^<]*</{p}f>))?(<{p}v>[^<]|<{p}is[\s>])?)"
+_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Z]{0,3})([0-9]{1,7})["']""")
+_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b")
 
 
 def _column_number(letters: bytes) -> int:
@@ -680,12 +685,39 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_extent(path: Path) -> None:
-    """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it.
+def _sheet_extent(xml) -> tuple[int, int]:
+    """(rows, columns) of the grid the reader (calamine) makes of a sheet's XML: up to its furthest cell holding a
+    value (a `<v>` with text, or an inline string), placed as the reader places it: by its `r` wherever that attribute
+    stands among the others, else after the row's previous cell, in its row's `r` (or the row after the previous
+    one). The sheet's `<dimension>` is not read: the reader neither sizes the grid by it nor allocates for it, and a
+    workbook that lies in it must not pass. Streamed in chunks, the first one large enough to hold the sheet's
+    namespace prefix."""
+    head = xml.read(1 << 22)
+    found = _PREFIX.search(head)
+    prefix = (found.group(1) or b"") if found else b""
+    tags = re.compile(_SHEET_TAG.replace(b"{p}", re.escape(prefix)), re.S)
+    starts = (b"<" + prefix + b"c", b"<" + prefix + b"row")
+    rows = columns = row = column = 0
+    tail, chunk = b"", head
+    while chunk:
+        block = tail + chunk
+        chunk = xml.read(1 << 20)
+        # A row or cell the chunk cuts is read with the next one; the last block is read whole.
+        cut = max(block.rfind(start) for start in starts) if chunk else -1
+        block, tail = (block[:cut], block[cut:]) if cut >= 0 else (block, b"")
+        for tag, attributes, value in tags.findall(block):
+            ref = _REF.search(attributes)
+            if tag == b"row":
+                row, column = (int(ref.group(2)) if ref else row + 1), 0
+                continue
+            row, column = (int(ref.group(2)), _column_number(ref.group(1))) if ref else (row, column + 1)
+            if value:
+                rows, columns = max(rows, row), max(columns, column)
+    return rows, columns
 
-    The sheets' XML is streamed and the furthest cell holding a value found; empty styled cells (`<c .../>`) do not
-    count.
-    """
+
+def _check_extent(path: Path) -> None:
+    """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it."""
     import zipfile
 
     try:
@@ -696,15 +728,8 @@ def _check_extent(path: Path) -> None:
         for member in archive.namelist():
             if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
                 continue
-            rows = columns = 0
-            tail = b""
             with archive.open(member) as xml:
-                while chunk := xml.read(1 << 20):
-                    block = tail + chunk
-                    for letters, row, empty in _CELL_REF.findall(block):
-                        if not empty:
-                            rows, columns = max(rows, int(row)), max(columns, _column_number(letters))
-                    tail = block[-64:]
+                rows, columns = _sheet_extent(xml)
             if rows * columns > MAX_SHEET_CELLS:
                 raise InputError(
                     f"feuille démesurée : une valeur en ligne {rows}, colonne {columns} "

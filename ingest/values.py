@@ -16,19 +16,8 @@ from pathlib import Path
 import duckdb
 import ftfy
 
-from ingest import plausibility
-from ingest.schemas import (
-    CIVILITY_NAME_PATTERN,
-    EMAIL_PATTERN,
-    EMAIL_REPLACEMENT,
-    MONEY,
-    NAME_REPLACEMENT,
-    PERSONAL_DATA_HINT_PATTERN,
-    PHONE_PATTERN,
-    PHONE_REPLACEMENT,
-    Field,
-    Schema,
-)
+from ingest import personal_data, plausibility
+from ingest.schemas import MONEY, Field, Schema
 from ingest.tabular import NEVER_COMPUTED, SheetLayout
 
 PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
@@ -134,7 +123,9 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.D
     """A DuckDB connection with the French value parsers loaded."""
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     con.execute(PARSERS_SQL.read_text(encoding="utf-8"))
-    con.create_function("repair_mojibake", _repair_mojibake, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"))
+    varchar = duckdb.sqltype("VARCHAR")
+    con.create_function("repair_mojibake", _repair_mojibake, [varchar], varchar)
+    con.create_function("redact_personal_data", personal_data.redact, [varchar], varchar)
     return con
 
 
@@ -167,19 +158,11 @@ def _blank(raw: str) -> str:
 
 
 def redacted_sql(raw: str, trimmed: bool = True) -> str:
-    """E-mail addresses, phone numbers and names after a civility replaced (see ingest/schemas.py).
-
-    The replacing regexes only run on cells where a cheap one finds an '@', three pairs of digits or a civility.
-    """
-    kept = scrubbed = f"trim({raw})" if trimmed else f"CAST({raw} AS VARCHAR)"
-    for pattern, replacement in (
-        (EMAIL_PATTERN, EMAIL_REPLACEMENT),
-        (PHONE_PATTERN, PHONE_REPLACEMENT),
-        (CIVILITY_NAME_PATTERN, NAME_REPLACEMENT),
-    ):
-        scrubbed = f"regexp_replace({scrubbed}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
-    suspicious = f"regexp_matches({raw}, {sql_string(PERSONAL_DATA_HINT_PATTERN)})"
-    return f"CASE WHEN {suspicious} THEN {scrubbed} ELSE {kept} END"
+    """The cell with e-mail addresses, phone numbers and people's names replaced by ingest/personal_data.py's
+    `redact` (registered by `connect`), called only on cells where its cheap hint (RE2 here) finds something."""
+    kept = f"trim({raw})" if trimmed else f"CAST({raw} AS VARCHAR)"
+    suspicious = f"regexp_matches({raw}, {sql_string(personal_data.hint_sql())})"
+    return f"CASE WHEN {suspicious} THEN redact_personal_data({kept}) ELSE {kept} END"
 
 
 def _decimal_literal(number: float) -> str:
@@ -236,8 +219,9 @@ def _problem(column: str, raw: str, reason: str, action: str = "rejected") -> st
     if action == "flagged":
         fr, en = f"{fr} : valeur chargée, à vérifier", f"{en}: value loaded, to be checked"
     # The raw value as written, except what identifies a person: ops.rejects is kept, and shown in receipts.
+    header = personal_data.redact(column)
     return (
-        f"{{'column_name': {sql_string(column)}, 'raw_value': {redacted_sql(raw, trimmed=False)}, "
+        f"{{'column_name': {sql_string(header)}, 'raw_value': {redacted_sql(raw, trimmed=False)}, "
         f"'reason_fr': {sql_string(fr)}, 'reason_en': {sql_string(en)}, 'action': '{action}'}}"
     )
 

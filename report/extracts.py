@@ -8,17 +8,15 @@ marts humanitarian tools read.
 - `<mart>.csv`: UTF-8 with a BOM, `;` between fields and decimal commas, so French Excel opens it as columns.
 - `<mart>.hxl.csv` (who funds what where, funding flows): `,` and decimal points, HXL hashtags on row 2.
 
-A text beginning with `=`, `+`, `-` or `@` is written as text, never as a formula: XLSX strings are never turned into
-formulas, and CSV cells get a leading apostrophe. The files depend only on the warehouse and the run date, so a
-re-run writes the same bytes.
+A text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is written as text, never as a formula: XLSX
+strings are never turned into formulas, and the CSVs are written by report/csv_files.py, which quotes them. The files
+depend only on the warehouse and the run date, so a re-run writes the same bytes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -26,12 +24,12 @@ import xlsxwriter
 import yaml
 
 from config import DBT_PROJECT_DIR
+from report.csv_files import write_csv
 
-XLSX_MAX_ROWS = 200_000  # beyond, Excel is the wrong tool: the CSV only (written by DuckDB, streamed)
+XLSX_MAX_ROWS = 200_000  # beyond, Excel is the wrong tool: the CSV only (streamed)
 # The calendar is generated from the project's settings, not reported by anyone: a CSV for joins, no workbook (its
 # 18 628 days were most of the cells the report wrote each night).
 CSV_ONLY = {"dim_dates"}
-FORMULA_STARTS = ("=", "+", "-", "@")
 # HXL hashtags of the columns humanitarian tools read (HXL 1.1 core schema).
 HXL_TAGS = {
     "rpt_who_funds_what_where": {
@@ -105,33 +103,10 @@ def _labelled_select(mart: str, columns: list[tuple[str, str]]) -> tuple[str, li
     return select, out
 
 
-def _csv_select(mart: str, columns: list[tuple[str, str]], decimal_comma: bool) -> str:
-    """The mart's rows as CSV cells, computed by DuckDB: texts that would run as formulas quoted, decimal commas."""
-    starts = ", ".join(f"'{c}'" for c in FORMULA_STARTS)
-    apostrophe = "chr(39)"
-    cells = []
-    for name, sql_type in columns:
-        column = f'"{name}"'
-        if sql_type == "VARCHAR":
-            cells.append(
-                f"CASE WHEN left({column}, 1) IN ({starts}) THEN {apostrophe} || {column} ELSE {column} END AS {column}"
-            )
-        elif decimal_comma and (sql_type.startswith("DECIMAL") or sql_type in {"DOUBLE", "FLOAT"}):
-            cells.append(f"replace(CAST({column} AS VARCHAR), '.', ',') AS {column}")
-        else:
-            cells.append(column)
-    return f"SELECT {', '.join(cells)} FROM marts.{mart} ORDER BY ALL"
-
-
-def _copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path, delimiter: str, head: list[list[str]]) -> None:
-    """DuckDB writes the rows (streamed, whatever their number); the file gets a BOM and the head rows first."""
-    body = path.with_name(path.name + ".rows")
-    con.execute(f"COPY ({select}) TO '{body}' (HEADER false, DELIMITER '{delimiter}')")
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        csv.writer(out, delimiter=delimiter).writerows(head)
-    with open(body, "rb") as rows, open(path, "ab") as out:
-        shutil.copyfileobj(rows, out)
-    body.unlink()
+def _rows(cursor, batch: int = 10_000):
+    """The cursor's rows, fetched in batches: a mart of any size streams through the CSV writer."""
+    while rows := cursor.fetchmany(batch):
+        yield from rows
 
 
 def model_documentation(mart: str) -> tuple[str, dict[str, str]]:
@@ -238,12 +213,12 @@ def write_extracts(warehouse: Path, out_dir: Path, run_date: dt.date) -> list[di
                 labels = [(n, "Libellé de / label of " + n.rsplit("_", 1)[0]) for n, _ in labelled if n not in names]
                 _write_xlsx(out_dir / f"{mart}.xlsx", mart, con.execute(select), labelled, about + labels, run_date)
                 files.append(f"{mart}.xlsx")
-            _copy_csv(con, _csv_select(mart, columns, decimal_comma=True), out_dir / f"{mart}.csv", ";", [names])
+            select = f"SELECT * FROM marts.{mart} ORDER BY ALL"
+            write_csv(out_dir / f"{mart}.csv", [names], _rows(con.execute(select)), ";")
             files.append(f"{mart}.csv")
             if mart in HXL_TAGS:
                 tags = [HXL_TAGS[mart].get(n, "") for n in names]
-                select = _csv_select(mart, columns, decimal_comma=False)
-                _copy_csv(con, select, out_dir / f"{mart}.hxl.csv", ",", [names, tags])
+                write_csv(out_dir / f"{mart}.hxl.csv", [names, tags], _rows(con.execute(select)), ",")
                 files.append(f"{mart}.hxl.csv")
             written.append({"mart": mart, "rows": rows, "files": files, "description": description})
     finally:

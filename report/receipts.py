@@ -7,12 +7,12 @@ its encoding, currency and shares. A CSV beside it lists every problem, for a sp
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
 
 from report import i18n
+from report.csv_files import write_csv
 from report.query import rows
 
 LINES_SHOWN = 500  # on the page; the CSV has them all
@@ -117,20 +117,20 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
 
 
 def _write_csv(path: Path, problems: list[dict], lang: str) -> None:
-    """UTF-8 with a BOM and ';' so that Excel opens it as columns; a value Excel would run as a formula is quoted."""
+    """Every problem of the file, for a spreadsheet (report/csv_files.py: nothing in it runs as a formula)."""
     translate = i18n.translations(lang).gettext
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow([translate(word) for word in CSV_HEADER])
-        for p in problems:
-            raw = p["raw_value"] or ""
-            writer.writerow(
-                [
-                    p["sheet"] or "",
-                    p["line_number"],
-                    p["column_name"] or "",
-                    "'" + raw if raw[:1] in ("=", "+", "-", "@") else raw,
-                    p[f"reason_{lang}"],
-                    translate(ACTIONS.get(p["action"], p["action"])),
-                ]
-            )
+    write_csv(
+        path,
+        [[translate(word) for word in CSV_HEADER]],
+        (
+            [
+                p["sheet"],
+                p["line_number"],
+                p["column_name"],
+                p["raw_value"],
+                p[f"reason_{lang}"],
+                translate(ACTIONS.get(p["action"], p["action"])),
+            ]
+            for p in problems
+        ),
+    )

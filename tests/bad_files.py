@@ -6,7 +6,6 @@ Each writer returns what the test needs to check the outcome, computed from the 
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
 from tests.conftest import SAMPLE_INBOX
@@ -117,16 +116,15 @@ def write_entity_expansion_xml(path: Path) -> None:
 def seed_people(seeds: Path) -> tuple[list[str], list[str]]:
     """People named in the source documents, read where the tests run (they never enter the repository): names
     written after a civility, and e-mail addresses."""
-    from ingest.schemas import CIVILITY_NAME_PATTERN, EMAIL_PATTERN
+    from ingest.personal_data import personal_data_in
 
     names, emails = set(), set()
     for document in sorted(seeds.glob("*.txt")):
-        text = document.read_text(encoding="utf-8", errors="replace")
-        for match in re.finditer(CIVILITY_NAME_PATTERN, text):
-            name = match.group(0)[len(match.group(1)) :].strip()
-            if len(name) >= 5:
-                names.add(name)
-        emails.update(re.findall(EMAIL_PATTERN, text))
+        for kind, piece in personal_data_in(document.read_text(encoding="utf-8", errors="replace")):
+            if kind == "name" and len(piece) >= 5:
+                names.add(piece)
+            elif kind == "email" and "@" in piece:
+                emails.add(piece)
     return sorted(names), sorted(emails)
 
 

@@ -12,8 +12,9 @@ import openpyxl
 import pytest
 
 from ingest.inbox import ingest_inbox
+from ingest.personal_data import redact
 from ingest.profiles import Profile
-from ingest.schemas import TABULAR_SCHEMAS, normalise_header, redact
+from ingest.schemas import TABULAR_SCHEMAS, normalise_header
 from ingest.suggest import suggest_profile
 from tests.conftest import query
 
@@ -619,6 +620,9 @@ def test_a_suggested_profile_is_valid_yaml_whatever_the_headers_hold(tmp_path):
         assert data["fichiers"] == f"partner_reports/cas_{case}.csv", text
         written = {k for k in (data.get("colonnes") or {})}
         commented = {h for h in headers if f"# {json.dumps(h, ensure_ascii=False)}: ?" in text}
+        if "aucune colonne reconnue" in text:  # not a table: none of its cells is shown
+            assert not written and not commented, text
+            continue
         assert written | commented == {redact(h.strip()) for h in headers}, text
         for header in written:
             assert Profile(columns={"~" + normalise_header(header): "x"}).column_field(0, header) == "x"

@@ -340,14 +340,15 @@ def test_no_person_named_in_the_source_documents_reaches_a_table_or_the_report(n
     if not names:
         pytest.skip(f"{SHARED / 'seeds'} absent: no source documents to read people's names from")
     # The real files' own e-mail addresses (the GNR organisations file holds some) must not land either.
-    from ingest.schemas import EMAIL_PATTERN
+    from ingest.personal_data import personal_data_in
 
     emails = emails + sorted(
         {
-            e
+            piece
             for f in REAL.rglob("*")
             if f.is_file() and f.suffix in {".csv", ".json", ".xml"}
-            for e in re.findall(EMAIL_PATTERN, f.read_text(encoding="utf-8", errors="replace"))
+            for kind, piece in personal_data_in(f.read_text(encoding="utf-8", errors="replace"))
+            if kind == "email"
         }
     )
     assert query(paths.warehouse, "SELECT status FROM ops.files WHERE path = ?", [NAMING_PEOPLE]) == [("loaded",)]
@@ -356,6 +357,15 @@ def test_no_person_named_in_the_source_documents_reaches_a_table_or_the_report(n
     for page in published:
         text = page.read_text(encoding="utf-8-sig").lower()
         assert not [person for person in names + emails if person.lower() in text], page
+
+
+def test_no_e_mail_phone_or_civility_name_is_found_in_any_table_page_receipt_pdf_or_extract(night):
+    """The personal-data rules themselves swept over every text cell of the warehouse and everything published: a
+    field or a page the redaction missed would hold what they find."""
+    from tests.test_leaks import personal_data_left
+
+    _, paths, _ = night
+    assert personal_data_left(paths.warehouse, paths) == []
 
 
 def _amount(cell: str) -> int | None:
