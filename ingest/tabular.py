@@ -785,7 +785,7 @@ def _is_reader_panic(exc: BaseException) -> bool:
 # What a formula cell holds when the workbook was saved without computing it (written by a program, not Excel).
 NEVER_COMPUTED = "#NON_CALCULÉ"
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_CELL_ADDRESS = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
 def _sheet_members(archive) -> dict[str, str]:
@@ -829,7 +829,7 @@ def _values_calamine_empties(path: Path) -> dict[str, dict[tuple[int, int], str]
                         if formula is not None and not written
                         else None
                     )
-                    ref = _REF.fullmatch(cell.get("r") or "")
+                    ref = _CELL_ADDRESS.fullmatch(cell.get("r") or "")
                     if text and ref:
                         found.setdefault(sheet, {})[(int(ref[2]) - 1, _column_number(ref[1].encode()) - 1)] = text
                     cell.clear()
