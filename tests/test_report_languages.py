@@ -117,6 +117,40 @@ def test_the_brief_is_an_a4_pdf_of_four_to_eight_pages_with_the_headline_figures
             assert _plain(formatting.fcfa(weighted, lang=lang)) in text, (lang, year)
 
 
+def _sample_line_in_force(year: int, words: str) -> dict[str, str]:
+    """A line of the sample budget file as it is in force for `year` (its last version: the amended law when there is
+    one), found by words of its label."""
+    from tests import bad_files
+
+    lines, header, cells = bad_files.budget_rows()
+    found = [dict(zip(cells, line.split(";"), strict=False)) for line in lines[header + 1 :]]
+    [*_, in_force] = [r for r in found if r["Exercice"] == str(year) and words in r["Libellé"]]
+    return in_force
+
+
+def test_both_briefs_and_pages_name_each_years_nutrition_specific_lines_voted_and_paid(built_report):
+    rutf = _sample_line_in_force(2020, "thérapeutiques prêts à l'emploi")
+    voted, paid = (int(rutf[c].replace("\u00a0", "").replace(" ", "")) for c in ("Dotation (FCFA)", "Paiement"))
+    assert voted > 0 and paid > 0
+    for lang, heading in (
+        ("fr", "Lignes spécifiques à la nutrition, votées et payées, par exercice"),
+        ("en", "Nutrition-specific lines, voted and paid, by fiscal year"),
+    ):
+        pdf = built_report / lang / i18n.BRIEF_NAMES[lang]
+        text = " ".join(
+            _plain(
+                subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+            ).split()
+        )
+        page = _plain((built_report / lang / "index.html").read_text(encoding="utf-8"))
+        for shown in (text, page):
+            assert heading in shown, lang
+            assert (
+                _plain(formatting.fcfa(voted, lang=lang)) in shown and _plain(formatting.fcfa(paid, lang=lang)) in shown
+            )
+        assert "(ATPE)" in text and "(ATPE)" in page  # the line itself, by the acronym its label ends with
+
+
 def test_briefs_are_drawn_each_in_its_own_process_and_only_when_no_earlier_night_drew_them(
     built_sample, tmp_path, monkeypatch
 ):
