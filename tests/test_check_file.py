@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,19 @@ def test_the_check_runs_in_airflow_triggered_with_the_files_path(airflow_db, bui
     assert "budget_lines/paiement_trop_eleve.csv" in html and "retenu : la version précédente reste" in html
     assert list((receipt / "en").glob("fichier-*.csv"))
     assert sha256(built_sample) == published
+
+
+def test_a_file_the_warehouse_already_holds_at_its_place_is_said_so_with_what_the_night_made_of_it(
+    built_sample, tmp_path
+):
+    from config import Paths
+    from warehouse.check import check_file, summary
+
+    at = Paths(SAMPLE_INBOX, built_sample, tmp_path / "reports")
+    checked = check_file(SAMPLE_INBOX / "budget_lines" / "execution_budget_etat_2019_2024.csv", tmp_path / "out", at=at)
+    assert checked.already_here and checked.status == "loaded" and checked.exit_code == 0
+    assert checked.rows_loaded == checked.rows_read > 0
+    assert "déjà reçu ici (loaded)" in summary(checked)[0]
+    assert "budget_lines/execution_budget_etat_2019_2024.csv" in (
+        tmp_path / "out" / "en" / Path(checked.receipts["en"]).name
+    ).read_text(encoding="utf-8")

@@ -49,6 +49,7 @@ class Checked:
     receipts: dict[str, str]  # language -> HTML page
     lines: dict[str, str]  # language -> CSV of the lines to correct (when there are any)
     suggested_profile: str | None
+    already_here: bool = False  # the warehouse holds this file at this place: the night leaves it as it was
 
     @property
     def exit_code(self) -> int:
@@ -100,7 +101,6 @@ def check_file(file: Path, out_dir: Path, kind: str | None = None, at: Paths | N
             ).fetchall()
         finally:
             con.close()
-        log_known(result.status, relative, status)
         [page] = write_receipts(warehouse, out_dir, [file_id]).values()
     languages = ("fr", "en")
     lines = {lang: out_dir / lang / page.replace(".html", ".csv") for lang in languages}
@@ -113,18 +113,17 @@ def check_file(file: Path, out_dir: Path, kind: str | None = None, at: Paths | N
         receipts={lang: str(out_dir / lang / page) for lang in languages},
         lines={lang: str(p) for lang, p in lines.items() if p.exists()},
         suggested_profile=str(profile) if suggested else None,
+        already_here=result.status == "known",
     )
-
-
-def log_known(night_status: str, relative: Path, recorded: str) -> None:
-    if night_status == "known":
-        print(f"Déjà reçu à cette place / already received here: {relative} ({recorded})", file=sys.stderr)
 
 
 def summary(checked: Checked) -> list[str]:
     """What the command prints: the verdict, the rows, where the receipt is."""
+    verdict = VERDICTS[checked.status]
+    if checked.already_here:
+        verdict = f"déjà reçu ici ({checked.status}), laissé tel quel / already received here, left as it is"
     lines = [
-        f"{checked.path} : {VERDICTS[checked.status]}",
+        f"{checked.path} : {verdict}",
         f"lignes / rows : {checked.rows_read} lues / read, {checked.rows_loaded} chargées / loaded, "
         f"{checked.rows_held_back} retenues / held back, {checked.rows_skipped} écartées / skipped, "
         f"{checked.rows_rejected} rejetées / rejected",
