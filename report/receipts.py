@@ -16,6 +16,8 @@ from report import i18n
 from report.query import rows
 
 LINES_SHOWN = 500  # on the page; the CSV has them all
+# The load batch of a file checked now (warehouse/check.py): its receipt says what the night will do, nothing loaded.
+CHECK_BATCH = "verification"
 
 
 def _(message: str) -> str:
@@ -117,6 +119,7 @@ def write_receipts(warehouse: Path, out_dir: Path, file_ids: list[int] | None = 
                         currencies=currencies,
                         csv_name=csv_name,
                         profile_name=profile_name,
+                        checked_now=f["load_batch"] == CHECK_BATCH,
                     ),
                     encoding="utf-8",
                 )

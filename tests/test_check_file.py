@@ -61,8 +61,8 @@ def test_the_command_gives_each_file_the_verdict_and_receipt_the_night_then_give
         verdicts[relative] = {code: status for status, code in EXIT_CODES.items()}.get(proc.returncode, proc.stderr)
         pages = {lang: next((out / lang).glob("fichier-*.html")) for lang in ("fr", "en")}
         assert relative in pages["fr"].read_text(encoding="utf-8") and relative in proc.stdout, relative
-        assert "Accusé de réception" in pages["fr"].read_text(encoding="utf-8")
-        assert "Receipt" in pages["en"].read_text(encoding="utf-8")
+        assert "Vérification : rien n'a été chargé" in pages["fr"].read_text(encoding="utf-8")
+        assert "Check: nothing was loaded" in pages["en"].read_text(encoding="utf-8")
         if relative == "budget_lines/paiement_trop_eleve.csv":  # its lines to correct
             assert list((out / "fr").glob("fichier-*.csv")) and list((out / "en").glob("fichier-*.csv")), relative
     assert verdicts == expected
@@ -119,6 +119,7 @@ def test_a_file_the_warehouse_already_holds_at_its_place_is_said_so_with_what_th
     assert checked.already_here and checked.status == "loaded" and checked.exit_code == 0
     assert checked.rows_loaded == checked.rows_read > 0
     assert "déjà reçu ici (loaded)" in summary(checked)[0]
+    assert "rien n'a été chargé" not in Path(checked.receipts["fr"]).read_text(encoding="utf-8")  # the night's own
     assert "budget_lines/execution_budget_etat_2019_2024.csv" in (
         tmp_path / "out" / "en" / Path(checked.receipts["en"]).name
     ).read_text(encoding="utf-8")

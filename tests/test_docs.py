@@ -82,7 +82,7 @@ def test_every_file_the_page_names_exists(page):
 
 
 def test_the_analysts_query_runs_on_a_built_warehouse(built_sample):
-    [snippet] = [c for c in _commands(REPO / "docs" / "analyst.md") if " -c " in c]
+    [snippet] = [c for c in _commands(REPO / "docs" / "analyst.md") if "python -c " in c]
     code = shlex.split(snippet)[2].replace("var/warehouse/budget.duckdb", str(built_sample))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
     assert "fiscal_year" in out and "2020" in out

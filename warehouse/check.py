@@ -73,7 +73,8 @@ def check_file(file: Path, out_dir: Path, kind: str | None = None, at: Paths | N
     from expectations.files import check_file as check_by_kind
     from ingest.inbox import ingest_inbox
     from ingest.profiles import PROFILES_DIR
-    from report.receipts import write_receipts
+    from report.i18n import LANGUAGES
+    from report.receipts import CHECK_BATCH, write_receipts
 
     at = at or paths()
     relative = inbox_path(file, at.inbox, kind)
@@ -86,31 +87,26 @@ def check_file(file: Path, out_dir: Path, kind: str | None = None, at: Paths | N
         if at.warehouse.exists():
             shutil.copyfile(at.warehouse, warehouse)
         check = functools.partial(check_by_kind, today=dt.date.today())
-        [result] = ingest_inbox(inbox, warehouse, load_batch="verification", check=check).files
+        [result] = ingest_inbox(inbox, warehouse, load_batch=CHECK_BATCH, check=check).files
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
             # A file the warehouse already holds at this place ("known") is what the night made of it then.
-            [(file_id, status, suggested)] = con.execute(
-                "SELECT file_id, status, suggested_profile FROM ops.files WHERE path = ? ORDER BY file_id DESC LIMIT 1",
+            [(file_id, status, suggested, *counts, error)] = con.execute(
+                "SELECT file_id, status, suggested_profile, rows_read, rows_loaded, rows_held_back, rows_skipped, "
+                "rows_rejected, error FROM ops.files WHERE path = ? ORDER BY file_id DESC LIMIT 1",
                 [str(relative)],
-            ).fetchall()
-            [record] = con.execute(
-                "SELECT rows_read, rows_loaded, rows_held_back, rows_skipped, rows_rejected, error FROM ops.files "
-                "WHERE file_id = ?",
-                [file_id],
             ).fetchall()
         finally:
             con.close()
         [page] = write_receipts(warehouse, out_dir, [file_id]).values()
-    languages = ("fr", "en")
-    lines = {lang: out_dir / lang / page.replace(".html", ".csv") for lang in languages}
+    lines = {lang: out_dir / lang / page.replace(".html", ".csv") for lang in LANGUAGES}
     profile = out_dir / "fr" / page.replace(".html", "-profil-suggere.yml")
     return Checked(
         status,
         str(relative),
-        *(count or 0 for count in record[:5]),
-        error=record[5],
-        receipts={lang: str(out_dir / lang / page) for lang in languages},
+        *(count or 0 for count in counts),
+        error=error,
+        receipts={lang: str(out_dir / lang / page) for lang in LANGUAGES},
         lines={lang: str(p) for lang, p in lines.items() if p.exists()},
         suggested_profile=str(profile) if suggested else None,
         already_here=result.status == "known",
