@@ -28,8 +28,9 @@ TARGET = DBT_PROJECT_DIR / "target"
 # What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
 PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
 DOCS_KEPT = 3  # pages of the documentation kept in the cache, newest first
-# dbt's line for a node done: "12:01:05  12 of 271 OK created sql table model marts.fct_... [OK in 0.31s]".
-NODE_DONE = re.compile(r"\b\d+ of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+# dbt's line for a node done, whatever its outcome (OK, PASS, WARN, ERROR, FAIL, SKIP, NO-OP ...), not the line it
+# starts with: "12:01:05  12 of 271 OK created sql table model marts.fct_... [OK in 0.31s]".
+NODE_DONE = re.compile(r"\b\d+ of (\d+) (?!START\b)[A-Z][A-Z-]*\b")
 
 
 def project_fingerprint() -> str:
