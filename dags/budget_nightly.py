@@ -157,7 +157,13 @@ def _run_in_this_process(run_date: str | None) -> int:
         os.dup2(airflow_log.fileno(), 2)
     print(f"Journal d'Airflow / Airflow's log: {log_file}", file=terminal)
     ended = []
-    progress.print_to(lambda line: print(line, file=terminal) or (line[0] in "✔✘" and ended.append(line)))
+
+    def show(line: str) -> None:
+        print(line, file=terminal)
+        if line.startswith(("✔", "✘")):  # a step's end: the run's note
+            ended.append(line)
+
+    progress.print_to(show)
     # The night runs once Airflow's in-process execution API has answered a first request (it builds its routes
     # then): the deployment's healthcheck makes that request before the workers start, so here too Airflow's start
     # is not counted in the first task's time.

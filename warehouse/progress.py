@@ -1,6 +1,6 @@
 """The night's progress: one line per step as it starts and one as it ends (its duration and what it did), and, while
-a long step works, how far it is (at most one line every PROGRESS_EVERY seconds: files done of files seen, models done
-of models).
+a long step works, how far it is (at most one line every PROGRESS_EVERY seconds: files done of files seen, dbt nodes
+done of nodes).
 
 Every line is logged (a worker's task log holds them); `make run` also prints them on the terminal, Airflow's own log
 going to a file (dags/budget_nightly.py), and gathers the end lines into the run's note in the Airflow UI.
