@@ -18,9 +18,10 @@ RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
 .PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark fuzz
 
+# One line per step as it starts and ends; Airflow's own log goes to the file named on the first line.
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
-	$(BIN)/python dags/budget_nightly.py $(RUN_DATE)
-	$(BIN)/python -m warehouse
+	@$(BIN)/python dags/budget_nightly.py $(RUN_DATE)
+	@$(BIN)/python -m warehouse
 
 test: setup system-packages lint
 	$(BIN)/pytest

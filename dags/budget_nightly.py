@@ -136,26 +136,53 @@ def budget_nightly():
 night = budget_nightly()
 
 
-def _night_as_script() -> None:
-    """`make run`: the night runs in this process as `airflow dags test` runs it, once Airflow's in-process execution
-    API has answered a first request (it builds its routes then): the deployment's healthcheck makes that request
-    before the workers start, so here too Airflow's start is not counted in the first task's time."""
-    import sys
+def _run_in_this_process(run_date: str | None) -> int:
+    """`make run`: the night as `airflow dags test` runs it, its steps' lines (warehouse/progress.py) on the terminal,
+    Airflow's own log in a file, and the steps' end lines as the run's note in the Airflow UI."""
     import time
+    from pathlib import Path
 
     import httpx
+    from airflow.models.dagrun import DagRun
     from airflow.sdk.execution_time.supervisor import in_process_api_server
+    from airflow.utils.session import create_session
 
+    from warehouse import progress
+
+    terminal = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    log_file = Path(os.environ.get("AIRFLOW_HOME", "."), "logs", f"nuit-{run_date or 'du-jour'}.log")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "w", encoding="utf-8") as airflow_log:  # what Airflow prints, through any handler, goes there
+        os.dup2(airflow_log.fileno(), 1)
+        os.dup2(airflow_log.fileno(), 2)
+    print(f"Journal d'Airflow / Airflow's log: {log_file}", file=terminal)
+    ended = []
+
+    def show(line: str) -> None:
+        print(line, file=terminal)
+        if line.startswith(("✔", "✘")):  # a step's end: the run's note
+            ended.append(line)
+
+    progress.print_to(show)
+    # The night runs once Airflow's in-process execution API has answered a first request (it builds its routes
+    # then): the deployment's healthcheck makes that request before the workers start, so here too Airflow's start
+    # is not counted in the first task's time.
     started = time.perf_counter()
     with httpx.Client(transport=in_process_api_server().transport, base_url="http://in-process.invalid./") as api:
         api.get("/health").raise_for_status()
-    print(f"{API_READY}: {time.perf_counter() - started:.1f} s", flush=True)
-    run = night.test(logical_date=pendulum.parse(sys.argv[1]) if len(sys.argv) > 1 else None)
+    print(f"{API_READY}: {time.perf_counter() - started:.1f} s", file=terminal)
+    run = night.test(logical_date=pendulum.parse(run_date) if run_date else None)
+    with create_session() as session:
+        session.get(DagRun, run.id).note = "\n".join(ended)
     if run.state != "success":
-        raise SystemExit(f"La nuit a échoué / the night failed: {run.run_id} ({run.state})")
+        print(f"La nuit a échoué / the night failed: {run.run_id} ({run.state}), voir / see {log_file}", file=terminal)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":  # `make run`: python dags/budget_nightly.py 2026-12-06; Ctrl-C stops it
+    import sys
+
     from warehouse.interrupt import run_stoppable
 
-    run_stoppable(_night_as_script)
+    run_stoppable(lambda: sys.exit(_run_in_this_process(sys.argv[1] if len(sys.argv) > 1 else None)))

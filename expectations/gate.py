@@ -32,6 +32,7 @@ GATED_MARTS = ("fct_budget_allocations", "fct_budget_execution", "fct_commitment
 class GateResult:
     rows_checked: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    expectations_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -142,6 +143,7 @@ def _run_checkpoints(context, to_check: dict[str, tuple[int, bool]], rebuilt_bui
             result = context.checkpoints.get(f"gate_{mart}").run()
         for result_id, run_result in result.run_results.items():
             outcome.failures += [_describe(mart, r) for r in run_result.results if not r.success]
+            outcome.expectations_checked += len(run_result.results)
             identifiers += [result_id, result_id.expectation_suite_identifier]
         outcome.rows_checked[mart] = rows
         log.info(

@@ -141,13 +141,21 @@ def _not_a_file_of_the_inbox(path: Path, inbox: Path) -> str | None:
     return None
 
 
-def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck | None = None) -> IngestSummary:
+def ingest_inbox(
+    inbox: Path,
+    warehouse: Path,
+    load_batch: str,
+    check: FileCheck | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestSummary:
+    """Every file of the inbox into the warehouse; `progress(files done, files seen)` after each file."""
     summary = IngestSummary()
     con = connect(warehouse)
     try:
         ledger.ensure_tables(con)
         reference.load_ecb_rates(con)
-        for path in inbox_files(inbox):
+        files = inbox_files(inbox)
+        for path in files:
             result = ingest_file(con, path, inbox, load_batch, check)
             log.info(
                 "%s: %s (%s lus, %s chargés, %s rejetés)%s",
@@ -159,6 +167,8 @@ def ingest_inbox(inbox: Path, warehouse: Path, load_batch: str, check: FileCheck
                 f" - {result.error}" if result.error else "",
             )
             summary.files.append(result)
+            if progress:
+                progress(len(summary.files), len(files))
         mismatches = ledger.accounting_mismatches(con)
         if mismatches:
             raise RuntimeError(f"lignes lues != chargées + rejetées / rows read != loaded + rejected: {mismatches}")

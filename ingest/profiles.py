@@ -158,7 +158,8 @@ def _validate(profile: Profile) -> None:
     wrong = sorted((set(profile.columns.values()) | set(profile.values)) - fields)
     if wrong:
         raise InputError(
-            f"profil {profile.names[-1]} : champs inconnus {wrong} / unknown fields (voir / see README, en-têtes)"
+            f"profil {profile.names[-1]} : champs inconnus {wrong} / unknown fields "
+            "(voir / see docs/data-officer.md, en-têtes acceptés)"
         )
     if profile.currency and not re.fullmatch(r"[A-Z]{3}", profile.currency):
         raise InputError(f"profil {profile.names[-1]} : devise « {profile.currency} » n'est pas un code ISO 4217")

@@ -2,7 +2,8 @@
 
 A header matches a field when, once normalised (lower case, no accents, no punctuation, no unit such as
 "(millions FCFA)"), it equals one of the field's synonyms; an HXL hashtag row, when present, wins.
-The README's table of accepted headers is generated from this module (`python -m ingest.schemas`).
+The data officer's page (docs/data-officer.md) lists the accepted headers from this module: `python -m ingest.schemas`
+rewrites that section.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+from config import REPO_ROOT
 
 # Words that qualify a header without changing what it names: a year, a date, the document it comes from.
 # The one money type, from the raw tables to the marts (dbt's money() macro casts to it too): exact sums of many
@@ -843,8 +847,14 @@ COMMITMENTS = Schema(
 TABULAR_SCHEMAS = (PARTNER_REPORTS, BUDGET_LINES, COMMITMENTS)
 
 
+# The data officer's page and the markers around its generated section.
+DATA_OFFICER_PAGE = REPO_ROOT / "docs" / "data-officer.md"
+HEADERS_BEGIN = "<!-- en-têtes acceptés : début, écrit par python -m ingest.schemas -->"
+HEADERS_END = "<!-- en-têtes acceptés : fin -->"
+
+
 def accepted_headers_markdown() -> str:
-    """The README table of accepted headers, generated so that docs and code cannot disagree."""
+    """The table of accepted headers, generated so that docs and code cannot disagree."""
     lines = []
     for schema in TABULAR_SCHEMAS:
         lines.append(f"\n#### {schema.label_fr} (`inbox/{schema.folder}/`)\n")
@@ -858,5 +868,14 @@ def accepted_headers_markdown() -> str:
     return "\n".join(lines)
 
 
+def write_accepted_headers(page: Path = DATA_OFFICER_PAGE) -> None:
+    """Rewrite the generated section of `page` (between HEADERS_BEGIN and HEADERS_END)."""
+    text = page.read_text(encoding="utf-8")
+    before, rest = text.split(HEADERS_BEGIN)
+    _, after = rest.split(HEADERS_END)
+    page.write_text(f"{before}{HEADERS_BEGIN}\n{accepted_headers_markdown()}\n{HEADERS_END}{after}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(accepted_headers_markdown())
+    write_accepted_headers()
+    print(f"{DATA_OFFICER_PAGE} : en-têtes acceptés écrits / accepted headers written")

@@ -7,12 +7,16 @@ lists for regions, cercles, sectors and statuses built from the reference data.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 from config import DBT_PROJECT_DIR
 from ingest.schemas import TABULAR_SCHEMAS, Schema
@@ -29,6 +33,9 @@ LISTS = {
     "commitment_kind": ["Financier", "Politique", "Programme"],
     "currency": ["XOF", "EUR", "USD"],
 }
+# The date a template says it was made and its zip entries' dates: fixed, so a night that changes nothing publishes
+# the same bytes (a template is made of the schemas and the seeds alone, never of the night).
+MADE_ON = dt.datetime(2026, 1, 1)
 
 
 def _places() -> tuple[list[str], list[str], list[str], list[str]]:
@@ -113,8 +120,21 @@ def write_template(schema: Schema, out_dir: Path) -> Path:
     lists.sheet_state = "hidden"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"modele_{schema.folder}.xlsx"
-    wb.save(path)
+    _save_dated(wb, path)
     return path
+
+
+def _save_dated(wb: Workbook, path: Path) -> None:
+    """As openpyxl's save, but dated MADE_ON: its workbook properties (openpyxl's save sets `modified` to now) and
+    every zip entry (zipfile dates them now)."""
+    wb.properties.created = wb.properties.modified = MADE_ON
+    made = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED)).save()
+    with zipfile.ZipFile(made) as written, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in written.infolist():
+            dated = zipfile.ZipInfo(entry.filename, MADE_ON.timetuple()[:6])
+            dated.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(dated, written.read(entry))
 
 
 def write_templates(out_dir: Path) -> list[Path]:

@@ -53,6 +53,24 @@ def report_data(warehouse: Path) -> dict:
                         <= {TOP_ROWS}
                 ORDER BY fiscal_year DESC, dotation_xof DESC, institution, line_label, budget_version""",
             ),
+            # The nutrition-specific lines of each year (the largest first), voted and paid: what advocacy quotes.
+            "specific_lines": rows(
+                con,
+                f"""
+                SELECT lines.fiscal_year, lines.institution, lines.line_label, lines.budget_version,
+                       lines.dotation_xof, lines.paiement_xof, lines.paiement_rate,
+                       lines.dotation_xof / peg.units_per_eur AS dotation_eur,
+                       count(*) OVER (PARTITION BY lines.fiscal_year) AS lines_in_year
+                FROM marts.fct_budget_execution AS lines
+                CROSS JOIN (SELECT units_per_eur FROM intermediate.int_fx_rates_daily WHERE currency = 'XOF' LIMIT 1)
+                    AS peg
+                WHERE lines.nutrition_category = 'specific' AND lines.budget_level = 'national'
+                      AND lines.in_platform_scope
+                QUALIFY row_number() OVER (PARTITION BY lines.fiscal_year
+                                           ORDER BY lines.dotation_xof DESC, lines.institution, lines.line_label)
+                        <= {TOP_ROWS}
+                ORDER BY lines.fiscal_year DESC, lines.dotation_xof DESC, lines.institution, lines.line_label""",
+            ),
             "commitments": rows(
                 con,
                 """

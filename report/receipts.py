@@ -16,6 +16,8 @@ from report.csv_files import write_csv
 from report.query import rows
 
 LINES_SHOWN = 500  # on the page; the CSV has them all
+# The load batch of a file checked now (warehouse/check.py): its receipt says what the night will do, nothing loaded.
+CHECK_BATCH = "verification"
 
 
 def _(message: str) -> str:
@@ -44,30 +46,41 @@ def receipt_name(file_id: int) -> str:
     return f"fichier-{file_id}.html"
 
 
-def _currencies(con, file_id: int) -> list[dict]:
+def _currencies(con, file_id: int, modelled: bool) -> list[dict]:
     from ingest.schemas import TABULAR_SCHEMAS
 
     tabular = " UNION ALL ".join(
         f"SELECT currency, currency_assumed FROM {s.table} WHERE file_id = {file_id}" for s in TABULAR_SCHEMAS
     )
+    flows = f"""
+            UNION ALL SELECT currency_original, false FROM marts.fct_funding_flows
+            WHERE source_file_id = {file_id} AND source_system <> 'partner_report'"""
     return rows(
         con,
         f"""
         SELECT currency, count(*) AS rows, count(*) FILTER (currency_assumed) AS assumed FROM (
-            {tabular}
-            UNION ALL SELECT currency_original, false FROM marts.fct_funding_flows
-            WHERE source_file_id = {file_id} AND source_system <> 'partner_report')
+            {tabular}{flows if modelled else ""})
         GROUP BY ALL ORDER BY rows DESC, currency NULLS LAST""",
     )
 
 
-def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
-    """out_dir/fr/ and out_dir/en/ receipts of every file; returns file_id -> page name."""
+def write_receipts(warehouse: Path, out_dir: Path, file_ids: list[int] | None = None) -> dict[int, str]:
+    """out_dir/fr/ and out_dir/en/ receipts of every file (or of `file_ids`); returns file_id -> page name.
+
+    A warehouse whose models were not built on the file (a file checked now, warehouse/check.py) gives a receipt
+    without what only the models decide (the shares, the currencies of IATI and FTS flows)."""
     templates = {lang: i18n.environment(lang).get_template("receipt.html.j2") for lang in i18n.LANGUAGES}
     pages = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        for f in rows(con, "SELECT * FROM ops.files ORDER BY file_id"):
+        [(modelled,)] = con.execute(
+            "SELECT count(*) = 2 FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "AND table_name IN ('fct_funding_flows', 'fct_funding_allocations')"
+        ).fetchall()
+        chosen = rows(
+            con, "SELECT * FROM ops.files WHERE ? IS NULL OR list_contains(?, file_id) ORDER BY file_id", [file_ids] * 2
+        )
+        for f in chosen:
             page = receipt_name(f["file_id"])
             problems = rows(
                 con,
@@ -76,15 +89,19 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
                 WHERE file_id = ? ORDER BY sheet NULLS FIRST, line_number, column_name""",
                 [f["file_id"]],
             )
-            shares = rows(
-                con,
-                """
+            shares = (
+                rows(
+                    con,
+                    """
                 SELECT a.dimension, a.share_rule, count(*) AS n FROM marts.fct_funding_allocations a
                 JOIN marts.fct_funding_flows fl USING (funding_flow_id)
                 WHERE fl.source_file_id = ? GROUP BY ALL ORDER BY ALL""",
-                [f["file_id"]],
+                    [f["file_id"]],
+                )
+                if modelled
+                else []
             )
-            currencies = _currencies(con, f["file_id"])
+            currencies = _currencies(con, f["file_id"], modelled)
             csv_name = page.replace(".html", ".csv")
             profile_name = page.replace(".html", "-profil-suggere.yml") if f["suggested_profile"] else None
             for lang, other in (("fr", "en"), ("en", "fr")):
@@ -103,6 +120,7 @@ def write_receipts(warehouse: Path, out_dir: Path) -> dict[int, str]:
                         currencies=currencies,
                         csv_name=csv_name,
                         profile_name=profile_name,
+                        checked_now=f["load_batch"] == CHECK_BATCH,
                     ),
                     encoding="utf-8",
                 )

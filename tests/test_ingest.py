@@ -242,11 +242,11 @@ def test_sample_inbox_holds_no_personal_data():
     assert len(sha) == len(SAMPLE_FILES)
 
 
-def test_readme_documents_the_accepted_headers_of_the_code():
-    from ingest.schemas import accepted_headers_markdown
-    from tests.conftest import REPO
+def test_the_data_officers_page_documents_the_accepted_headers_of_the_code():
+    from ingest.schemas import DATA_OFFICER_PAGE, HEADERS_BEGIN, HEADERS_END, accepted_headers_markdown
 
-    assert accepted_headers_markdown() in (REPO / "README.md").read_text(encoding="utf-8")
+    page = DATA_OFFICER_PAGE.read_text(encoding="utf-8")
+    assert f"{HEADERS_BEGIN}\n{accepted_headers_markdown()}\n{HEADERS_END}" in page
 
 
 @pytest.mark.parametrize("blank_line", [None, 500_001])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,10 +18,11 @@ from tests import bad_files
 from tests.conftest import REPO, marts_rows, migrated_airflow_home, query, sha256
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)
+STEPS = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish", "serve_analysts"]
 
 
 def test_dag_declares_the_nightly_flow(dag):
-    order = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_report", "publish", "serve_analysts"]
+    order = STEPS
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in itertools.pairwise(order):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
@@ -106,7 +108,30 @@ def test_a_night_breaking_a_product_promise_fails_and_publishes_nothing(paths, t
     airflow_home = migrated_airflow_home(tmp_path / "airflow")
     night = _night_as_make_runs_it(NIGHT.date(), airflow_home)
     assert night.returncode == 0, night.stdout[-3000:]
-    assert _first_line(night.stdout, API_READY) < _first_line(night.stdout, "[DAG TEST] starting task_id=fetch_feeds")
+    # The terminal shows one line per step as it starts and one as it ends, with its duration and what it did;
+    # Airflow's own log is in the file named first.
+    lines = night.stdout.splitlines()
+    log_file = Path(lines[0].split(": ", 1)[1])
+    assert "[DAG TEST] starting task_id=fetch_feeds" in log_file.read_text(encoding="utf-8")
+    assert _first_line(night.stdout, API_READY) < _first_line(night.stdout, "▶ fetch_feeds")
+    ends = [line for line in lines if line.startswith("✔")]
+    assert [line.split()[1] for line in ends] == STEPS
+    assert all(re.match(r"✔ \w+ \d+\.\d s : \S", line) for line in ends), ends
+    assert [line.split()[1] for line in lines if line.startswith("▶")] == STEPS
+    assert re.search(r"✔ ingest_inbox .*: 8 fichiers vus / files seen: 8 chargés", night.stdout)
+    assert re.search(
+        r"✔ dbt_build .*: [1-9]\d* modèles construits / models built \(full\), [1-9]\d* tests", night.stdout
+    )
+    assert re.search(r"✔ quality_gate .*: [1-9]\d* attentes vérifiées / expectations checked", night.stdout)
+    said = subprocess.run(
+        [sys.executable, "-m", "warehouse"], capture_output=True, text=True, env=os.environ, check=True
+    ).stdout
+    assert len(lines) + len(said.splitlines()) <= 25  # what `make run` prints after its set-up
+    # The same end lines are the run's note in the Airflow UI.
+    con = sqlite3.connect(airflow_home / "airflow.db")
+    [(note,)] = con.execute("SELECT content FROM dag_run_note").fetchall()
+    con.close()
+    assert note == "\n".join(ends)
     page = paths.reports / "latest" / "fr" / "index.html"
     assert "Données au 22 novembre 2026" in page.read_text(encoding="utf-8")
 
@@ -115,6 +140,7 @@ def test_a_night_breaking_a_product_promise_fails_and_publishes_nothing(paths, t
     failed = _night_as_make_runs_it(NIGHT.date() + dt.timedelta(days=1), airflow_home)
     assert failed.returncode != 0  # `make run` stops there
     assert "La nuit a échoué / the night failed" in failed.stdout
+    assert re.search(r"^✘ dbt_build \d+\.\d s", failed.stdout, flags=re.M)
     con = sqlite3.connect(airflow_home / "airflow.db")
     [(run_id, state)] = con.execute("SELECT run_id, state FROM dag_run ORDER BY id DESC LIMIT 1").fetchall()
     states = dict(con.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?", [run_id]).fetchall())
@@ -141,7 +167,7 @@ def _interrupted_as_make_runs_it(day: dt.date, airflow_home: Path, step: str, si
     out = []
     for line in night.stdout:
         out.append(line)
-        if f"starting task_id={step}" in line:
+        if line.startswith(f"▶ {step}"):
             time.sleep(1)
             night.send_signal(signum)
             sent = time.monotonic()
@@ -163,7 +189,7 @@ def test_a_night_interrupted_stops_within_seconds_publishes_nothing_and_the_next
         status, out, seconds = _interrupted_as_make_runs_it(NIGHT.date(), airflow_home, step, signum)
         assert (status, STOPPED in out) == (128 + signum, True), out[-3000:]
         assert seconds < 20, (step, seconds)
-        assert out.count(f"starting task_id={step}") == 1  # the stopped step is not tried again
+        assert out.count(f"▶ {step}") == 1  # the stopped step is not tried again
         assert not (paths.reports / "latest").exists() and not paths.warehouse.exists()
     night = _night_as_make_runs_it(NIGHT.date(), airflow_home)
     assert night.returncode == 0, night.stdout[-3000:]

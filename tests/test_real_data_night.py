@@ -156,6 +156,44 @@ def _number(text):
     return number.quantize(Decimal("0.0001"), ROUND_HALF_UP) if number is not None and number.is_finite() else None
 
 
+def test_each_real_file_checked_before_the_night_gets_the_verdict_the_night_then_gives(night, tmp_path):
+    """`python -m warehouse.check` on each real file, against the warehouse as it was before the night (none) and
+    the night's profiles: its exit status is what the night then did with the file. Each check's seconds are printed
+    (`pytest -s`), not asserted: the machine is shared."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from warehouse.check import EXIT_CODES
+
+    _, paths, _ = night
+    statuses = dict(query(paths.warehouse, "SELECT path, status FROM ops.files"))
+    env = os.environ | {
+        "INBOX_DIR": str(paths.inbox),
+        "WAREHOUSE_PATH": str(tmp_path / "before-the-night" / "budget.duckdb"),
+        "REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    seconds, verdicts = {}, {}
+    for file in sorted(p for p in REAL.rglob("*") if p.is_file() and p.name != "README.md"):
+        relative = str(file.relative_to(REAL))
+        out = tmp_path / "accuses" / relative
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "warehouse.check", str(paths.inbox / relative), "--out", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds[relative] = time.perf_counter() - started
+        verdicts[relative] = {code: status for status, code in EXIT_CODES.items()}.get(proc.returncode, proc.stderr)
+        assert list((out / "fr").glob("fichier-*.html")) and list((out / "en").glob("fichier-*.html")), relative
+    assert verdicts == {relative: statuses[relative] for relative in verdicts}
+    assert not (tmp_path / "before-the-night").exists()
+    for relative, took in sorted(seconds.items(), key=lambda item: -item[1]):
+        print(f"{took:5.1f} s  {verdicts[relative]:9}  {relative}")
+
+
 def test_every_iati_transaction_with_a_value_lands_once_unsplit(night):
     """Per currency, the count and sum of transactions of each activity's latest file, read here with ElementTree."""
     _, paths, _ = night

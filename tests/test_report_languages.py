@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import re
 import subprocess
+from pathlib import Path
 
 from babel.messages.pofile import read_po
 from markupsafe import escape
@@ -116,6 +117,40 @@ def test_the_brief_is_an_a4_pdf_of_four_to_eight_pages_with_the_headline_figures
             assert _plain(formatting.fcfa(weighted, lang=lang)) in text, (lang, year)
 
 
+def _sample_line_in_force(year: int, words: str) -> dict[str, str]:
+    """A line of the sample budget file as it is in force for `year` (its last version: the amended law when there is
+    one), found by words of its label."""
+    from tests import bad_files
+
+    lines, header, cells = bad_files.budget_rows()
+    found = [dict(zip(cells, line.split(";"), strict=False)) for line in lines[header + 1 :]]
+    [*_, in_force] = [r for r in found if r["Exercice"] == str(year) and words in r["Libellé"]]
+    return in_force
+
+
+def test_both_briefs_and_pages_name_each_years_nutrition_specific_lines_voted_and_paid(built_report):
+    rutf = _sample_line_in_force(2020, "thérapeutiques prêts à l'emploi")
+    voted, paid = (int(rutf[c].replace("\u00a0", "").replace(" ", "")) for c in ("Dotation (FCFA)", "Paiement"))
+    assert voted > 0 and paid > 0
+    for lang, heading in (
+        ("fr", "Lignes spécifiques à la nutrition, votées et payées, par exercice"),
+        ("en", "Nutrition-specific lines, voted and paid, by fiscal year"),
+    ):
+        pdf = built_report / lang / i18n.BRIEF_NAMES[lang]
+        text = " ".join(
+            _plain(
+                subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+            ).split()
+        )
+        page = _plain((built_report / lang / "index.html").read_text(encoding="utf-8"))
+        for shown in (text, page):
+            assert heading in shown, lang
+            assert (
+                _plain(formatting.fcfa(voted, lang=lang)) in shown and _plain(formatting.fcfa(paid, lang=lang)) in shown
+            )
+        assert "(ATPE)" in text and "(ATPE)" in page  # the line itself, by the acronym its label ends with
+
+
 def test_briefs_are_drawn_each_in_its_own_process_and_only_when_no_earlier_night_drew_them(
     built_sample, tmp_path, monkeypatch
 ):
@@ -141,16 +176,36 @@ def test_briefs_are_drawn_each_in_its_own_process_and_only_when_no_earlier_night
     assert all(new != old for new, old in zip(pdfs(tmp_path / "next"), pdfs(tmp_path / "first"), strict=True))
 
 
-def test_the_report_is_the_same_bytes_when_built_again(built_report, built_sample, tmp_path):
-    build_report(built_sample, tmp_path / "again", dt.date(2026, 11, 22))
+def test_everything_published_is_the_same_bytes_when_the_night_builds_its_report_again(built_sample, tmp_path):
+    """The pages, briefs, extracts, receipts, dbt docs and fill-in templates of a night that brought nothing new."""
+    import time
+
+    from config import Paths
+    from warehouse import nightly
+
+    paths = Paths(tmp_path / "inbox", tmp_path / "warehouse" / "budget.duckdb", tmp_path / "reports")
+    night = dt.date(2026, 11, 22)
+    started = time.monotonic()
+    first = Path(nightly.build_report(str(built_sample), paths, "first-run", night))
+    # Zip entries are dated to two seconds: a rebuild within them would hide a date written into a workbook.
+    time.sleep(max(0.0, 2.5 - (time.monotonic() - started)))
+    again = Path(nightly.build_report(str(built_sample), paths, "second-run", night))
 
     def files(folder):
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    first, again = files(built_report), files(tmp_path / "again")
-    assert sorted(first) == sorted(again)
-    assert [name for name in first if first[name] != again[name]] == []
-    assert set(first) >= {"fr/index.html", "en/index.html", "fr/note-budgetaire.pdf", "en/budget-brief.pdf"}
+    first_files, again_files = files(first), files(again)
+    assert sorted(first_files) == sorted(again_files)
+    assert [name for name in first_files if first_files[name] != again_files[name]] == []
+    assert set(first_files) >= {
+        "fr/index.html",
+        "en/index.html",
+        "fr/note-budgetaire.pdf",
+        "en/budget-brief.pdf",
+        "modeles/modele_budget_lines.xlsx",
+        "documentation/index.html",
+        "accuses/fr/fichier-1.html",
+    }
 
 
 def test_a_chart_already_drawn_comes_from_the_cache_and_new_data_draws_a_new_one(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ changes (a new release, a corrected seed, new ECB rates), on the first build, or
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,9 +115,15 @@ def record_step(run_id: str, build: BuildPlan) -> dict:
     }
 
 
-def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = False) -> tuple[BuildPlan, DbtResult]:
+def build(
+    warehouse: Path,
+    run_date: str,
+    run_id: str,
+    full_refresh: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[BuildPlan, DbtResult]:
     """Plan, run and (when it succeeds) record the dbt build of `warehouse` for the night of `run_date`, then say how
-    fresh each source is (in the same dbt process)."""
+    fresh each source is (in the same dbt process); `progress(nodes done, nodes)` as dbt goes."""
     build_plan = plan(warehouse, full_refresh)
     result = dbt_build(
         warehouse,
@@ -125,5 +132,6 @@ def build(warehouse: Path, run_date: str, run_id: str, full_refresh: bool = Fals
         build_plan.built_through_file_id,
         with_freshness=True,
         on_success=record_step(run_id, build_plan),
+        progress=progress,
     )
     return build_plan, result

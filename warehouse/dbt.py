@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +28,9 @@ TARGET = DBT_PROJECT_DIR / "target"
 # What the models are made of: a change in any of these is a new warehouse, not an increment of the last one.
 PROJECT_PARTS = ("dbt_project.yml", "macros", "models", "seeds", "snapshots", "tests")
 DOCS_KEPT = 3  # pages of the documentation kept in the cache, newest first
+# dbt's line for a node done, whatever its outcome (OK, PASS, WARN, ERROR, FAIL, SKIP, NO-OP ...), not the line it
+# starts with: "12:01:05  12 of 271 OK created sql table model marts.fct_... [OK in 0.31s]".
+NODE_DONE = re.compile(r"\b\d+ of (\d+) (?!START\b)[A-Z][A-Z-]*\b")
 
 
 def project_fingerprint() -> str:
@@ -51,6 +56,7 @@ class DbtResult:
     counts: dict[str, int]
     failures: list[str]
     freshness: list[Freshness] | None = None  # when asked for, after a build that succeeded
+    built: dict[str, int] | None = None  # nodes that succeeded or passed, by kind (model, test, seed, snapshot ...)
 
     def summary(self) -> str:
         parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
@@ -68,9 +74,11 @@ def _dbt(
     artifacts: list[str],
     target: Path = TARGET,
     env: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[subprocess.CompletedProcess, list[dict | None]]:
     """Run the dbt `commands` (and SQL steps) on `warehouse` in one dbt process (warehouse/dbt_session.py: the project
-    parsed once) and return the process and the JSON artifact each dbt command wrote (None for one that did not run)."""
+    parsed once) and return the process and the JSON artifact each dbt command wrote (None for one that did not run);
+    `progress(nodes done, nodes)` as dbt says each node is done."""
     args = [
         sys.executable,
         "-m",
@@ -96,9 +104,23 @@ def _dbt(
     for file in files:
         file.unlink(missing_ok=True)
     # dbt dies with the step that runs it (warehouse/lock.py).
-    proc = subprocess.run(
-        args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, preexec_fn=lock.die_with_parent
-    )
+    with subprocess.Popen(
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=DBT_PROJECT_DIR,
+        preexec_fn=lock.die_with_parent,
+    ) as running:
+        printed, done = [], 0
+        for line in running.stdout:
+            printed.append(line)
+            said = NODE_DONE.search(line)
+            if said and progress:
+                done += 1
+                progress(done, int(said[1]))
+    proc = subprocess.CompletedProcess(args, running.returncode, "".join(printed), "")
     if not files[0].exists():
         raise RuntimeError(f"dbt {commands[0][0]} n'a pas abouti / did not run:\n{_printed(proc)}")
     return proc, [json.loads(file.read_text()) if file.exists() else None for file in files]
@@ -115,6 +137,7 @@ def dbt_build(
     select: str | None = None,
     with_freshness: bool = False,
     on_success: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DbtResult:
     """`dbt build` number `build_number` of `warehouse`, with the run date as the 'as of' date of computed statuses.
 
@@ -143,19 +166,23 @@ def dbt_build(
     if with_freshness:
         commands.append(FRESHNESS)
         artifacts.append("sources.json")
-    proc, [run_results, *freshness_artifact] = _dbt(commands, warehouse, artifacts, env=env)
+    proc, [run_results, *freshness_artifact] = _dbt(commands, warehouse, artifacts, env=env, progress=progress)
     sources = freshness_artifact[0] if freshness_artifact else None
     counts: dict[str, int] = {}
+    built_kinds: dict[str, int] = {}
     failures = []
     for r in run_results["results"]:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
+        if r["status"] in {"success", "pass"}:
+            kind = r["unique_id"].split(".")[0]
+            built_kinds[kind] = built_kinds.get(kind, 0) + 1
         if r["status"] in {"error", "fail"}:
             failures.append(f"{r['unique_id']}: {r['status']} - {(r.get('message') or '').strip()[:500]}")
     # The session stops at the first step that fails: a freshness artifact means the build and its SQL step succeeded.
     built = proc.returncode == 0 or sources is not None
     if not built and not failures:
         failures.append(_printed(proc))
-    return DbtResult(built and not failures, counts, failures, _freshness(sources) if sources else None)
+    return DbtResult(built and not failures, counts, failures, _freshness(sources) if sources else None, built_kinds)
 
 
 def source_freshness(warehouse: Path) -> list[Freshness]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from config import Paths, file_safe
 from warehouse import candidate as candidates
-from warehouse import lock
+from warehouse import lock, progress
 
 NightAlreadyRunning = lock.NightAlreadyRunning
 
@@ -30,6 +30,33 @@ def hold(paths: Paths, run_id: str) -> None:
 log = logging.getLogger(__name__)
 
 
+def _fetched(fetched: dict) -> str:
+    return ("flux récupérés / feeds fetched: " + ", ".join(fetched)) if fetched else "aucun flux configuré / no feed"
+
+
+def _ingested(s: dict) -> str:
+    return (
+        f"{s['files_seen']} fichiers vus / files seen: {s['files_loaded']} chargés / loaded, "
+        f"{s['files_held_back']} retenus / held back, {s['files_rejected']} rejetés / rejected, "
+        f"{s['files_duplicate'] + s['files_already_known']} déjà reçus / already in; "
+        f"{s['rows_read']} lignes lues / rows read, {s['rows_loaded']} chargées / landed"
+    )
+
+
+def _built(b: dict) -> str:
+    return (
+        f"{b['models']} modèles construits / models built ({b['build_mode']}), {b['tests']} tests passés / passed"
+        + (f", sources anciennes / stale: {', '.join(b['stale_sources'])}" if b["stale_sources"] else "")
+    )
+
+
+def _report_written(out: str) -> str:
+    written = [p for p in Path(out).rglob("*") if p.is_file()]
+    pages = sum(p.suffix in (".html", ".pdf") for p in written)
+    return f"{len(written)} fichiers écrits / files written, dont {pages} pages HTML et PDF / of them pages"
+
+
+@progress.step("fetch_feeds", _fetched)
 def fetch_feeds(paths: Paths, run_date: dt.date, iati_api_key: str | None) -> dict:
     """Fetch the configured feeds into the inbox; a feed that is not configured is skipped.
 
@@ -84,6 +111,7 @@ class QualityGateFailed(Exception):
     """The data broke an expectation: a person must look at it, retrying will not help."""
 
 
+@progress.step("ingest_inbox", _ingested)
 def ingest(paths: Paths, run_id: str, run_date: dt.date) -> dict:
     """The inbox into a candidate warehouse, each file checked by its kind's suite before its rows are kept."""
     import functools
@@ -93,7 +121,8 @@ def ingest(paths: Paths, run_id: str, run_date: dt.date) -> dict:
 
     warehouse = candidates.open_candidate(paths)
     check = functools.partial(check_file, today=run_date)
-    summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id, check=check).as_dict()
+    counter = progress.Counter("ingest_inbox", "fichiers / files")
+    summary = ingest_inbox(paths.inbox, warehouse, load_batch=run_id, check=check, progress=counter).as_dict()
     for rejected in summary["rejected"]:
         log.warning("Fichier rejeté / rejected file %s: %s", rejected["path"], rejected["error"])
     for held in summary["held_back"]:
@@ -101,11 +130,13 @@ def ingest(paths: Paths, run_id: str, run_date: dt.date) -> dict:
     return {"candidate": str(warehouse), **summary}
 
 
+@progress.step("dbt_build", _built)
 def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = False) -> dict:
     """dbt build of the candidate: the groups of rows new files touch, or everything when builds.plan says so."""
     from warehouse import builds
 
-    build_plan, result = builds.build(Path(candidate), run_date.isoformat(), run_id, full_refresh)
+    counter = progress.Counter("dbt_build", "nœuds dbt / dbt nodes")
+    build_plan, result = builds.build(Path(candidate), run_date.isoformat(), run_id, full_refresh, counter)
     log.info(
         "dbt build %s%s: %s",
         build_plan.mode,
@@ -124,9 +155,19 @@ def build(candidate: str, run_date: dt.date, run_id: str, full_refresh: bool = F
             f.age_days,
             f.status,
         )
-    return result.counts | {"build_mode": build_plan.mode, "stale_sources": [f.source for f in stale]}
+    built = result.built or {}
+    return result.counts | {
+        "build_mode": build_plan.mode,
+        "stale_sources": [f.source for f in stale],
+        "models": built.get("model", 0),
+        "tests": built.get("test", 0) + built.get("unit_test", 0),
+    }
 
 
+@progress.step(
+    "quality_gate",
+    lambda g: f"{g['expectations']} attentes vérifiées / expectations checked, {sum(g['rows'].values())} lignes / rows",
+)
 def gate(candidate: str) -> dict:
     from expectations.gate import validate_marts
     from warehouse.builds import incremental_build_number
@@ -135,9 +176,10 @@ def gate(candidate: str) -> dict:
     log.info(result.summary())
     if not result.ok:
         raise QualityGateFailed(result.summary())
-    return result.rows_checked
+    return {"rows": result.rows_checked, "expectations": result.expectations_checked}
 
 
+@progress.step("build_report", _report_written)
 def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -> str:
     from ingest.templates import write_templates
     from report.build import build_report as render
@@ -153,6 +195,7 @@ def build_report(candidate: str, paths: Paths, run_id: str, run_date: dt.date) -
     return str(out)
 
 
+@progress.step("publish", lambda p: f"nuit publiée / night published: {p['night']}")
 def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, run_id: str) -> dict:
     """The candidate and its report published together (warehouse/published.py); a failed publish can be rerun."""
     from warehouse.published import publish_night
@@ -166,6 +209,10 @@ def publish(candidate: str, built_report: str, paths: Paths, run_date: dt.date, 
     return {"warehouse": str(night), "report": str(page), "night": night.parent.name}
 
 
+@progress.step(
+    "serve_analysts",
+    lambda s: f"{s['tables']} tables, {s['rows']} lignes / rows" if s["served"] else "sans PostgreSQL / no PostgreSQL",
+)
 def serve_analysts(published: dict) -> dict:
     """The published night's marts into the analysts' PostgreSQL, when ANALYTICS_DATABASE_URL says where."""
     from warehouse import analytics

@@ -1,0 +1,33 @@
+"""The night's progress (warehouse/progress.py): each step said as it starts and ends, and a long step's progress,
+files done of files seen and dbt nodes done of nodes, as they happen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from warehouse import nightly, progress
+
+
+def test_each_step_says_its_start_its_end_and_how_far_it_is(paths, monkeypatch):
+    said = []
+    monkeypatch.setattr(progress, "_printers", [said.append])
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 0.0)  # every step long: each file and node said
+    ingested = nightly.ingest(paths, "night-1", dt.date(2026, 11, 22))
+    nightly.build(ingested["candidate"], dt.date(2026, 11, 22), "night-1")
+
+    files = ingested["files_seen"]
+    assert said[0] == "▶ ingest_inbox"
+    assert [line for line in said if line.startswith("  ingest_inbox")] == [
+        f"  ingest_inbox : {done} / {files} fichiers / files" for done in range(1, files)
+    ]
+    assert re.fullmatch(
+        rf"✔ ingest_inbox \d+\.\d s : {files} fichiers vus / files seen: {files} chargés.*", said[files]
+    )
+    nodes = [re.fullmatch(r"  dbt_build : (\d+) / (\d+) nœuds dbt / dbt nodes", line) for line in said]
+    done = [(int(n[1]), int(n[2])) for n in nodes if n]
+    [end] = [line for line in said if line.startswith("✔ dbt_build")]
+    models, tests = (int(n) for n in re.search(r": (\d+) modèles construits .*, (\d+) tests", end).groups())
+    # Nodes done counted as dbt says each one is (in any order its threads finish), out of the nodes dbt numbers.
+    assert [d for d, _ in done] == list(range(1, len(done) + 1))
+    assert models + tests - 1 <= len(done) < done[0][1] and {t for _, t in done} == {done[0][1]}
