@@ -174,3 +174,10 @@ def test_stored_suites_cover_the_gated_marts_and_the_incoming_files():
     assert stored <= definitions
     assert definitions - stored == {f"{m}_rebuilt_tonight" for m in rebuilt_by_group}
     assert checkpoints == {f"gate_{m}" for m in GATED_MARTS} | {f"gate_{m}_rebuilt_tonight" for m in rebuilt_by_group}
+
+
+def test_the_operators_page_lists_every_expectation_of_the_gate_with_why():
+    from config import REPO_ROOT
+    from expectations.promises import markdown
+
+    assert markdown() in (REPO_ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
