@@ -1,0 +1,264 @@
+-- Grain: one row per pair of source records holding the same money (an FTS flow, an IATI activity or transaction,
+-- a partner report amount), from two different sources, with the tier that paired them, its evidence, a score and
+-- the decision. Tiers:
+--   1 identifiers: a reference both records quote (FTS refCode, reportDetails references, project codes; IATI
+--     identifier whole or after its reporting organisation's prefix, other-identifier, transaction ref,
+--     provider/receiver activity id; a partner report's project code); applied.
+--   2 same donor and recipient (organisation registry), country, year, and USD amounts equal within
+--     var('same_amount_tolerance'), when each record has that one counterpart; applied.
+--   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
+--     var('candidate_min_score'), and tier-2 pairs with several counterparts; awaiting a person's decision.
+-- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
+-- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
+-- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
+-- flows is excluded once, each flow counts. Nothing is deleted.
+with references_quoted as (
+    select * from {{ ref('int_source_references') }}
+),
+
+records as (
+    select * from {{ ref('int_source_records') }}
+    where flow_stage <> 'other'
+),
+
+decisions as (
+    select * from {{ ref('source_match_decisions') }}
+),
+
+priorities as (
+    select * from {{ ref('double_count_priorities') }}
+),
+
+-- What each record is, at the level it is paired at: an IATI activity (its transactions together) or transaction.
+described as (
+    select
+        source_system,
+        paired_key as record_key,
+        any_value(flow_group_key) as flow_group_key,
+        {{ money("sum(amount_usd) filter (flow_stage in ('disbursement', 'expenditure', 'planned'))") }} as amount_usd,
+        any_value(donor_org_name) as donor_org_name,
+        any_value(recipient_org_name) as recipient_org_name,
+        any_value(country_code) as country_code,
+        min(value_year) as value_year,
+        any_value(record_text) as record_text,
+        bool_or(humanitarian) as humanitarian
+    from (
+        select *, record_key as paired_key from records
+        union all
+        select *, match_key from records where source_system = 'iati'
+    )
+    group by all
+),
+
+tier_1 as (
+    select
+        a.source_system as source_system_a,
+        a.record_key as record_key_a,
+        b.source_system as source_system_b,
+        b.record_key as record_key_b,
+        1 as tier,
+        'activity' as iati_level,
+        string_agg(distinct concat(a.reference_kind, ' = ', b.reference_kind, ' : ', a.reference_key), ' | ')
+            as evidence,
+        1.0 as score
+    from references_quoted as a
+    inner join references_quoted as b on b.reference_key = a.reference_key and b.source_system > a.source_system
+    group by all
+),
+
+same_parties as (
+    select
+        a.source_system as source_system_a,
+        a.record_key as record_key_a,
+        a.match_key as match_key_a,
+        b.source_system as source_system_b,
+        b.record_key as record_key_b,
+        b.match_key as match_key_b,
+        concat(
+            'donor ', a.donor_org_id, ', recipient ', a.recipient_org_id, ', country ', a.country_code,
+            ', year ', a.value_year, ', USD ', round(a.amount_usd, 2), ' / ', round(b.amount_usd, 2)
+        ) as evidence,
+        1 - abs(a.amount_usd - b.amount_usd) / greatest(abs(a.amount_usd), abs(b.amount_usd)) as score
+    from records as a
+    inner join records as b
+        on b.source_system > a.source_system
+        and b.donor_org_id = a.donor_org_id
+        and b.recipient_org_id = a.recipient_org_id
+        and b.country_code = a.country_code
+        and b.value_year = a.value_year
+        and abs(a.amount_usd - b.amount_usd)
+        <= {{ var('same_amount_tolerance') }} * greatest(abs(a.amount_usd), abs(b.amount_usd))
+    where a.amount_usd <> 0
+),
+
+-- Pairs of records no identifier already pairs (at the level of the IATI activity).
+tier_2_unpaired as (
+    select
+        pair.*,
+        count(*) over (partition by pair.source_system_a, pair.record_key_a) as counterparts_a,
+        count(*) over (partition by pair.source_system_b, pair.record_key_b) as counterparts_b
+    from same_parties as pair
+    anti join tier_1
+        on tier_1.source_system_a = pair.source_system_a and tier_1.record_key_a = pair.match_key_a
+        and tier_1.source_system_b = pair.source_system_b and tier_1.record_key_b = pair.match_key_b
+),
+
+tier_2 as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        case when counterparts_a = 1 and counterparts_b = 1 then 2 else 3 end as tier,
+        'transaction' as iati_level,
+        case when counterparts_a = 1 and counterparts_b = 1 then evidence
+             else concat(evidence, ' (', counterparts_a, ' x ', counterparts_b, ' counterparts)') end as evidence,
+        score
+    from tier_2_unpaired
+),
+
+texts as (
+    select
+        source_system,
+        match_key,
+        country_code,
+        value_year,
+        donor_org_id,
+        recipient_org_id,
+        list_distinct(list_filter(
+            regexp_split_to_array(lower(strip_accents(any_value(record_text))), '[^a-z0-9]+'),
+            lambda word: length(word) >= 4
+        )) as words
+    from records
+    where country_code is not null and value_year is not null
+    group by all
+),
+
+similar_texts as (
+    select
+        a.source_system as source_system_a,
+        a.match_key as record_key_a,
+        b.source_system as source_system_b,
+        b.match_key as record_key_b,
+        0.7 * coalesce(len(list_intersect(a.words, b.words)) / nullif(len(list_distinct(a.words || b.words)), 0), 0)
+        + 0.15 * (a.donor_org_id is not distinct from b.donor_org_id and a.donor_org_id is not null)::int
+        + 0.15 * (a.recipient_org_id is not distinct from b.recipient_org_id and a.recipient_org_id is not null)::int
+            as score,
+        list_intersect(a.words, b.words) as shared_words
+    from texts as a
+    inner join texts as b
+        on b.source_system > a.source_system
+        and b.country_code = a.country_code
+        and b.value_year = a.value_year
+        and (b.donor_org_id = a.donor_org_id or b.recipient_org_id = a.recipient_org_id)
+),
+
+tier_3 as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        3 as tier,
+        'activity' as iati_level,
+        concat('shared words: ', array_to_string(list_sort(arg_max(shared_words, score)), ' ')) as evidence,
+        max(score) as score
+    from similar_texts
+    anti join tier_1 using (source_system_a, record_key_a, source_system_b, record_key_b)
+    where score >= {{ var('candidate_min_score') }}
+    group by all
+),
+
+pairs as (
+    select * from (
+        select * from tier_1
+        union all by name
+        select * from tier_2
+        union all by name
+        select * from tier_3
+    )
+    qualify row_number() over (
+        partition by source_system_a, record_key_a, source_system_b, record_key_b order by tier, score desc
+    ) = 1
+),
+
+decided as (
+    select
+        pairs.*,
+        coalesce(
+            given.decision, given_reversed.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end
+        ) as decision,
+        coalesce(given.decided_on, given_reversed.decided_on) as decided_on,
+        coalesce(given.reason, given_reversed.reason) as decision_reason
+    from pairs
+    left join decisions as given
+        on given.source_system_a = pairs.source_system_a and given.record_key_a = pairs.record_key_a
+        and given.source_system_b = pairs.source_system_b and given.record_key_b = pairs.record_key_b
+    left join decisions as given_reversed
+        on given_reversed.source_system_a = pairs.source_system_b and given_reversed.record_key_a = pairs.record_key_b
+        and given_reversed.source_system_b = pairs.source_system_a and given_reversed.record_key_b = pairs.record_key_a
+),
+
+with_records as (
+    select
+        decided.*,
+        a.flow_group_key as flow_group_key_a,
+        b.flow_group_key as flow_group_key_b,
+        coalesce(a.humanitarian, decided.source_system_a = 'fts')
+        or coalesce(b.humanitarian, decided.source_system_b = 'fts') as humanitarian,
+        a.amount_usd as amount_usd_a,
+        b.amount_usd as amount_usd_b,
+        a.donor_org_name as donor_org_name_a,
+        b.donor_org_name as donor_org_name_b,
+        a.recipient_org_name as recipient_org_name_a,
+        b.recipient_org_name as recipient_org_name_b,
+        coalesce(a.country_code, b.country_code) as country_code,
+        coalesce(a.value_year, b.value_year) as value_year,
+        a.record_text as record_text_a,
+        b.record_text as record_text_b
+    from decided
+    left join described as a on a.source_system = decided.source_system_a and a.record_key = decided.record_key_a
+    left join described as b on b.source_system = decided.source_system_b and b.record_key = decided.record_key_b
+),
+
+ruled as (
+    select
+        with_records.*,
+        case when humanitarian then 'humanitarian' else 'development' end as finance_kind,
+        case when priority_a.priority <= priority_b.priority then source_system_a else source_system_b end
+            as counted_source_system
+    from with_records
+    left join priorities as priority_a
+        on priority_a.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
+        and priority_a.source_system = with_records.source_system_a
+    left join priorities as priority_b
+        on priority_b.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
+        and priority_b.source_system = with_records.source_system_b
+)
+
+select
+    {{ surrogate_key(['source_system_a', 'record_key_a', 'source_system_b', 'record_key_b']) }} as source_match_id,
+    source_system_a,
+    record_key_a,
+    -- An IATI record is an activity (identifiers, text) or a transaction ('identifier#index', amounts).
+    case when source_system_a = 'iati' then iati_level else 'record' end as record_level_a,
+    source_system_b,
+    record_key_b,
+    case when source_system_b = 'iati' then iati_level else 'record' end as record_level_b,
+    cast(tier as integer) as tier,
+    evidence,
+    cast(round(score, 4) as double) as score,
+    decision,
+    decided_on,
+    decision_reason,
+    finance_kind,
+    case when decision in ('applied', 'confirmed') then counted_source_system end as counted_source_system,
+    case when decision in ('applied', 'confirmed')
+         then concat('same_money_in_', counted_source_system) end as double_count_rule,
+    amount_usd_a,
+    amount_usd_b,
+    donor_org_name_a,
+    donor_org_name_b,
+    recipient_org_name_a,
+    recipient_org_name_b,
+    country_code,
+    value_year,
+    record_text_a,
+    record_text_b,
+    flow_group_key_a,
+    flow_group_key_b
+from ruled
