@@ -159,6 +159,9 @@ tier_3 as (
         max(score) as score
     from similar_texts
     anti join tier_1 using (source_system_a, record_key_a, source_system_b, record_key_b)
+    anti join same_parties as paired
+        on paired.source_system_a = similar_texts.source_system_a and paired.match_key_a = similar_texts.record_key_a
+        and paired.source_system_b = similar_texts.source_system_b and paired.match_key_b = similar_texts.record_key_b
     where score >= {{ var('candidate_min_score') }}
     group by all
 ),
