@@ -3,7 +3,8 @@
 -- the decision. Tiers:
 --   1 identifiers: a reference both records quote (FTS refCode, reportDetails references, project codes; IATI
 --     identifier whole or after its reporting organisation's prefix, other-identifier, transaction ref,
---     provider/receiver activity id; a partner report's project code); applied.
+--     provider/receiver activity id; a partner report's project code); applied, unless the only references shared
+--     are project codes (var('project_reference_kinds')): then a tier-3 candidate.
 --   2 same donor and recipient (organisation registry), country, year, and USD amounts equal within
 --     var('same_amount_tolerance'), when each record has that one counterpart; applied.
 --   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
@@ -12,6 +13,7 @@
 -- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
 -- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
 -- flows is excluded once, each flow counts. Nothing is deleted.
+{%- set project_kinds = "('" ~ var('project_reference_kinds') | join("', '") ~ "')" %}
 with references_quoted as (
     select * from {{ ref('int_source_references') }}
 ),
@@ -56,7 +58,10 @@ tier_1 as (
         a.record_key as record_key_a,
         b.source_system as source_system_b,
         b.record_key as record_key_b,
-        1 as tier,
+        -- A project code names a project several grants may fund (a CBPF allocation and a donor's own grant to one
+        -- HRP project): alone, it makes a candidate.
+        case when bool_and(a.reference_kind in {{ project_kinds }} or b.reference_kind in {{ project_kinds }})
+             then 3 else 1 end as tier,
         'activity' as iati_level,
         string_agg(distinct concat(a.reference_kind, ' = ', b.reference_kind, ' : ', a.reference_key), ' | ')
             as evidence,
@@ -98,7 +103,7 @@ tier_2_unpaired as (
         count(*) over (partition by pair.source_system_a, pair.record_key_a) as counterparts_a,
         count(*) over (partition by pair.source_system_b, pair.record_key_b) as counterparts_b
     from same_parties as pair
-    anti join tier_1
+    anti join (select * from tier_1 where tier = 1) as tier_1
         on tier_1.source_system_a = pair.source_system_a and tier_1.record_key_a = pair.match_key_a
         and tier_1.source_system_b = pair.source_system_b and tier_1.record_key_b = pair.match_key_b
 ),
@@ -158,7 +163,8 @@ tier_3 as (
         concat('shared words: ', array_to_string(list_sort(arg_max(shared_words, score)), ' ')) as evidence,
         max(score) as score
     from similar_texts
-    anti join tier_1 using (source_system_a, record_key_a, source_system_b, record_key_b)
+    anti join (select * from tier_1 where tier = 1) as tier_1
+        using (source_system_a, record_key_a, source_system_b, record_key_b)
     anti join same_parties as paired
         on paired.source_system_a = similar_texts.source_system_a and paired.match_key_a = similar_texts.record_key_a
         and paired.source_system_b = similar_texts.source_system_b and paired.match_key_b = similar_texts.record_key_b
