@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.source_pairs import fts_references, identifier_pairs, iati_references
+from tests.source_pairs import fts_references, iati_references, identifier_pairs
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_INBOX = REPO / "sample_data" / "inbox"
@@ -81,17 +81,23 @@ def main() -> None:
         # read here, or an FTS project code / other-identifier the files hold (printed apart).
         confirmed = {pair for pair in found if flows.get(pair[0], set()) & activities.get(pair[1], set())}
         recall = len(truth & found.keys()) / len(truth)
-        print(f"Paires d'identifiants / identifier pairs in the files: {len(truth)} ({len({f for f, _ in truth})} "
-              f"FTS flows, {len({a for _, a in truth})} IATI activities)")
+        print(
+            f"Paires d'identifiants / identifier pairs in the files: {len(truth)} ({len({f for f, _ in truth})} "
+            f"FTS flows, {len({a for _, a in truth})} IATI activities)"
+        )
         print(f"Rappel / recall: {recall:.1%} ({len(truth & found.keys())} of {len(truth)})")
-        print(f"Précision / precision: {len(truth & found.keys()) / max(len(found), 1):.1%} of {len(found)} applied "
-              f"FTS-IATI matches are such pairs; {len(confirmed)} have the refCode in both files; the others:")
+        print(
+            f"Précision / precision: {len(truth & found.keys()) / max(len(found), 1):.1%} of {len(found)} applied "
+            f"FTS-IATI matches are such pairs; {len(confirmed)} have the refCode in both files; the others:"
+        )
         for pair in sorted(found.keys() - truth):
             print(f"  {pair[0]} ~ {pair[1]}: {found[pair]}")
         print("Correspondances / matches (sources, tier, decision, pairs):")
         for source_a, source_b, tier, decision, pairs in matches_by_tier(warehouse):
             print(f"  {source_a}-{source_b} tier {tier} {decision}: {pairs}")
-        print("Argent compté une fois / money counted once (excluded source -> source that counts, stage, records, USD):")
+        print(
+            "Argent compté une fois / money counted once (excluded source -> source that counts, stage, records, USD):"
+        )
         for source, counted_in, stage, records, usd in money_counted_once(warehouse):
             print(f"  {source} -> {counted_in} {stage}: {records} records, {usd:,.2f} USD")
 

@@ -2,7 +2,8 @@
 
 Streams `iati-activity` elements with lxml (each cleared once read; rows land in batches through Arrow), keeps
 every budget and transaction (negative values too: de-obligations are real), participating organisations with their
-roles, other identifiers, recipient countries and regions, sectors with their vocabularies and percentages, and locations.
+roles, other identifiers, recipient countries and regions, sectors with their vocabularies and percentages, and
+locations.
 `contact-info` (people's names, e-mails and phones) is never read. A file that is truncated or not well-formed is
 rejected whole: no half file is loaded.
 """

@@ -48,7 +48,9 @@ def iati_references(folder: Path) -> dict[str, set[str]]:
             if not identifier:
                 continue
             refs = activities.setdefault(identifier, set())
-            reporting = (activity.find("reporting-org").get("ref") or "") if activity.find("reporting-org") is not None else ""
+            reporting = (
+                (activity.find("reporting-org").get("ref") or "") if activity.find("reporting-org") is not None else ""
+            )
             candidates = [identifier] + [o.get("ref") for o in activity.findall("other-identifier")]
             if reporting and identifier.upper().startswith(reporting.upper() + "-"):
                 candidates.append(identifier[len(reporting) + 1 :])

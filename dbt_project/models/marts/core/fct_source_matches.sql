@@ -54,46 +54,48 @@ described as (
 
 tier_1 as (
     select
-        a.source_system as source_system_a,
-        a.record_key as record_key_a,
-        b.source_system as source_system_b,
-        b.record_key as record_key_b,
+        rec_a.source_system as source_system_a,
+        rec_a.record_key as record_key_a,
+        rec_b.source_system as source_system_b,
+        rec_b.record_key as record_key_b,
         -- A project code names a project several grants may fund (a CBPF allocation and a donor's own grant to one
         -- HRP project): alone, it makes a candidate.
-        case when bool_and(a.reference_kind in {{ project_kinds }} or b.reference_kind in {{ project_kinds }})
+        case when bool_and(rec_a.reference_kind in {{ project_kinds }} or rec_b.reference_kind in {{ project_kinds }})
              then 3 else 1 end as tier,
         'activity' as iati_level,
-        string_agg(distinct concat(a.reference_kind, ' = ', b.reference_kind, ' : ', a.reference_key), ' | ')
-            as evidence,
+        string_agg(
+            distinct concat(rec_a.reference_kind, ' = ', rec_b.reference_kind, ' : ', rec_a.reference_key), ' | '
+        ) as evidence,
         1.0 as score
-    from references_quoted as a
-    inner join references_quoted as b on b.reference_key = a.reference_key and b.source_system > a.source_system
+    from references_quoted as rec_a
+    inner join references_quoted as rec_b
+        on rec_b.reference_key = rec_a.reference_key and rec_b.source_system > rec_a.source_system
     group by all
 ),
 
 same_parties as (
     select
-        a.source_system as source_system_a,
-        a.record_key as record_key_a,
-        a.match_key as match_key_a,
-        b.source_system as source_system_b,
-        b.record_key as record_key_b,
-        b.match_key as match_key_b,
+        rec_a.source_system as source_system_a,
+        rec_a.record_key as record_key_a,
+        rec_a.match_key as match_key_a,
+        rec_b.source_system as source_system_b,
+        rec_b.record_key as record_key_b,
+        rec_b.match_key as match_key_b,
         concat(
-            'donor ', a.donor_org_id, ', recipient ', a.recipient_org_id, ', country ', a.country_code,
-            ', year ', a.value_year, ', USD ', round(a.amount_usd, 2), ' / ', round(b.amount_usd, 2)
+            'donor ', rec_a.donor_org_id, ', recipient ', rec_a.recipient_org_id, ', country ', rec_a.country_code,
+            ', year ', rec_a.value_year, ', USD ', round(rec_a.amount_usd, 2), ' / ', round(rec_b.amount_usd, 2)
         ) as evidence,
-        1 - abs(a.amount_usd - b.amount_usd) / greatest(abs(a.amount_usd), abs(b.amount_usd)) as score
-    from records as a
-    inner join records as b
-        on b.source_system > a.source_system
-        and b.donor_org_id = a.donor_org_id
-        and b.recipient_org_id = a.recipient_org_id
-        and b.country_code = a.country_code
-        and b.value_year = a.value_year
-        and abs(a.amount_usd - b.amount_usd)
-        <= {{ var('same_amount_tolerance') }} * greatest(abs(a.amount_usd), abs(b.amount_usd))
-    where a.amount_usd <> 0
+        1 - abs(rec_a.amount_usd - rec_b.amount_usd) / greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd)) as score
+    from records as rec_a
+    inner join records as rec_b
+        on rec_b.source_system > rec_a.source_system
+        and rec_b.donor_org_id = rec_a.donor_org_id
+        and rec_b.recipient_org_id = rec_a.recipient_org_id
+        and rec_b.country_code = rec_a.country_code
+        and rec_b.value_year = rec_a.value_year
+        and abs(rec_a.amount_usd - rec_b.amount_usd)
+        <= {{ var('same_amount_tolerance') }} * greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd))
+    where rec_a.amount_usd <> 0
 ),
 
 -- Pairs of records no identifier already pairs (at the level of the IATI activity).
@@ -138,21 +140,23 @@ texts as (
 
 similar_texts as (
     select
-        a.source_system as source_system_a,
-        a.match_key as record_key_a,
-        b.source_system as source_system_b,
-        b.match_key as record_key_b,
-        0.7 * coalesce(len(list_intersect(a.words, b.words)) / nullif(len(list_distinct(a.words || b.words)), 0), 0)
-        + 0.15 * (a.donor_org_id is not distinct from b.donor_org_id and a.donor_org_id is not null)::int
-        + 0.15 * (a.recipient_org_id is not distinct from b.recipient_org_id and a.recipient_org_id is not null)::int
-            as score,
-        list_intersect(a.words, b.words) as shared_words
-    from texts as a
-    inner join texts as b
-        on b.source_system > a.source_system
-        and b.country_code = a.country_code
-        and b.value_year = a.value_year
-        and (b.donor_org_id = a.donor_org_id or b.recipient_org_id = a.recipient_org_id)
+        rec_a.source_system as source_system_a,
+        rec_a.match_key as record_key_a,
+        rec_b.source_system as source_system_b,
+        rec_b.match_key as record_key_b,
+        0.7 * coalesce(
+            len(list_intersect(rec_a.words, rec_b.words)) / nullif(len(list_distinct(rec_a.words || rec_b.words)), 0),
+            0
+        )
+        + 0.15 * coalesce(rec_a.donor_org_id = rec_b.donor_org_id, false)::int
+        + 0.15 * coalesce(rec_a.recipient_org_id = rec_b.recipient_org_id, false)::int as score,
+        list_intersect(rec_a.words, rec_b.words) as shared_words
+    from texts as rec_a
+    inner join texts as rec_b
+        on rec_b.source_system > rec_a.source_system
+        and rec_b.country_code = rec_a.country_code
+        and rec_b.value_year = rec_a.value_year
+        and (rec_b.donor_org_id = rec_a.donor_org_id or rec_b.recipient_org_id = rec_a.recipient_org_id)
 ),
 
 tier_3 as (
@@ -205,23 +209,25 @@ decided as (
 with_records as (
     select
         decided.*,
-        a.flow_group_key as flow_group_key_a,
-        b.flow_group_key as flow_group_key_b,
-        coalesce(a.humanitarian, decided.source_system_a = 'fts')
-        or coalesce(b.humanitarian, decided.source_system_b = 'fts') as humanitarian,
-        a.amount_usd as amount_usd_a,
-        b.amount_usd as amount_usd_b,
-        a.donor_org_name as donor_org_name_a,
-        b.donor_org_name as donor_org_name_b,
-        a.recipient_org_name as recipient_org_name_a,
-        b.recipient_org_name as recipient_org_name_b,
-        coalesce(a.country_code, b.country_code) as country_code,
-        coalesce(a.value_year, b.value_year) as value_year,
-        a.record_text as record_text_a,
-        b.record_text as record_text_b
+        rec_a.flow_group_key as flow_group_key_a,
+        rec_b.flow_group_key as flow_group_key_b,
+        coalesce(rec_a.humanitarian, decided.source_system_a = 'fts')
+        or coalesce(rec_b.humanitarian, decided.source_system_b = 'fts') as humanitarian,
+        rec_a.amount_usd as amount_usd_a,
+        rec_b.amount_usd as amount_usd_b,
+        rec_a.donor_org_name as donor_org_name_a,
+        rec_b.donor_org_name as donor_org_name_b,
+        rec_a.recipient_org_name as recipient_org_name_a,
+        rec_b.recipient_org_name as recipient_org_name_b,
+        coalesce(rec_a.country_code, rec_b.country_code) as country_code,
+        coalesce(rec_a.value_year, rec_b.value_year) as value_year,
+        rec_a.record_text as record_text_a,
+        rec_b.record_text as record_text_b
     from decided
-    left join described as a on a.source_system = decided.source_system_a and a.record_key = decided.record_key_a
-    left join described as b on b.source_system = decided.source_system_b and b.record_key = decided.record_key_b
+    left join described as rec_a
+        on rec_a.source_system = decided.source_system_a and rec_a.record_key = decided.record_key_a
+    left join described as rec_b
+        on rec_b.source_system = decided.source_system_b and rec_b.record_key = decided.record_key_b
 ),
 
 ruled as (
