@@ -168,3 +168,34 @@ def test_a_donors_iati_grant_and_its_partners_3w_line_are_one_grant(our_grants):
            WHERE o.path LIKE '%3W_subventions_2024.csv' ORDER BY source_position""",
     )
     assert partner_lines == [("Appui", False)] * len(grants) + [("Autre", True)]
+
+
+@pytest.mark.real_data
+def test_the_report_shows_per_donor_the_money_held_by_two_sources(real_warehouse, tmp_path):
+    from report.build import build_report
+
+    _, warehouse = real_warehouse
+    build_report(warehouse, tmp_path, dt.date(2026, 11, 22))
+    [(donor, usd)] = query(
+        warehouse,
+        """SELECT donor_name, usd_in_two_sources FROM marts.rpt_sources_reconciled
+           ORDER BY usd_in_two_sources DESC LIMIT 1""",
+    )
+    # The pooled fund's flows FTS counts, whose IATI activities are not counted again.
+    assert usd > 0
+    assert (
+        usd
+        == query(
+            warehouse,
+            """SELECT sum(amount_usd_reported) FROM marts.fct_funding_flows f
+           WHERE source_system = 'fts' AND counted_in_totals AND flow_stage IN ('disbursement', 'expenditure')
+             AND source_record_id IN (SELECT record_key_a FROM marts.fct_source_matches WHERE decision = 'applied')
+             AND donor_org_name = ?""",
+            [donor],
+        )[0][0]
+    )
+    for lang, heading in (("fr", "Rapprochement des sources"), ("en", "Sources reconciled")):
+        page = (tmp_path / lang / "index.html").read_text(encoding="utf-8")
+        assert heading in page and donor in page
+    assert (tmp_path / "extraits" / "fct_source_matches.xlsx").exists()
+    assert (tmp_path / "extraits" / "fct_source_matches.csv").exists()
