@@ -8,6 +8,7 @@ ours: a donor's IATI disbursement and the partner's 3W line for it (other curren
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
 import shutil
@@ -199,3 +200,55 @@ def test_the_report_shows_per_donor_the_money_held_by_two_sources(real_warehouse
         assert heading in page and donor in page
     assert (tmp_path / "extraits" / "fct_source_matches.xlsx").exists()
     assert (tmp_path / "extraits" / "fct_source_matches.csv").exists()
+
+
+def _pooled_fund_activity(reference: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="USD" humanitarian="1">
+  <iati-identifier>XM-OCHA-CBPF-{reference}</iati-identifier>
+  <reporting-org ref="XM-OCHA-CBPF" type="40"><narrative>Mali Humanitarian Fund</narrative></reporting-org>
+  <title><narrative>Allocation {reference}</narrative></title>
+  <recipient-country code="ML"/>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2024-03-01"/>
+   <value value-date="2024-03-01">250000</value>
+   <receiver-org><narrative>ONG internationale exemple</narrative></receiver-org></transaction>
+ </iati-activity>
+</iati-activities>
+"""
+
+
+def test_an_fts_flow_arriving_after_the_iati_activity_excludes_it_on_an_incremental_night(tmp_path):
+    """Night 1 loads a pooled fund's IATI allocation; night 2 brings the FTS flow quoting it (its refCode is the
+    identifier's tail): the incremental night rebuilds the activity's group too, as a full build of both would."""
+    rng = random.Random(2035)
+    reference = f"MLI-24/{rng.choice(['DDA', 'HCT', 'RA'])}-{rng.randrange(1000, 9999)}/SA1/NUT/INGO/{rng.randrange(10**4, 10**5)}"
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flow = next(f for f in page["data"]["flows"] if f["flowType"] == "Standard")
+    page["data"]["flows"] = [flow | {"id": "990001", "refCode": reference}]
+    page["meta"].pop("nextLink", None)
+    results = {}
+    for mode in ("incremental", "full"):
+        inbox = tmp_path / mode / "inbox"
+        shutil.copytree(SAMPLE_INBOX, inbox)
+        (inbox / "iati" / "fonds_commun.xml").write_text(_pooled_fund_activity(reference), encoding="utf-8")
+        warehouse = tmp_path / mode / "w.duckdb"
+        if mode == "incremental":
+            ingest_inbox(inbox, warehouse, "night-1")
+            nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-1")
+        (inbox / "fts" / "fonds_commun_fts.json").write_text(json.dumps(page), encoding="utf-8")
+        ingest_inbox(inbox, warehouse, "night-2")
+        nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-2")
+        results[mode] = query(
+            warehouse,
+            """SELECT source_system, source_record_id, double_count_rule FROM marts.fct_funding_flows
+               WHERE source_record_id = '990001' OR iati_identifier LIKE 'XM-OCHA-CBPF-%' ORDER BY 1""",
+        )
+    assert (
+        results["incremental"]
+        == results["full"]
+        == [
+            ("fts", "990001", None),
+            ("iati", f"XM-OCHA-CBPF-{reference}#0", "same_money_in_fts"),
+        ]
+    )

@@ -6,16 +6,16 @@ with all_flows as (
     select * from {{ ref('fct_funding_flows') }}
 ),
 
-flows as (
-    select * from all_flows where flow_stage in ('disbursement', 'expenditure')
-),
-
 matches as (
     select * from {{ ref('fct_source_matches') }}
 ),
 
 organisations as (
     select * from {{ ref('dim_organisations') }}
+),
+
+flows as (
+    select * from all_flows where flow_stage in ('disbursement', 'expenditure')
 ),
 
 -- Each side of a pair, with the other side's source.
