@@ -7,11 +7,13 @@ ours: a donor's IATI disbursement and the partner's 3W line for it (other curren
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import random
 import re
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -252,3 +254,45 @@ def test_an_fts_flow_arriving_after_the_iati_activity_excludes_it_on_an_incremen
             ("iati", f"XM-OCHA-CBPF-{reference}#0", "same_money_in_fts"),
         ]
     )
+
+
+def test_the_references_the_matching_reads_are_landed(tmp_path):
+    """IATI other-identifiers, FTS project codes and reportDetails references, a 3W's project code: each in raw."""
+    import duckdb
+
+    from ingest import fts, iati, ledger
+
+    con = duckdb.connect()
+    ledger.ensure_tables(con)
+    path = shared_path("real-data", "iati", "dportal_134.xml")
+    iati.load(con, path, 1, path.name, "b")
+    written = [(o.get("ref"), o.get("type")) for o in ET.parse(path).getroot().iter("other-identifier")]
+    assert sorted(written) == sorted(
+        con.execute("SELECT other_ref, other_type FROM raw.iati_other_identifiers").fetchall()
+    )
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flow = page["data"]["flows"][1]
+    flow["reportDetails"] = [{"sourceType": "Primary", "refCode": "ECHO/-WF/BUD/2024/91023"}, {"reference": " GR-77 "}]
+    flow["destinationObjects"].append({"type": "Project", "id": "1", "name": "P", "code": "HMLI24-NUT-1-1"})
+    (tmp_path / "page.json").write_text(json.dumps(page), encoding="utf-8")
+    fts.load(con, tmp_path / "page.json", 2, "page.json", "b")
+    assert con.execute(
+        "SELECT report_ref_codes FROM raw.fts_flows WHERE flow_id = ?", [str(flow["id"])]
+    ).fetchall() == [(["ECHO/-WF/BUD/2024/91023", "GR-77"],)]
+    assert con.execute("SELECT object_code FROM raw.fts_flow_objects WHERE object_type = 'Project'").fetchall() == [
+        ("HMLI24-NUT-1-1",)
+    ]
+    # A 3W's ProjectCode column (HRP codes), as the real ROWCA file writes it.
+    inbox = with_inbox_settings(tmp_path / "inbox")
+    (inbox / "partner_reports").mkdir()
+    shutil.copy(shared_path("real-data", "partner_reports", "rowca_3w_2014_hxl.csv"), inbox / "partner_reports")
+    ingest_inbox(inbox, tmp_path / "w.duckdb", "b")
+    with open(inbox / "partner_reports" / "rowca_3w_2014_hxl.csv", encoding="utf-8") as fh:
+        codes = {
+            row["ProjectCode"]
+            for row in csv.DictReader(fh)
+            if row["ProjectCode"].strip() and row["Cluster"] != "#sector"
+        }
+    assert {
+        c for (c,) in query(tmp_path / "w.duckdb", "SELECT DISTINCT project_code FROM raw.partner_reports")
+    } == codes
