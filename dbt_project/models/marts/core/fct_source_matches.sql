@@ -20,7 +20,6 @@ with references_quoted as (
 
 records as (
     select * from {{ ref('int_source_records') }}
-    where flow_stage <> 'other'
 ),
 
 decisions as (
@@ -31,25 +30,9 @@ priorities as (
     select * from {{ ref('double_count_priorities') }}
 ),
 
--- What each record is, at the level it is paired at: an IATI activity (its transactions together) or transaction.
-described as (
-    select
-        source_system,
-        paired_key as record_key,
-        any_value(flow_group_key) as flow_group_key,
-        {{ money("sum(amount_usd) filter (flow_stage in ('disbursement', 'expenditure', 'planned'))") }} as amount_usd,
-        any_value(donor_org_name) as donor_org_name,
-        any_value(recipient_org_name) as recipient_org_name,
-        any_value(country_code) as country_code,
-        min(value_year) as value_year,
-        any_value(record_text) as record_text,
-        bool_or(humanitarian) as humanitarian
-    from (
-        select *, record_key as paired_key from records
-        union all
-        select *, match_key from records where source_system = 'iati'
-    )
-    group by all
+-- Money movements only: 'other' IATI transactions (loan repayments, interest, reimbursements) are not paired.
+amounts as materialized (
+    select * from records where flow_stage <> 'other'
 ),
 
 tier_1 as (
@@ -86,8 +69,8 @@ same_parties as (
             ', year ', rec_a.value_year, ', USD ', round(rec_a.amount_usd, 2), ' / ', round(rec_b.amount_usd, 2)
         ) as evidence,
         1 - abs(rec_a.amount_usd - rec_b.amount_usd) / greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd)) as score
-    from records as rec_a
-    inner join records as rec_b
+    from amounts as rec_a
+    inner join amounts as rec_b
         on rec_b.source_system > rec_a.source_system
         and rec_b.donor_org_id = rec_a.donor_org_id
         and rec_b.recipient_org_id = rec_a.recipient_org_id
@@ -121,42 +104,76 @@ tier_2 as (
     from tier_2_unpaired
 ),
 
+-- Tier 3 blocks: records of two sources with the same country and year and one organisation in common.
+blocks as (
+    select distinct source_system, match_key, country_code, value_year, donor_org_id, recipient_org_id
+    from amounts
+    where country_code is not null and value_year is not null
+),
+
+blocked_pairs as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        bool_or(same_donor) as same_donor,
+        bool_or(same_recipient) as same_recipient
+    from (
+        select
+            rec_a.source_system as source_system_a, rec_a.match_key as record_key_a,
+            rec_b.source_system as source_system_b, rec_b.match_key as record_key_b,
+            true as same_donor, rec_a.recipient_org_id = rec_b.recipient_org_id as same_recipient
+        from blocks as rec_a
+        inner join blocks as rec_b
+            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
+            and rec_b.value_year = rec_a.value_year and rec_b.donor_org_id = rec_a.donor_org_id
+        union all
+        select
+            rec_a.source_system, rec_a.match_key, rec_b.source_system, rec_b.match_key,
+            rec_a.donor_org_id = rec_b.donor_org_id, true
+        from blocks as rec_a
+        inner join blocks as rec_b
+            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
+            and rec_b.value_year = rec_a.value_year and rec_b.recipient_org_id = rec_a.recipient_org_id
+    )
+    group by all
+),
+
+-- The words (4 letters or more) of the texts of the blocked records only.
 texts as (
     select
         source_system,
         match_key,
-        country_code,
-        value_year,
-        donor_org_id,
-        recipient_org_id,
         list_distinct(list_filter(
             regexp_split_to_array(lower(strip_accents(any_value(record_text))), '[^a-z0-9]+'),
             lambda word: length(word) >= 4
         )) as words
-    from records
-    where country_code is not null and value_year is not null
+    from amounts
+    semi join (
+        select source_system_a as source_system, record_key_a as match_key from blocked_pairs
+        union
+        select source_system_b, record_key_b from blocked_pairs
+    ) as blocked using (source_system, match_key)
     group by all
 ),
 
 similar_texts as (
     select
-        rec_a.source_system as source_system_a,
-        rec_a.match_key as record_key_a,
-        rec_b.source_system as source_system_b,
-        rec_b.match_key as record_key_b,
+        blocked.source_system_a,
+        blocked.record_key_a,
+        blocked.source_system_b,
+        blocked.record_key_b,
         0.7 * coalesce(
-            len(list_intersect(rec_a.words, rec_b.words)) / nullif(len(list_distinct(rec_a.words || rec_b.words)), 0),
+            len(list_intersect(text_a.words, text_b.words))
+            / nullif(len(list_distinct(text_a.words || text_b.words)), 0),
             0
         )
-        + 0.15 * coalesce(rec_a.donor_org_id = rec_b.donor_org_id, false)::int
-        + 0.15 * coalesce(rec_a.recipient_org_id = rec_b.recipient_org_id, false)::int as score,
-        list_intersect(rec_a.words, rec_b.words) as shared_words
-    from texts as rec_a
-    inner join texts as rec_b
-        on rec_b.source_system > rec_a.source_system
-        and rec_b.country_code = rec_a.country_code
-        and rec_b.value_year = rec_a.value_year
-        and (rec_b.donor_org_id = rec_a.donor_org_id or rec_b.recipient_org_id = rec_a.recipient_org_id)
+        + 0.15 * coalesce(blocked.same_donor, false)::int
+        + 0.15 * coalesce(blocked.same_recipient, false)::int as score,
+        list_intersect(text_a.words, text_b.words) as shared_words
+    from blocked_pairs as blocked
+    left join texts as text_a
+        on text_a.source_system = blocked.source_system_a and text_a.match_key = blocked.record_key_a
+    left join texts as text_b
+        on text_b.source_system = blocked.source_system_b and text_b.match_key = blocked.record_key_b
 ),
 
 tier_3 as (
@@ -187,6 +204,35 @@ pairs as (
     qualify row_number() over (
         partition by source_system_a, record_key_a, source_system_b, record_key_b order by tier, score desc
     ) = 1
+),
+
+paired_records as (
+    select source_system_a as source_system, record_key_a as record_key from pairs
+    union
+    select source_system_b, record_key_b from pairs
+),
+
+-- What each record is, at the level it is paired at: an IATI activity (its transactions together) or transaction.
+described as (
+    select
+        source_system,
+        paired_key as record_key,
+        any_value(flow_group_key) as flow_group_key,
+        {{ money("sum(amount_usd) filter (flow_stage in ('disbursement', 'expenditure', 'planned'))") }} as amount_usd,
+        any_value(donor_org_name) as donor_org_name,
+        any_value(recipient_org_name) as recipient_org_name,
+        any_value(country_code) as country_code,
+        min(value_year) as value_year,
+        any_value(record_text) as record_text,
+        bool_or(humanitarian) as humanitarian
+    from (
+        select *, record_key as paired_key from amounts
+        union all
+        select *, match_key from amounts where source_system = 'iati'
+    ) as keyed
+    semi join paired_records
+        on paired_records.source_system = keyed.source_system and paired_records.record_key = keyed.paired_key
+    group by all
 ),
 
 decided as (
