@@ -88,10 +88,10 @@ def main() -> None:
         print(f"Rappel / recall: {recall:.1%} ({len(truth & found.keys())} of {len(truth)})")
         print(
             f"Précision / precision: {len(truth & found.keys()) / max(len(found), 1):.1%} of {len(found)} applied "
-            f"FTS-IATI matches are such pairs; {len(confirmed)} have the refCode in both files; the others:"
+            f"FTS-IATI matches are such pairs ({len(confirmed)} share a reference both files quote)"
         )
         for pair in sorted(found.keys() - truth):
-            print(f"  {pair[0]} ~ {pair[1]}: {found[pair]}")
+            print(f"  applied but not such a pair / appliquée hors paires: {pair[0]} ~ {pair[1]}: {found[pair]}")
         print("Correspondances / matches (sources, tier, decision, pairs):")
         for source_a, source_b, tier, decision, pairs in matches_by_tier(warehouse):
             print(f"  {source_a}-{source_b} tier {tier} {decision}: {pairs}")
