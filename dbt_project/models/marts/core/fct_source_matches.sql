@@ -7,6 +7,8 @@
 --     are project codes (var('project_reference_kinds')): then a tier-3 candidate.
 --   2 same donor and recipient (organisation registry), country, year, and USD amounts equal within
 --     var('same_amount_tolerance'), when each record has that one counterpart; applied.
+-- References quoted by too many records, and crowds of equal amounts or of one organisation's records, are left
+-- out of the pairing (var('max_records_per_reference'), var('max_pairs_per_block')): they hold no single grant.
 --   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
 --     var('candidate_min_score'), and tier-2 pairs with several counterparts; awaiting a person's decision.
 -- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
@@ -35,6 +37,23 @@ amounts as materialized (
     select * from records where flow_stage <> 'other'
 ),
 
+-- References quoted by two sources at least, and by no more than var('max_records_per_reference') records of one:
+-- a reference hundreds of records quote is a programme's or a placeholder ("N/A"), not one grant's.
+pairing_references as (
+    select quoted.*
+    from references_quoted as quoted
+    semi join (
+        select reference_key
+        from (
+            select reference_key, source_system, count(distinct record_key) as records
+            from references_quoted
+            group by all
+        )
+        group by reference_key
+        having count(*) > 1 and max(records) <= {{ var('max_records_per_reference') }}
+    ) as pairing using (reference_key)
+),
+
 tier_1 as (
     select
         rec_a.source_system as source_system_a,
@@ -50,10 +69,54 @@ tier_1 as (
             distinct concat(rec_a.reference_kind, ' = ', rec_b.reference_kind, ' : ', rec_a.reference_key), ' | '
         ) as evidence,
         1.0 as score
-    from references_quoted as rec_a
-    inner join references_quoted as rec_b
+    from pairing_references as rec_a
+    inner join pairing_references as rec_b
         on rec_b.reference_key = rec_a.reference_key and rec_b.source_system > rec_a.source_system
     group by all
+),
+
+-- Tier 2 cells: same donor, recipient, country, year, sign and amount within a bucket as wide as the tolerance (two
+-- amounts within it are in the same bucket or neighbours). A cell where the pairs of two sources would exceed
+-- var('max_pairs_per_block') is left out: so many equal amounts are for no one to tell apart.
+tier_2_amounts as (
+    select
+        *,
+        cast(floor(ln(abs(amount_usd)) / -ln(1 - {{ var('same_amount_tolerance') }})) as bigint) as amount_bucket
+    from amounts
+    where donor_org_id is not null and recipient_org_id is not null and country_code is not null
+        and value_year is not null and amount_usd <> 0
+),
+
+tier_2_cells as (
+    select
+        donor_org_id, recipient_org_id, country_code, value_year, sign(amount_usd) as amount_sign, amount_bucket,
+        source_system, count(*) as records
+    from tier_2_amounts
+    group by all
+),
+
+crowded_cells as (
+    select distinct cell_a.donor_org_id, cell_a.recipient_org_id, cell_a.country_code, cell_a.value_year,
+                    cell_a.amount_sign, cell_a.amount_bucket
+    from tier_2_cells as cell_a
+    inner join tier_2_cells as cell_b
+        on cell_b.source_system > cell_a.source_system
+        and cell_b.donor_org_id = cell_a.donor_org_id and cell_b.recipient_org_id = cell_a.recipient_org_id
+        and cell_b.country_code = cell_a.country_code and cell_b.value_year = cell_a.value_year
+        and cell_b.amount_sign = cell_a.amount_sign and cell_b.amount_bucket - cell_a.amount_bucket in (-1, 0, 1)
+    where cell_a.records * cell_b.records > {{ var('max_pairs_per_block') }}
+),
+
+tier_2_records as (
+    select tier_2_amounts.*
+    from tier_2_amounts
+    anti join crowded_cells
+        on crowded_cells.donor_org_id = tier_2_amounts.donor_org_id
+        and crowded_cells.recipient_org_id = tier_2_amounts.recipient_org_id
+        and crowded_cells.country_code = tier_2_amounts.country_code
+        and crowded_cells.value_year = tier_2_amounts.value_year
+        and crowded_cells.amount_sign = sign(tier_2_amounts.amount_usd)
+        and crowded_cells.amount_bucket - tier_2_amounts.amount_bucket in (-1, 0, 1)
 ),
 
 same_parties as (
@@ -69,16 +132,20 @@ same_parties as (
             ', year ', rec_a.value_year, ', USD ', round(rec_a.amount_usd, 2), ' / ', round(rec_b.amount_usd, 2)
         ) as evidence,
         1 - abs(rec_a.amount_usd - rec_b.amount_usd) / greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd)) as score
-    from amounts as rec_a
-    inner join amounts as rec_b
+    from tier_2_records as rec_a
+    inner join (
+        -- Each record in its bucket and its two neighbours' (three equi-joins rather than one range).
+        select tier_2_records.*, tier_2_records.amount_bucket + offsets.offset_by as joined_bucket
+        from tier_2_records cross join (values (-1), (0), (1)) as offsets (offset_by)
+    ) as rec_b
         on rec_b.source_system > rec_a.source_system
         and rec_b.donor_org_id = rec_a.donor_org_id
         and rec_b.recipient_org_id = rec_a.recipient_org_id
         and rec_b.country_code = rec_a.country_code
         and rec_b.value_year = rec_a.value_year
-        and abs(rec_a.amount_usd - rec_b.amount_usd)
+        and rec_b.joined_bucket = rec_a.amount_bucket
+    where abs(rec_a.amount_usd - rec_b.amount_usd)
         <= {{ var('same_amount_tolerance') }} * greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd))
-    where rec_a.amount_usd <> 0
 ),
 
 -- Pairs of records no identifier already pairs (at the level of the IATI activity).
@@ -104,11 +171,49 @@ tier_2 as (
     from tier_2_unpaired
 ),
 
--- Tier 3 blocks: records of two sources with the same country and year and one organisation in common.
+-- Tier 3 blocks: records of two sources with the same country and year and one organisation in common. A block
+-- whose pairs across sources would exceed var('max_pairs_per_block') is left out (too many for a person to review).
 blocks as (
     select distinct source_system, match_key, country_code, value_year, donor_org_id, recipient_org_id
     from amounts
     where country_code is not null and value_year is not null
+),
+
+organisation_blocks as (
+    select country_code, value_year, 'donor' as org_role, donor_org_id as org_id, source_system,
+           count(distinct match_key) as records
+    from blocks
+    where donor_org_id is not null
+    group by all
+    union all
+    select country_code, value_year, 'recipient', recipient_org_id, source_system, count(distinct match_key)
+    from blocks
+    where recipient_org_id is not null
+    group by all
+),
+
+open_blocks as (
+    select country_code, value_year, org_role, org_id
+    from organisation_blocks
+    group by all
+    having count(*) > 1
+        and (sum(records) * sum(records) - sum(records * records)) / 2 <= {{ var('max_pairs_per_block') }}
+),
+
+donor_blocked as (
+    select blocks.*
+    from blocks
+    semi join open_blocks
+        on open_blocks.org_role = 'donor' and open_blocks.org_id = blocks.donor_org_id
+        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
+),
+
+recipient_blocked as (
+    select blocks.*
+    from blocks
+    semi join open_blocks
+        on open_blocks.org_role = 'recipient' and open_blocks.org_id = blocks.recipient_org_id
+        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
 ),
 
 blocked_pairs as (
@@ -121,16 +226,16 @@ blocked_pairs as (
             rec_a.source_system as source_system_a, rec_a.match_key as record_key_a,
             rec_b.source_system as source_system_b, rec_b.match_key as record_key_b,
             true as same_donor, rec_a.recipient_org_id = rec_b.recipient_org_id as same_recipient
-        from blocks as rec_a
-        inner join blocks as rec_b
+        from donor_blocked as rec_a
+        inner join donor_blocked as rec_b
             on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
             and rec_b.value_year = rec_a.value_year and rec_b.donor_org_id = rec_a.donor_org_id
         union all
         select
             rec_a.source_system, rec_a.match_key, rec_b.source_system, rec_b.match_key,
             rec_a.donor_org_id = rec_b.donor_org_id, true
-        from blocks as rec_a
-        inner join blocks as rec_b
+        from recipient_blocked as rec_a
+        inner join recipient_blocked as rec_b
             on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
             and rec_b.value_year = rec_a.value_year and rec_b.recipient_org_id = rec_a.recipient_org_id
     )
