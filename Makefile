@@ -73,11 +73,13 @@ clean:
 	rm -rf var dbt_project/target dbt_project/logs expectations/gx/uncommitted
 
 # Benchmarks: ingestion (ratio to DuckDB's read_csv and to a bare lxml pass), the dbt models at 10 M transactions (and
-# each slow model against a CREATE TABLE AS SELECT of its output), then a night on the sample task by task.
+# each slow model against a CREATE TABLE AS SELECT of its output), then a night on the sample task by task, then the
+# matching across sources on ../shared/real-data (recall, precision, money counted once).
 benchmark: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
 	$(BIN)/python -m benchmarks.ingest --rows $(or $(ROWS),2000000)
 	$(BIN)/python -m benchmarks.models
 	$(BIN)/python -m benchmarks.night --run-date $(RUN_DATE)
+	$(BIN)/python -m benchmarks.reconciliation
 
 # The fuzzer at length: FUZZ_FILES_PER_KIND mutated files of each kind through ingestion, then FUZZ_NIGHTS nights of
 # the sample plus mutated files through dbt, the gate and the report (the suite runs a seeded sample of both). A

@@ -43,6 +43,7 @@ FLOW_COLUMNS = {
     "description": "VARCHAR",
     "keywords": "VARCHAR[]",
     "ref_code": "VARCHAR",
+    "report_ref_codes": "VARCHAR[]",
     "created_at": "TIMESTAMP",
     "updated_at": "TIMESTAMP",
     "flow_json": "JSON",
@@ -68,6 +69,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in (("raw.fts_flows", FLOW_COLUMNS), ("raw.fts_flow_objects", OBJECT_COLUMNS)):
         cols = ", ".join(f"{c} {t}" for c, t in columns.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({LINEAGE}, {cols})")
+    # Added after the first warehouses were made.
+    con.execute("ALTER TABLE raw.fts_flows ADD COLUMN IF NOT EXISTS report_ref_codes VARCHAR[]")
 
 
 def _scrub(value):
@@ -117,6 +120,22 @@ def _ts(text):
 
 def _ids(value):
     return [str(v) for v in value] if value else None
+
+
+# Keys under which a reportDetails entry quotes the reporter's own reference (the API writes refCode; older pages and
+# other reporters' channels other spellings).
+REPORT_REF_KEYS = ("refCode", "referenceCode", "reference", "ref", "sourceRefCode")
+
+
+def _report_refs(details) -> list[str] | None:
+    """The references the flow's reports quote (a donor's decision number, an agency's grant code), once each."""
+    refs = []
+    for detail in details if isinstance(details, list) else []:
+        for key in REPORT_REF_KEYS:
+            value = detail.get(key) if isinstance(detail, dict) else None
+            if isinstance(value, (str, int)) and str(value).strip() and str(value).strip() not in refs:
+                refs.append(str(value).strip())
+    return refs or None
 
 
 def read_page(path: Path) -> dict:
@@ -211,6 +230,7 @@ def load(
                 "description": redact(f.get("description")),
                 "keywords": _ids(f.get("keywords")),
                 "ref_code": f.get("refCode"),
+                "report_ref_codes": _report_refs(f.get("reportDetails")),
                 "created_at": _ts(f.get("createdAt")),
                 "updated_at": _ts(f.get("updatedAt")),
                 "flow_json": _redacted(f),

@@ -2,10 +2,11 @@
 
 Streams `iati-activity` elements with lxml (each cleared once read; rows land in batches through Arrow), keeps
 every budget and transaction (negative values too: de-obligations are real), participating organisations with their
-roles, recipient countries and regions, sectors with their vocabularies and percentages, and locations.
-`contact-info` (people's names, e-mails and phones) is never read; every text and name read goes through
+roles, other identifiers, recipient countries and regions, sectors with their vocabularies and percentages, and
+locations. `contact-info` (people's names, e-mails and phones) is never read; every text and name read goes through
 ingest/personal_data.py (an organisation that is a person is recorded as '[personne]'). A file that is truncated or
-not well-formed is rejected whole: no half file is loaded.
+not well-formed is rejected whole: no half file is loaded; a value no source can mean (config/plausibility.yml) costs
+its transaction or its cell, never the activity.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ TABLES: dict[str, dict[str, str]] = {
         "recipient_region_code": "VARCHAR",
         "humanitarian": "BOOLEAN",
     },
+    # Other identifiers of the activity (a CBPF/HRP project code, a publisher's former identifier): what other sources
+    # (FTS refCode, a 3W's project code) quote for the same money.
+    "raw.iati_other_identifiers": {"other_ref": "VARCHAR", "other_type": "VARCHAR", "owner_org_ref": "VARCHAR"},
     "raw.iati_recipient_countries": {"country_code": "VARCHAR", "percentage": "DOUBLE"},
     "raw.iati_recipient_regions": {"region_code": "VARCHAR", "region_vocabulary": "VARCHAR", "percentage": "DOUBLE"},
     "raw.iati_sectors": {
@@ -345,6 +349,9 @@ def _activity(el, index: int, version: str | None, out: _File) -> None:
         )
     for t_index, t in enumerate(children.get("transaction", ())):
         _transaction(t, t_index, index, ident, currency, out)
+    others = rows["raw.iati_other_identifiers"]
+    for other in children.get("other-identifier", ()):
+        others.append((index, ident, other.get("ref"), other.get("type"), _get(other.find("owner-org"), "ref")))
 
     def share(el, tag: str, position: int) -> float | None:
         raw = el.get("percentage")

@@ -366,6 +366,24 @@ PARTNER_REPORTS = Schema(
             ("#activity",),
             label_fr="Activité",
         ),
+        # The code FTS and IATI quote for the same money: an HRP/CBPF project code (`MLI-14/P-HR-RL/66283`), a grant's.
+        Field(
+            "project_code",
+            "text",
+            (
+                "code projet",
+                "code du projet",
+                "projectcode",
+                "project code",
+                "code hrp",
+                "code fts",
+                "code cbpf",
+                "reference projet",
+                "grant code",
+            ),
+            ("#activity+code", "#project+code"),
+            label_fr="Code projet",
+        ),
         Field(
             "period_start",
             "date",

@@ -144,6 +144,15 @@ def report_data(warehouse: Path) -> dict:
                 SELECT flows.* FROM flows SEMI JOIN largest ON flows.donor IS NOT DISTINCT FROM largest.donor
                 ORDER BY donor NULLS LAST, sector NULLS LAST""",
             ),
+            # Per donor, the money paid held by one source, two or three, and the matches awaiting a decision.
+            "sources_reconciled": rows(
+                con,
+                f"""
+                SELECT *, count(*) OVER () AS donors_in_all FROM marts.rpt_sources_reconciled
+                ORDER BY usd_in_two_sources + usd_in_three_sources DESC, matches_awaiting DESC,
+                         usd_in_one_source DESC, donor_name NULLS LAST
+                LIMIT {TOP_ROWS}""",
+            ),
             "execution": rows(
                 con,
                 """

@@ -116,3 +116,23 @@ def test_the_language_switch_and_the_downloads_work(browser, served, built_sampl
     answer = page.request.get(f"{served}/fr/{href}")
     assert answer.ok and answer.body().startswith(b"%PDF")
     page.close()
+
+
+@pytest.mark.parametrize("lang, heading", [("fr", "Rapprochement des sources"), ("en", "Sources reconciled")])
+def test_the_sources_reconciled_section_and_its_matches_extract(browser, served, built_sample, tmp_path, lang, heading):
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{served}/{lang}/index.html")
+    section = page.locator("h3#sources-reconciled")
+    assert section.inner_text() == heading
+    donors = query(built_sample, "SELECT count(*) FROM marts.rpt_sources_reconciled")[0][0]
+    table = page.locator("h3#sources-reconciled ~ div.table-wrap").first
+    assert table.locator("tbody tr").count() == min(donors, 15)
+    # The matches' workbook: every pair of the mart, with its evidence and decision.
+    with page.expect_download() as download:
+        page.locator('a[href="../extraits/fct_source_matches.xlsx"]').first.click()
+    saved = tmp_path / "matches.xlsx"
+    download.value.save_as(saved)
+    header, *rows = [list(r) for r in load_workbook(saved, read_only=True).worksheets[0].iter_rows(values_only=True)]
+    assert {"evidence", "tier", "decision", "record_key_a", "record_key_b"} <= set(header)
+    assert len(rows) == query(built_sample, "SELECT count(*) FROM marts.fct_source_matches")[0][0]
+    page.close()

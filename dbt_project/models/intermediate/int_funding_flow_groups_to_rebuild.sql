@@ -1,6 +1,7 @@
 -- Grain: one row per group of funding flows this build rebuilds (see macros/rebuild_groups.sql): a partner
 -- (its files supersede each other per period), an IATI activity (its latest file wins), an FTS flow (its latest
--- version wins). Besides the groups a new file touches, the groups whose double-counting rule depends on them.
+-- version wins). Besides the groups a new file touches, the groups whose double-counting rule depends on them:
+-- among them the records of other sources quoting a reference a new record quotes (tier 1 of fct_source_matches).
 {% set since = built_through_file_id() %}
 with partner_reports as (
     select * from {{ ref('stg_inbox__partner_reports') }}
@@ -18,6 +19,39 @@ fts_flows as (
     select * from {{ ref('stg_fts__flows') }}
 ),
 
+fts_objects as (
+    select * from {{ ref('stg_fts__flow_objects') }}
+),
+
+other_identifiers as (
+    select * from {{ ref('stg_iati__other_identifiers') }}
+),
+
+-- Every staged row with its group, for the references (macros/source_references.sql).
+keyed_fts_flows as (
+    select *, {{ flow_group_key('fts', 'flow_id') }} as flow_group_key from fts_flows
+),
+
+keyed_activities as (
+    select *, {{ flow_group_key('iati', 'iati_identifier') }} as flow_group_key from iati_activities
+),
+
+keyed_partner_amounts as (
+    select
+        cast(null as varchar) as record_key,
+        {{ flow_group_key('partner_report', name_key('partner_name')) }} as flow_group_key,
+        source_file_id,
+        project_code
+    from partner_reports
+),
+
+staged_references as (
+    {{ source_references(
+        'keyed_fts_flows', 'fts_objects', 'keyed_activities', 'other_identifiers', 'iati_transactions',
+        'keyed_partner_amounts'
+    ) }}
+),
+
 new_partners as (
     -- The partner key of int_partner_reports_placed: the partner's name however it is typed.
     select distinct {{ name_key('partner_name') }} as partner_key
@@ -31,20 +65,34 @@ new_activities as (
 
 new_fts_flows as (
     select distinct flow_id from fts_flows where source_file_id > {{ since }}
+),
+
+new_references as (
+    select distinct source_system, reference_key from staged_references where source_file_id > {{ since }}
+),
+
+new_groups as (
+    select {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key from new_partners
+    union
+    select {{ flow_group_key('iati', 'iati_identifier') }} from new_activities
+    union
+    select {{ flow_group_key('fts', 'flow_id') }} from new_fts_flows
 )
 
-select {{ flow_group_key('partner_report', 'partner_key') }} as flow_group_key from new_partners
-union
-select {{ flow_group_key('iati', 'iati_identifier') }} from new_activities
+select flow_group_key from new_groups
 union
 -- iati_incoming_reported_by_provider: activities whose incoming funds name a new activity as their provider
 select {{ flow_group_key('iati', 'tx.iati_identifier') }}
 from iati_transactions as tx
 where tx.provider_activity_id in (select iati_identifier from new_activities)
 union
-select {{ flow_group_key('fts', 'flow_id') }} from new_fts_flows
-union
 -- fts_parent_with_children: parent flows of a new flow
 select {{ flow_group_key('fts', 'parent.flow_id') }}
 from fts_flows as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
 where child.child_flow_id in (select flow_id from new_fts_flows)
+union
+-- same_money_in_<source>: records of another source quoting a reference a new record quotes
+select staged.flow_group_key
+from staged_references as staged
+inner join new_references as new
+    on new.reference_key = staged.reference_key and new.source_system <> staged.source_system

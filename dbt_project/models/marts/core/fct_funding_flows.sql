@@ -5,6 +5,8 @@
 --   fts_pass_through           an FTS "Pass through" flow: the money was counted when it first came in
 --   iati_incoming_reported_by_provider  an IATI incoming transaction whose provider activity is loaded too
 --                              (the provider's disbursement already counts it)
+--   same_money_in_<source>     the same money in another source (fct_source_matches, an applied or confirmed
+--                              match; the seed double_count_priorities says which source counts)
 -- Rebuilt by group (flow_group_key, see macros/rebuild_groups.sql): the flows read are those of the groups to
 -- rebuild, the rules look at every loaded flow and activity.
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
@@ -28,6 +30,25 @@ current_activities as (
 
 iati_transactions as (
     select * from {{ ref('stg_iati__transactions') }}
+),
+
+source_matches as (
+    select * from {{ ref('fct_source_matches') }}
+),
+
+-- Records another source's counterpart counts for: an FTS flow, a partner amount, an IATI activity (all its
+-- transactions) or transaction.
+same_money_elsewhere as (
+    select
+        case when counted_source_system = source_system_a then source_system_b else source_system_a end
+            as source_system,
+        case when counted_source_system = source_system_a then record_key_b else record_key_a end as record_key,
+        case when counted_source_system = source_system_a then record_level_b else record_level_a end
+            as record_level,
+        min(double_count_rule) as double_count_rule
+    from source_matches
+    where double_count_rule is not null
+    group by all
 ),
 
 fts_parents_with_children as (
@@ -65,12 +86,19 @@ ruled as (
                 flows.source_system = 'iati'
                 and flows.flow_stage in ('incoming_funds', 'incoming_commitment', 'incoming_pledge')
                 and act.iati_identifier is not null then 'iati_incoming_reported_by_provider'
+            else coalesce(same_record.double_count_rule, same_activity.double_count_rule)
         end as double_count_rule,
         coalesce(donor_by_ref.org_id, donor_by_name.org_id) as donor_org_id,
         coalesce(recipient_by_ref.org_id, recipient_by_name.org_id) as recipient_org_id
     from flows
     left join fts_parents_with_children as parent on parent.source_record_id = flows.source_record_id
     left join iati_activities as act on act.iati_identifier = flows.provider_activity_id
+    left join same_money_elsewhere as same_record
+        on same_record.source_system = flows.source_system and same_record.record_key = flows.source_record_id
+        and same_record.record_level <> 'activity'
+    left join same_money_elsewhere as same_activity
+        on same_activity.source_system = flows.source_system and same_activity.record_key = flows.iati_identifier
+        and same_activity.record_level = 'activity'
     left join org_spellings as donor_by_ref on donor_by_ref.name = flows.donor_org_ref
     left join org_spellings as donor_by_name on donor_by_name.name = flows.donor_org_name
     left join org_spellings as recipient_by_ref on recipient_by_ref.name = flows.recipient_org_ref

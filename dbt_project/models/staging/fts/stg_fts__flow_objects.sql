@@ -8,5 +8,6 @@ select
     object_name,
     behavior,
     organization_types,
+    object_code,
     country_code
 from {{ source('fts', 'fts_flow_objects') }}

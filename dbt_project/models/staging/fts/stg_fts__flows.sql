@@ -22,6 +22,8 @@ renamed as (
         parent_flow_id,
         child_flow_ids,
         description,
+        ref_code,
+        report_ref_codes,
         updated_at
     from source
 )

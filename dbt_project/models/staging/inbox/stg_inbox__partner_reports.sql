@@ -19,6 +19,7 @@ renamed as (
         commune_pcode,
         sector as sector_name,
         activity,
+        project_code,
         coalesce(
             period_start,
             make_date(

@@ -1,0 +1,430 @@
+-- Grain: one row per pair of source records holding the same money (an FTS flow, an IATI activity or transaction,
+-- a partner report amount), from two different sources, with the tier that paired them, its evidence, a score and
+-- the decision. Tiers:
+--   1 identifiers: a reference both records quote (FTS refCode, reportDetails references, project codes; IATI
+--     identifier whole or after its reporting organisation's prefix, other-identifier, transaction ref,
+--     provider/receiver activity id; a partner report's project code); applied, unless the only references shared
+--     are project codes (var('project_reference_kinds')): then a tier-3 candidate.
+--   2 same donor and recipient (organisation registry), country, year, and USD amounts equal within
+--     var('same_amount_tolerance'), when each record has that one counterpart; applied.
+-- References quoted by too many records, and crowds of equal amounts or of one organisation's records, are left
+-- out of the pairing (var('max_records_per_reference'), var('max_pairs_per_block')): they hold no single grant.
+--   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
+--     var('candidate_min_score'), and tier-2 pairs with several counterparts; awaiting a person's decision.
+-- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
+-- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
+-- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
+-- flows is excluded once, each flow counts. Nothing is deleted.
+{%- set project_kinds = "('" ~ var('project_reference_kinds') | join("', '") ~ "')" %}
+with references_quoted as (
+    select * from {{ ref('int_source_references') }}
+),
+
+records as (
+    select * from {{ ref('int_source_records') }}
+),
+
+decisions as (
+    select * from {{ ref('source_match_decisions') }}
+),
+
+priorities as (
+    select * from {{ ref('double_count_priorities') }}
+),
+
+-- Money movements only: 'other' IATI transactions (loan repayments, interest, reimbursements) are not paired.
+amounts as materialized (
+    select * from records where flow_stage <> 'other'
+),
+
+-- References quoted by two sources at least, and by no more than var('max_records_per_reference') records of one:
+-- a reference hundreds of records quote is a programme's or a placeholder ("N/A"), not one grant's.
+pairing_references as (
+    select quoted.*
+    from references_quoted as quoted
+    semi join (
+        select reference_key
+        from (
+            select reference_key, source_system, count(distinct record_key) as records
+            from references_quoted
+            group by all
+        )
+        group by reference_key
+        having count(*) > 1 and max(records) <= {{ var('max_records_per_reference') }}
+    ) as pairing using (reference_key)
+),
+
+tier_1 as (
+    select
+        rec_a.source_system as source_system_a,
+        rec_a.record_key as record_key_a,
+        rec_b.source_system as source_system_b,
+        rec_b.record_key as record_key_b,
+        -- A project code names a project several grants may fund (a CBPF allocation and a donor's own grant to one
+        -- HRP project): alone, it makes a candidate.
+        case when bool_and(rec_a.reference_kind in {{ project_kinds }} or rec_b.reference_kind in {{ project_kinds }})
+             then 3 else 1 end as tier,
+        'activity' as iati_level,
+        string_agg(
+            distinct concat(rec_a.reference_kind, ' = ', rec_b.reference_kind, ' : ', rec_a.reference_key), ' | '
+        ) as evidence,
+        1.0 as score
+    from pairing_references as rec_a
+    inner join pairing_references as rec_b
+        on rec_b.reference_key = rec_a.reference_key and rec_b.source_system > rec_a.source_system
+    group by all
+),
+
+-- Tier 2 cells: same donor, recipient, country, year, sign and amount within a bucket as wide as the tolerance (two
+-- amounts within it are in the same bucket or neighbours). A cell where the pairs of two sources would exceed
+-- var('max_pairs_per_block') is left out: so many equal amounts are for no one to tell apart.
+tier_2_amounts as (
+    select
+        *,
+        cast(floor(ln(abs(amount_usd)) / -ln(1 - {{ var('same_amount_tolerance') }})) as bigint) as amount_bucket
+    from amounts
+    where donor_org_id is not null and recipient_org_id is not null and country_code is not null
+        and value_year is not null and amount_usd <> 0
+),
+
+tier_2_cells as (
+    select
+        donor_org_id, recipient_org_id, country_code, value_year, sign(amount_usd) as amount_sign, amount_bucket,
+        source_system, count(*) as records
+    from tier_2_amounts
+    group by all
+),
+
+crowded_cells as (
+    select distinct cell_a.donor_org_id, cell_a.recipient_org_id, cell_a.country_code, cell_a.value_year,
+                    cell_a.amount_sign, cell_a.amount_bucket
+    from tier_2_cells as cell_a
+    inner join tier_2_cells as cell_b
+        on cell_b.source_system > cell_a.source_system
+        and cell_b.donor_org_id = cell_a.donor_org_id and cell_b.recipient_org_id = cell_a.recipient_org_id
+        and cell_b.country_code = cell_a.country_code and cell_b.value_year = cell_a.value_year
+        and cell_b.amount_sign = cell_a.amount_sign and cell_b.amount_bucket - cell_a.amount_bucket in (-1, 0, 1)
+    where cell_a.records * cell_b.records > {{ var('max_pairs_per_block') }}
+),
+
+tier_2_records as (
+    select tier_2_amounts.*
+    from tier_2_amounts
+    anti join crowded_cells
+        on crowded_cells.donor_org_id = tier_2_amounts.donor_org_id
+        and crowded_cells.recipient_org_id = tier_2_amounts.recipient_org_id
+        and crowded_cells.country_code = tier_2_amounts.country_code
+        and crowded_cells.value_year = tier_2_amounts.value_year
+        and crowded_cells.amount_sign = sign(tier_2_amounts.amount_usd)
+        and crowded_cells.amount_bucket - tier_2_amounts.amount_bucket in (-1, 0, 1)
+),
+
+same_parties as (
+    select
+        rec_a.source_system as source_system_a,
+        rec_a.record_key as record_key_a,
+        rec_a.match_key as match_key_a,
+        rec_b.source_system as source_system_b,
+        rec_b.record_key as record_key_b,
+        rec_b.match_key as match_key_b,
+        concat(
+            'donor ', rec_a.donor_org_id, ', recipient ', rec_a.recipient_org_id, ', country ', rec_a.country_code,
+            ', year ', rec_a.value_year, ', USD ', round(rec_a.amount_usd, 2), ' / ', round(rec_b.amount_usd, 2)
+        ) as evidence,
+        1 - abs(rec_a.amount_usd - rec_b.amount_usd) / greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd)) as score
+    from tier_2_records as rec_a
+    inner join (
+        -- Each record in its bucket and its two neighbours' (three equi-joins rather than one range).
+        select tier_2_records.*, tier_2_records.amount_bucket + offsets.offset_by as joined_bucket
+        from tier_2_records cross join (values (-1), (0), (1)) as offsets (offset_by)
+    ) as rec_b
+        on rec_b.source_system > rec_a.source_system
+        and rec_b.donor_org_id = rec_a.donor_org_id
+        and rec_b.recipient_org_id = rec_a.recipient_org_id
+        and rec_b.country_code = rec_a.country_code
+        and rec_b.value_year = rec_a.value_year
+        and rec_b.joined_bucket = rec_a.amount_bucket
+    where abs(rec_a.amount_usd - rec_b.amount_usd)
+        <= {{ var('same_amount_tolerance') }} * greatest(abs(rec_a.amount_usd), abs(rec_b.amount_usd))
+),
+
+-- Pairs of records no identifier already pairs (at the level of the IATI activity).
+tier_2_unpaired as (
+    select
+        pair.*,
+        count(*) over (partition by pair.source_system_a, pair.record_key_a) as counterparts_a,
+        count(*) over (partition by pair.source_system_b, pair.record_key_b) as counterparts_b
+    from same_parties as pair
+    anti join (select * from tier_1 where tier = 1) as tier_1
+        on tier_1.source_system_a = pair.source_system_a and tier_1.record_key_a = pair.match_key_a
+        and tier_1.source_system_b = pair.source_system_b and tier_1.record_key_b = pair.match_key_b
+),
+
+tier_2 as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        case when counterparts_a = 1 and counterparts_b = 1 then 2 else 3 end as tier,
+        'transaction' as iati_level,
+        case when counterparts_a = 1 and counterparts_b = 1 then evidence
+             else concat(evidence, ' (', counterparts_a, ' x ', counterparts_b, ' counterparts)') end as evidence,
+        score
+    from tier_2_unpaired
+),
+
+-- Tier 3 blocks: records of two sources with the same country and year and one organisation in common. A block
+-- whose pairs across sources would exceed var('max_pairs_per_block') is left out (too many for a person to review).
+blocks as (
+    select distinct source_system, match_key, country_code, value_year, donor_org_id, recipient_org_id
+    from amounts
+    where country_code is not null and value_year is not null
+),
+
+organisation_blocks as (
+    select country_code, value_year, 'donor' as org_role, donor_org_id as org_id, source_system,
+           count(distinct match_key) as records
+    from blocks
+    where donor_org_id is not null
+    group by all
+    union all
+    select country_code, value_year, 'recipient', recipient_org_id, source_system, count(distinct match_key)
+    from blocks
+    where recipient_org_id is not null
+    group by all
+),
+
+open_blocks as (
+    select country_code, value_year, org_role, org_id
+    from organisation_blocks
+    group by all
+    having count(*) > 1
+        and (sum(records) * sum(records) - sum(records * records)) / 2 <= {{ var('max_pairs_per_block') }}
+),
+
+donor_blocked as (
+    select blocks.*
+    from blocks
+    semi join open_blocks
+        on open_blocks.org_role = 'donor' and open_blocks.org_id = blocks.donor_org_id
+        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
+),
+
+recipient_blocked as (
+    select blocks.*
+    from blocks
+    semi join open_blocks
+        on open_blocks.org_role = 'recipient' and open_blocks.org_id = blocks.recipient_org_id
+        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
+),
+
+blocked_pairs as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        bool_or(same_donor) as same_donor,
+        bool_or(same_recipient) as same_recipient
+    from (
+        select
+            rec_a.source_system as source_system_a, rec_a.match_key as record_key_a,
+            rec_b.source_system as source_system_b, rec_b.match_key as record_key_b,
+            true as same_donor, rec_a.recipient_org_id = rec_b.recipient_org_id as same_recipient
+        from donor_blocked as rec_a
+        inner join donor_blocked as rec_b
+            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
+            and rec_b.value_year = rec_a.value_year and rec_b.donor_org_id = rec_a.donor_org_id
+        union all
+        select
+            rec_a.source_system, rec_a.match_key, rec_b.source_system, rec_b.match_key,
+            rec_a.donor_org_id = rec_b.donor_org_id, true
+        from recipient_blocked as rec_a
+        inner join recipient_blocked as rec_b
+            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
+            and rec_b.value_year = rec_a.value_year and rec_b.recipient_org_id = rec_a.recipient_org_id
+    )
+    group by all
+),
+
+-- The words (4 letters or more) of the texts of the blocked records only.
+texts as (
+    select
+        source_system,
+        match_key,
+        list_distinct(list_filter(
+            regexp_split_to_array(lower(strip_accents(any_value(record_text))), '[^a-z0-9]+'),
+            lambda word: length(word) >= 4
+        )) as words
+    from amounts
+    semi join (
+        select source_system_a as source_system, record_key_a as match_key from blocked_pairs
+        union
+        select source_system_b, record_key_b from blocked_pairs
+    ) as blocked using (source_system, match_key)
+    group by all
+),
+
+similar_texts as (
+    select
+        blocked.source_system_a,
+        blocked.record_key_a,
+        blocked.source_system_b,
+        blocked.record_key_b,
+        0.7 * coalesce(
+            len(list_intersect(text_a.words, text_b.words))
+            / nullif(len(list_distinct(text_a.words || text_b.words)), 0),
+            0
+        )
+        + 0.15 * coalesce(blocked.same_donor, false)::int
+        + 0.15 * coalesce(blocked.same_recipient, false)::int as score,
+        list_intersect(text_a.words, text_b.words) as shared_words
+    from blocked_pairs as blocked
+    left join texts as text_a
+        on text_a.source_system = blocked.source_system_a and text_a.match_key = blocked.record_key_a
+    left join texts as text_b
+        on text_b.source_system = blocked.source_system_b and text_b.match_key = blocked.record_key_b
+),
+
+tier_3 as (
+    select
+        source_system_a, record_key_a, source_system_b, record_key_b,
+        3 as tier,
+        'activity' as iati_level,
+        concat('shared words: ', array_to_string(list_sort(arg_max(shared_words, score)), ' ')) as evidence,
+        max(score) as score
+    from similar_texts
+    anti join (select * from tier_1 where tier = 1) as tier_1
+        using (source_system_a, record_key_a, source_system_b, record_key_b)
+    anti join same_parties as paired
+        on paired.source_system_a = similar_texts.source_system_a and paired.match_key_a = similar_texts.record_key_a
+        and paired.source_system_b = similar_texts.source_system_b and paired.match_key_b = similar_texts.record_key_b
+    where score >= {{ var('candidate_min_score') }}
+    group by all
+),
+
+pairs as (
+    select * from (
+        select * from tier_1
+        union all by name
+        select * from tier_2
+        union all by name
+        select * from tier_3
+    )
+    qualify row_number() over (
+        partition by source_system_a, record_key_a, source_system_b, record_key_b order by tier, score desc
+    ) = 1
+),
+
+paired_records as (
+    select source_system_a as source_system, record_key_a as record_key from pairs
+    union
+    select source_system_b, record_key_b from pairs
+),
+
+-- What each record is, at the level it is paired at: an IATI activity (its transactions together) or transaction.
+described as (
+    select
+        source_system,
+        paired_key as record_key,
+        any_value(flow_group_key) as flow_group_key,
+        {{ money("sum(amount_usd) filter (flow_stage in ('disbursement', 'expenditure', 'planned'))") }} as amount_usd,
+        any_value(donor_org_name) as donor_org_name,
+        any_value(recipient_org_name) as recipient_org_name,
+        any_value(country_code) as country_code,
+        min(value_year) as value_year,
+        any_value(record_text) as record_text,
+        bool_or(humanitarian) as humanitarian
+    from (
+        select *, record_key as paired_key from amounts
+        union all
+        select *, match_key from amounts where source_system = 'iati'
+    ) as keyed
+    semi join paired_records
+        on paired_records.source_system = keyed.source_system and paired_records.record_key = keyed.paired_key
+    group by all
+),
+
+decided as (
+    select
+        pairs.*,
+        coalesce(
+            given.decision, given_reversed.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end
+        ) as decision,
+        coalesce(given.decided_on, given_reversed.decided_on) as decided_on,
+        coalesce(given.reason, given_reversed.reason) as decision_reason
+    from pairs
+    left join decisions as given
+        on given.source_system_a = pairs.source_system_a and given.record_key_a = pairs.record_key_a
+        and given.source_system_b = pairs.source_system_b and given.record_key_b = pairs.record_key_b
+    left join decisions as given_reversed
+        on given_reversed.source_system_a = pairs.source_system_b and given_reversed.record_key_a = pairs.record_key_b
+        and given_reversed.source_system_b = pairs.source_system_a and given_reversed.record_key_b = pairs.record_key_a
+),
+
+with_records as (
+    select
+        decided.*,
+        rec_a.flow_group_key as flow_group_key_a,
+        rec_b.flow_group_key as flow_group_key_b,
+        coalesce(rec_a.humanitarian, decided.source_system_a = 'fts')
+        or coalesce(rec_b.humanitarian, decided.source_system_b = 'fts') as humanitarian,
+        rec_a.amount_usd as amount_usd_a,
+        rec_b.amount_usd as amount_usd_b,
+        rec_a.donor_org_name as donor_org_name_a,
+        rec_b.donor_org_name as donor_org_name_b,
+        rec_a.recipient_org_name as recipient_org_name_a,
+        rec_b.recipient_org_name as recipient_org_name_b,
+        coalesce(rec_a.country_code, rec_b.country_code) as country_code,
+        coalesce(rec_a.value_year, rec_b.value_year) as value_year,
+        rec_a.record_text as record_text_a,
+        rec_b.record_text as record_text_b
+    from decided
+    left join described as rec_a
+        on rec_a.source_system = decided.source_system_a and rec_a.record_key = decided.record_key_a
+    left join described as rec_b
+        on rec_b.source_system = decided.source_system_b and rec_b.record_key = decided.record_key_b
+),
+
+ruled as (
+    select
+        with_records.*,
+        case when humanitarian then 'humanitarian' else 'development' end as finance_kind,
+        case when priority_a.priority <= priority_b.priority then source_system_a else source_system_b end
+            as counted_source_system
+    from with_records
+    left join priorities as priority_a
+        on priority_a.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
+        and priority_a.source_system = with_records.source_system_a
+    left join priorities as priority_b
+        on priority_b.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
+        and priority_b.source_system = with_records.source_system_b
+)
+
+select
+    {{ surrogate_key(['source_system_a', 'record_key_a', 'source_system_b', 'record_key_b']) }} as source_match_id,
+    source_system_a,
+    record_key_a,
+    -- An IATI record is an activity (identifiers, text) or a transaction ('identifier#index', amounts).
+    case when source_system_a = 'iati' then iati_level else 'record' end as record_level_a,
+    source_system_b,
+    record_key_b,
+    case when source_system_b = 'iati' then iati_level else 'record' end as record_level_b,
+    cast(tier as integer) as tier,
+    evidence,
+    cast(round(score, 4) as double) as score,
+    decision,
+    decided_on,
+    decision_reason,
+    finance_kind,
+    case when decision in ('applied', 'confirmed') then counted_source_system end as counted_source_system,
+    case when decision in ('applied', 'confirmed')
+         then concat('same_money_in_', counted_source_system) end as double_count_rule,
+    amount_usd_a,
+    amount_usd_b,
+    donor_org_name_a,
+    donor_org_name_b,
+    recipient_org_name_a,
+    recipient_org_name_b,
+    country_code,
+    value_year,
+    record_text_a,
+    record_text_b,
+    flow_group_key_a,
+    flow_group_key_b
+from ruled

@@ -1,0 +1,298 @@
+"""The same money counted once across FTS, IATI and partner reports (fct_source_matches, fct_funding_flows).
+
+On the shared real files: the identifier pairs computed here from the files (tests/source_pairs.py) are matched, and
+every record excluded as another source's money is backed by a match whose evidence the files confirm. On grants of
+ours: a donor's IATI disbursement and the partner's 3W line for it (other currency, other spellings) are one grant.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from benchmarks.reconciliation import build_real_warehouse
+from ingest.inbox import ingest_inbox
+from tests.conftest import SAMPLE_INBOX, query, shared_path, with_inbox_settings
+from tests.source_pairs import fts_references, iati_references, identifier_pairs
+from warehouse import nightly
+
+XOF_PER_EUR = 655.957
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(tmp_path_factory):
+    real = shared_path("real-data").resolve()
+    return real, build_real_warehouse(real, tmp_path_factory.mktemp("reconciled"))
+
+
+@pytest.mark.real_data
+def test_real_identifier_pairs_are_matched_and_counted_once(real_warehouse):
+    real, warehouse = real_warehouse
+    truth = identifier_pairs(real)
+    assert len(truth) >= 50  # the README: 55 flows, 48 activities
+    applied = set(
+        query(
+            warehouse,
+            """SELECT record_key_a, record_key_b FROM marts.fct_source_matches
+               WHERE source_system_a = 'fts' AND source_system_b = 'iati' AND record_level_b = 'activity'
+                 AND decision IN ('applied', 'confirmed')""",
+        )
+    )
+    assert len(truth & applied) / len(truth) >= 0.95
+    # None counted twice: for each pair, the FTS flow counts and no transaction of the activity does.
+    counted = set(
+        query(
+            warehouse,
+            "SELECT coalesce(iati_identifier, source_record_id) FROM marts.fct_funding_flows WHERE counted_in_totals AND source_system = 'iati'",
+        )
+    )
+    assert not {activity for _, activity in truth} & {a for (a,) in counted}
+
+
+@pytest.mark.real_data
+def test_every_cross_source_exclusion_has_evidence_the_files_confirm(real_warehouse):
+    real, warehouse = real_warehouse
+    flows, activities = fts_references(real / "fts"), iati_references(real / "iati")
+    excluded = query(
+        warehouse,
+        """SELECT source_system, source_record_id, iati_identifier, double_count_rule FROM marts.fct_funding_flows
+           WHERE double_count_rule LIKE 'same_money_in_%'""",
+    )
+    assert excluded
+    for source, record, activity, rule in excluded:
+        evidence = query(
+            warehouse,
+            """SELECT record_key_a, tier, evidence FROM marts.fct_source_matches
+               WHERE decision IN ('applied', 'confirmed') AND double_count_rule = ?
+                 AND ((source_system_b = ? AND record_key_b IN (?, ?)) OR (source_system_a = ? AND record_key_a = ?))""",
+            [rule, source, record, activity, source, record],
+        )
+        assert evidence, (source, record)
+        for flow, tier, text in evidence:
+            assert tier == 1
+            # The reference the evidence names is one the flow and the activity both quote, as read from the files.
+            shared = {ref for ref in re.findall(r": ([^|]+?)(?: \||$)", text)}
+            assert shared & flows[flow] & activities[activity], (flow, activity, text)
+
+
+def _iati_grant(identifier, donor_ref, donor_name, partner_name, eur, day) -> str:
+    return f"""
+ <iati-activity default-currency="EUR" humanitarian="0">
+  <iati-identifier>{identifier}</iati-identifier>
+  <reporting-org ref="{donor_ref}" type="10"><narrative>{donor_name}</narrative></reporting-org>
+  <title><narrative xml:lang="fr">Subvention {identifier}</narrative></title>
+  <activity-status code="2"/>
+  <recipient-country code="ML" percentage="100"/>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="{day}"/>
+   <value currency="EUR" value-date="{day}">{eur}</value>
+   <receiver-org><narrative>{partner_name}</narrative></receiver-org></transaction>
+ </iati-activity>"""
+
+
+@pytest.fixture(scope="module")
+def our_grants(tmp_path_factory):
+    """Seeded grants: each donor publishes a disbursement in euros to IATI, and its partner writes the same grant in
+    FCFA in a 3W with the donor's and its own names spelled otherwise; a decoy line 10 % off is not the grant."""
+    rng = random.Random(35)
+    donors = [
+        ("UE", "XI-IATI-EC_INTPA", "European Union", "Union européenne"),
+        ("USAID", "US-GOV-1", "United States Agency for International Development", "USAID"),
+        ("ECHO", "XI-IATI-EC_ECHO", "DG ECHO", "ECHO"),
+    ]
+    partners = [
+        ("PAM", "World Food Programme", "PAM"),
+        ("UNICEF", "UNICEF", "Fonds des Nations Unies pour l'Enfance"),
+        ("OIM", "IOM", "Organisation internationale pour les migrations"),
+    ]
+    rng.shuffle(partners)
+    grants = []
+    for index, ((_, ref, iati_name, written_donor), (_, iati_partner, written_partner)) in enumerate(
+        zip(donors, partners, strict=True)
+    ):
+        eur = rng.randrange(50_000, 2_000_000)
+        month = rng.randrange(1, 12)
+        day = (dt.date(2024, month + 1, 1) - dt.timedelta(days=1)).isoformat()
+        grants.append(
+            (f"{ref}-GRANT-{index}", ref, iati_name, iati_partner, written_donor, written_partner, eur, month, day)
+        )
+    inbox = with_inbox_settings(tmp_path_factory.mktemp("grants") / "inbox")
+    shutil.copytree(SAMPLE_INBOX, inbox, dirs_exist_ok=True)
+    (inbox / "iati" / "bailleurs.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
+        + "".join(_iati_grant(g[0], g[1], g[2], g[3], g[6], g[8]) for g in grants)
+        + "\n</iati-activities>\n",
+        encoding="utf-8",
+    )
+    lines = ["Partenaire;Bailleur;Région;Secteur;Activité;Date de début;Date de fin;Budget prévu;Devise"]
+    for _, _, _, _, donor, partner, eur, month, day in grants:
+        lines.append(
+            f"{partner};{donor};Mopti;Nutrition;Appui;2024-{month:02d}-01;{day};{round(eur * XOF_PER_EUR)};FCFA"
+        )
+    decoy = grants[0]
+    lines.append(
+        f"{decoy[5]};{decoy[4]};Mopti;Nutrition;Autre;2024-{decoy[7]:02d}-01;{decoy[8]};"
+        f"{round(decoy[6] * 1.1 * XOF_PER_EUR)};FCFA"
+    )
+    (inbox / "partner_reports" / "3W_subventions_2024.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = inbox.parent / "w.duckdb"
+    ingest_inbox(inbox, warehouse, "b")
+    nightly.build(str(warehouse), dt.date(2026, 11, 22), "n")
+    return warehouse, grants
+
+
+def test_a_donors_iati_grant_and_its_partners_3w_line_are_one_grant(our_grants):
+    warehouse, grants = our_grants
+    for identifier, *_ in grants:
+        matches = query(
+            warehouse,
+            """SELECT m.tier, m.decision, m.counted_source_system, f.double_count_rule, f.amount_xof
+               FROM marts.fct_source_matches m
+               JOIN marts.fct_funding_flows f ON f.source_record_id = m.record_key_b
+               WHERE m.source_system_a = 'iati' AND m.record_key_a = ? || '#0' AND m.source_system_b = 'partner_report'
+                 AND m.tier = 2""",
+            [identifier],
+        )
+        assert [m[:4] for m in matches] == [(2, "applied", "iati", "same_money_in_iati")], identifier
+    # The donor's transactions count; the partner's lines of the grants do not, the decoy does.
+    assert query(
+        warehouse,
+        "SELECT bool_and(counted_in_totals) FROM marts.fct_funding_flows WHERE iati_identifier LIKE '%-GRANT-%'",
+    ) == [(True,)]
+    partner_lines = query(
+        warehouse,
+        """SELECT description, counted_in_totals FROM marts.fct_funding_flows f JOIN ops.files o ON o.file_id = f.source_file_id
+           WHERE o.path LIKE '%3W_subventions_2024.csv' ORDER BY source_position""",
+    )
+    assert partner_lines == [("Appui", False)] * len(grants) + [("Autre", True)]
+
+
+@pytest.mark.real_data
+def test_the_report_shows_per_donor_the_money_held_by_two_sources(real_warehouse, tmp_path):
+    from report.build import build_report
+
+    _, warehouse = real_warehouse
+    build_report(warehouse, tmp_path, dt.date(2026, 11, 22))
+    [(donor, usd)] = query(
+        warehouse,
+        """SELECT donor_name, usd_in_two_sources FROM marts.rpt_sources_reconciled
+           ORDER BY usd_in_two_sources DESC LIMIT 1""",
+    )
+    # The pooled fund's flows FTS counts, whose IATI activities are not counted again.
+    assert usd > 0
+    assert (
+        usd
+        == query(
+            warehouse,
+            """SELECT sum(amount_usd_reported) FROM marts.fct_funding_flows f
+           WHERE source_system = 'fts' AND counted_in_totals AND flow_stage IN ('disbursement', 'expenditure')
+             AND source_record_id IN (SELECT record_key_a FROM marts.fct_source_matches WHERE decision = 'applied')
+             AND donor_org_name = ?""",
+            [donor],
+        )[0][0]
+    )
+    for lang, heading in (("fr", "Rapprochement des sources"), ("en", "Sources reconciled")):
+        page = (tmp_path / lang / "index.html").read_text(encoding="utf-8")
+        assert heading in page and donor in page
+    assert (tmp_path / "extraits" / "fct_source_matches.xlsx").exists()
+    assert (tmp_path / "extraits" / "fct_source_matches.csv").exists()
+
+
+def _pooled_fund_activity(reference: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="USD" humanitarian="1">
+  <iati-identifier>XM-OCHA-CBPF-{reference}</iati-identifier>
+  <reporting-org ref="XM-OCHA-CBPF" type="40"><narrative>Mali Humanitarian Fund</narrative></reporting-org>
+  <title><narrative>Allocation {reference}</narrative></title>
+  <recipient-country code="ML"/>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2024-03-01"/>
+   <value value-date="2024-03-01">250000</value>
+   <receiver-org><narrative>ONG internationale exemple</narrative></receiver-org></transaction>
+ </iati-activity>
+</iati-activities>
+"""
+
+
+def test_an_fts_flow_arriving_after_the_iati_activity_excludes_it_on_an_incremental_night(tmp_path):
+    """Night 1 loads a pooled fund's IATI allocation; night 2 brings the FTS flow quoting it (its refCode is the
+    identifier's tail): the incremental night rebuilds the activity's group too, as a full build of both would."""
+    rng = random.Random(2035)
+    reference = f"MLI-24/{rng.choice(['DDA', 'HCT', 'RA'])}-{rng.randrange(1000, 9999)}/SA1/NUT/INGO/{rng.randrange(10**4, 10**5)}"
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flow = next(f for f in page["data"]["flows"] if f["flowType"] == "Standard")
+    page["data"]["flows"] = [flow | {"id": "990001", "refCode": reference}]
+    page["meta"].pop("nextLink", None)
+    results = {}
+    for mode in ("incremental", "full"):
+        inbox = tmp_path / mode / "inbox"
+        shutil.copytree(SAMPLE_INBOX, inbox)
+        (inbox / "iati" / "fonds_commun.xml").write_text(_pooled_fund_activity(reference), encoding="utf-8")
+        warehouse = tmp_path / mode / "w.duckdb"
+        if mode == "incremental":
+            ingest_inbox(inbox, warehouse, "night-1")
+            nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-1")
+        (inbox / "fts" / "fonds_commun_fts.json").write_text(json.dumps(page), encoding="utf-8")
+        ingest_inbox(inbox, warehouse, "night-2")
+        nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-2")
+        results[mode] = query(
+            warehouse,
+            """SELECT source_system, source_record_id, double_count_rule FROM marts.fct_funding_flows
+               WHERE source_record_id = '990001' OR iati_identifier LIKE 'XM-OCHA-CBPF-%' ORDER BY 1""",
+        )
+    assert (
+        results["incremental"]
+        == results["full"]
+        == [
+            ("fts", "990001", None),
+            ("iati", f"XM-OCHA-CBPF-{reference}#0", "same_money_in_fts"),
+        ]
+    )
+
+
+def test_the_references_the_matching_reads_are_landed(tmp_path):
+    """IATI other-identifiers, FTS project codes and reportDetails references, a 3W's project code: each in raw."""
+    import duckdb
+
+    from ingest import fts, iati, ledger
+
+    con = duckdb.connect()
+    ledger.ensure_tables(con)
+    path = shared_path("real-data", "iati", "dportal_134.xml")
+    iati.load(con, path, 1, path.name, "b")
+    written = [(o.get("ref"), o.get("type")) for o in ET.parse(path).getroot().iter("other-identifier")]
+    assert sorted(written) == sorted(
+        con.execute("SELECT other_ref, other_type FROM raw.iati_other_identifiers").fetchall()
+    )
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flow = page["data"]["flows"][1]
+    flow["reportDetails"] = [{"sourceType": "Primary", "refCode": "ECHO/-WF/BUD/2024/91023"}, {"reference": " GR-77 "}]
+    flow["destinationObjects"].append({"type": "Project", "id": "1", "name": "P", "code": "HMLI24-NUT-1-1"})
+    (tmp_path / "page.json").write_text(json.dumps(page), encoding="utf-8")
+    fts.load(con, tmp_path / "page.json", 2, "page.json", "b")
+    assert con.execute(
+        "SELECT report_ref_codes FROM raw.fts_flows WHERE flow_id = ?", [str(flow["id"])]
+    ).fetchall() == [(["ECHO/-WF/BUD/2024/91023", "GR-77"],)]
+    assert con.execute("SELECT object_code FROM raw.fts_flow_objects WHERE object_type = 'Project'").fetchall() == [
+        ("HMLI24-NUT-1-1",)
+    ]
+    # A 3W's ProjectCode column (HRP codes), as the real ROWCA file writes it.
+    inbox = with_inbox_settings(tmp_path / "inbox")
+    (inbox / "partner_reports").mkdir()
+    shutil.copy(shared_path("real-data", "partner_reports", "rowca_3w_2014_hxl.csv"), inbox / "partner_reports")
+    ingest_inbox(inbox, tmp_path / "w.duckdb", "b")
+    with open(inbox / "partner_reports" / "rowca_3w_2014_hxl.csv", encoding="utf-8") as fh:
+        codes = {
+            row["ProjectCode"]
+            for row in csv.DictReader(fh)
+            if row["ProjectCode"].strip() and row["Cluster"] != "#sector"
+        }
+    assert {
+        c for (c,) in query(tmp_path / "w.duckdb", "SELECT DISTINCT project_code FROM raw.partner_reports")
+    } == codes
