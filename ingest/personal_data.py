@@ -27,6 +27,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 class Rules:
     email: re.Pattern
     phone: re.Pattern
+    international_prefix: re.Pattern  # '+' or '00' and a country code, where a phone written so starts
     civility: re.Pattern
     introducing: re.Pattern
     hint: re.Pattern
@@ -125,6 +126,7 @@ def rules() -> Rules:
     return Rules(
         email=email,
         phone=phone,
+        international_prefix=re.compile(prefix),
         civility=civility,
         introducing=introducing,
         hint=re.compile(hint),
@@ -152,7 +154,7 @@ def _is_phone(match: re.Match, text: str, r: Rules) -> bool:
     groups = [g for g in re.split(r"\D+", written) if g]
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
         return False  # '+12 345 678', '1 234 567': an amount's thousands
-    if written.lstrip("(").startswith(("+", "00")):
+    if r.international_prefix.match(written):
         return len("".join(groups)) >= 8
     if r.identifier_before.search(text, max(0, match.start() - 20), match.start()):
         return False

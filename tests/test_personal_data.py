@@ -221,3 +221,9 @@ def test_the_sql_path_redacts_as_the_python_one():
         con.close()
     assert got == {t: redact(t.strip()) for t in texts}
     assert all(rules().hint.search(t) for t, _ in CORPUS)
+
+
+@pytest.mark.parametrize("code", ["009-088697", "009-085581", "009088697", "001-234567"])
+def test_a_reference_starting_with_00_but_no_country_code_is_no_phone(code):
+    # An IATI reference the sweep of the real-data night met: '00' is an international prefix only before a code.
+    assert redact(code) == code and redact(f"projet {code}, versement") == f"projet {code}, versement"
