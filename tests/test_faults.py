@@ -191,11 +191,9 @@ KILLED_AT = {
         "m._record = hooked\nnightly.ingest(paths(), 'night-2', day)"
     ),
     "dbt_build": (
-        "import time, warehouse.dbt as m\n"
-        "def hooked(args, **k):\n"
-        "    m.subprocess.Popen(args, env=k.get('env'), cwd=k.get('cwd'), stdout=m.subprocess.DEVNULL)\n"
-        "    time.sleep(5); die()\n"
-        "m.subprocess.run = hooked\nnightly.build(sys.argv[1], day, 'night-2')"
+        "import threading, warehouse.dbt as m\npopen = m.subprocess.Popen\n"
+        "def hooked(*a, **k):\n    threading.Timer(5, die).start()\n    return popen(*a, **k)\n"
+        "m.subprocess.Popen = hooked\nnightly.build(sys.argv[1], day, 'night-2')"
     ),
     "quality_gate": (
         "from great_expectations import Checkpoint as m; run = m.run; seen = []\n"  # in GX, on the second mart
