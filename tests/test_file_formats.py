@@ -235,7 +235,8 @@ def test_an_excel_error_where_an_hxl_tag_could_be_is_not_taken_for_a_tag(tmp_pat
 
 @pytest.mark.parametrize("number_format", ["[h]:mm:ss", "dd/mm/yyyy", "hh:mm"])
 def test_a_sheet_the_reader_cannot_hold_is_not_read_with_why_and_the_other_sheets_load(tmp_path, number_format):
-    # Found by the fuzzer (seed 1033, budget_lines): a duration cell of 1e18 made the reader panic, stopping the night.
+    # Found by the fuzzer (seeds 1000-1059, a mutated workbook): a cell the reader cannot hold made it panic, which
+    # stopped the night.
     import io
 
     import openpyxl

@@ -80,7 +80,9 @@ def test_mutated_files_never_stop_ingestion_and_every_row_is_accounted_for(tmp_p
         for relative, replay in made.items():
             try:
                 result = ingest_file(con, inbox / relative, inbox, "fuzz", check)
-            except Exception as exc:  # noqa: BLE001 - the failure names the mutation that caused it
+            except BaseException as exc:  # a library's panic is a BaseException: the failure names the mutation
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
                 pytest.fail(f"{replay}: the night would stop: {type(exc).__name__}: {exc}")
             outcomes[relative] = result
             assert result.status in {"loaded", "held_back", "rejected", "duplicate"}, replay
