@@ -2,7 +2,7 @@
 
 Airflow's `dag.test()` takes a step killed by the signal for a failure and retries it minutes later (and its task
 runner sets signal handlers of its own), so the night runs in a child process of its own session, and this process
-answers the signal: the child and everything it started (the step, its dbt, its browser) are ended, nothing is
+answers the signal: the child and everything it started (the step, its dbt, its browser) are killed, nothing is
 published (publishing is one act: warehouse/published.py), and the next night breaks the lock a dead step left
 (warehouse/lock.py).
 """
@@ -15,11 +15,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import psutil
+
 STOPPED = (
     "Nuit arrêtée à la demande : rien n'est publié, l'entrepôt et le rapport publiés restent ceux d'avant / "
     "night stopped on request: nothing is published, the published warehouse and report stay as they were"
 )
-GRACE_SECONDS = 5  # for the night's processes to end on their own before they are killed
 _CHILD = "NIGHT_STOPPABLE_CHILD"
 
 
@@ -47,14 +48,19 @@ def run_stoppable(night: Callable[[], None]) -> None:
 
 
 def _end_session(child: subprocess.Popen) -> None:
+    """Killed at once, with every process it started (Airflow runs a step in a session of its own): a step given time
+    to end on its own could go on to publish (a report and its publication take a few seconds)."""
     try:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
-    except ProcessLookupError:
-        return
+        processes = [psutil.Process(child.pid), *psutil.Process(child.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        processes = []
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
     try:
-        os.killpg(child.pid, signal.SIGKILL)  # what the step started and left behind, too
+        os.killpg(child.pid, signal.SIGKILL)  # what was started while the list was read
     except ProcessLookupError:
         pass
+    psutil.wait_procs(processes, timeout=10)
