@@ -596,17 +596,24 @@ def _cut_last_row(
             return None
     cells = [f"c{i}" for i in range(layout.width)]
     filled = f"len(list_filter([{', '.join(cells)}], lambda x: nullif(trim(x), '') IS NOT NULL))"
-    rows = con.execute(f"SELECT line_number, {filled}, {', '.join(cells)} FROM {table} ORDER BY line_number").fetchall()
-    if len(rows) < 3:
+    # Only the last row comes into Python; what the other rows hold is summed up in DuckDB.
+    last_row = con.execute(
+        f"SELECT line_number, {filled}, {', '.join(cells)} FROM {table} ORDER BY line_number DESC LIMIT 1"
+    ).fetchall()
+    if not last_row:
+        return None
+    line, count, *last = last_row[0]
+    k = max((i for i, v in enumerate(last) if (v or "").strip()), default=0)
+    [(others, fewest, shortest)] = con.execute(
+        f"SELECT count(*), min({filled}), min(length(nullif(trim(c{k}), ''))) FROM {table} WHERE line_number < ?",
+        [line],
+    ).fetchall()
+    if others < 2:
         return None  # too few rows to compare the last with
-    line, count, *last = rows[-1]
-    others = rows[:-1]
     read = " ; ".join(v for v in last if v)
-    if sum(str(v or "").count('"') for v in last) % 2 or count < min(r[1] for r in others):
+    if sum(str(v or "").count('"') for v in last) % 2 or count < fewest:
         return line, read
-    k = max((i for i, v in enumerate(last) if (v or "").strip()), default=None)
-    lengths = [len(r[2 + k].strip()) for r in others if k is not None and (r[2 + k] or "").strip()]
-    return (line, read) if lengths and len(last[k].strip()) < min(lengths) else None
+    return (line, read) if shortest is not None and len((last[k] or "").strip()) < shortest else None
 
 
 def _decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table: str, notes: list[str]) -> None:
