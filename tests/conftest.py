@@ -141,3 +141,45 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def publish_a_night(paths, run_id: str, run_date) -> dict:
+    """A night's steps as the DAG runs them, in this process: ingest, dbt build, gate, report, publish; returns what
+    ingestion said."""
+    from warehouse import nightly
+
+    ingested = nightly.ingest(paths, run_id, run_date)
+    nightly.build(ingested["candidate"], run_date, run_id)
+    nightly.gate(ingested["candidate"])
+    report = nightly.build_report(ingested["candidate"], paths, run_id, run_date)
+    nightly.publish(ingested["candidate"], report, paths, run_date, run_id)
+    return ingested
+
+
+def ingest_in_bounded_memory(inbox: Path, warehouse: Path) -> str:
+    """The inbox ingested in a child process limited to 3 GB (a reader asking for a grid it cannot hold would abort
+    the interpreter); returns what it printed of the files' fates, (status, error) each."""
+    import resource
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
+        "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b'); "
+        "print([(f.status, f.error) for f in s.files])"
+    )
+    limit = 3 << 30
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(inbox), str(warehouse)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout

@@ -4,28 +4,18 @@ receipt the sender can read, and the previous version of a held-back source stay
 from __future__ import annotations
 
 import datetime as dt
-import resource
-import subprocess
-import sys
 
 import pytest
 
 from ingest.inbox import ingest_inbox
 from tests import bad_files
-from tests.conftest import REPO, query, shared_path
-from warehouse import nightly
+from tests.conftest import ingest_in_bounded_memory, publish_a_night, query, shared_path
 
 NIGHT_1, NIGHT_2, NIGHT_3 = dt.date(2026, 11, 22), dt.date(2026, 11, 23), dt.date(2026, 11, 24)
 
 
 def _night(paths, run_date: dt.date) -> dict:
-    run_id = f"night-{run_date}"
-    ingested = nightly.ingest(paths, run_id, run_date)
-    nightly.build(ingested["candidate"], run_date, run_id)
-    nightly.gate(ingested["candidate"])
-    report = nightly.build_report(ingested["candidate"], paths, run_id, run_date)
-    nightly.publish(ingested["candidate"], report, paths, run_date, run_id)
-    return ingested
+    return publish_a_night(paths, f"night-{run_date}", run_date)
 
 
 def _execution(paths):
@@ -238,25 +228,8 @@ def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp
     path = tmp_path / "inbox" / "partner_reports" / "loin.xlsx"
     bad_files.write_far_cell_workbook(path)
     assert path.stat().st_size < 10_000
-    script = (
-        "import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
-        "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b').as_dict(); print(s['rejected'][0]['error'])"
-    )
-    limit = 3 << 30
-
-    def cap():
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "inbox"), str(tmp_path / "w.duckdb")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        preexec_fn=cap,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "feuille démesurée" in done.stdout and "ligne 1048576, colonne 16384" in done.stdout
+    said = ingest_in_bounded_memory(tmp_path / "inbox", tmp_path / "w.duckdb")
+    assert "feuille démesurée" in said and "ligne 1048576, colonne 16384" in said
 
 
 def test_an_xml_file_declaring_entities_is_refused_for_that_reason(tmp_path):

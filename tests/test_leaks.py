@@ -11,7 +11,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,8 +22,7 @@ from config import Paths
 from ingest.inbox import ingest_inbox
 from ingest.personal_data import personal_data_in
 from report.csv_files import FORMULA_STARTS, write_csv
-from tests.conftest import REPO, SAMPLE_INBOX, query
-from warehouse import nightly
+from tests.conftest import SAMPLE_INBOX, ingest_in_bounded_memory, publish_a_night, query
 
 NIGHT = dt.date(2026, 11, 22)
 RNG = random.Random(36)
@@ -162,12 +160,7 @@ def night(tmp_path_factory):
     (inbox / "partner_reports" / "dossier_lie").symlink_to(outside, target_is_directory=True)
     os.mkfifo(inbox / "partner_reports" / "tube.csv")  # a read would wait for ever: it must not be read
     paths = Paths(inbox, root / "warehouse" / "budget.duckdb", root / "reports")
-    run_id = "night-leaks"
-    ingested = nightly.ingest(paths, run_id, NIGHT)
-    nightly.build(ingested["candidate"], NIGHT, run_id)
-    nightly.gate(ingested["candidate"])
-    report = nightly.build_report(ingested["candidate"], paths, run_id, NIGHT)
-    nightly.publish(ingested["candidate"], report, paths, NIGHT, run_id)
+    publish_a_night(paths, "night-leaks", NIGHT)
     return paths
 
 
@@ -440,30 +433,7 @@ def _workbook_with(path: Path, cells_xml: str, dimension: str | None = None) -> 
 
 
 def _ingest_in_bounded_memory(tmp_path: Path) -> str:
-    """The inbox ingested in a child process limited to 3 GB (the reader would abort the interpreter); returns
-    what it printed of the files' fates."""
-    script = (
-        "import sys; from pathlib import Path; from ingest.inbox import ingest_inbox; "
-        "s = ingest_inbox(Path(sys.argv[1]), Path(sys.argv[2]), 'b'); "
-        "print([(f.status, f.error) for f in s.files])"
-    )
-    limit = 3 << 30
-
-    def cap():
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "inbox"), str(tmp_path / "w.duckdb")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        preexec_fn=cap,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    return ingest_in_bounded_memory(tmp_path / "inbox", tmp_path / "w.duckdb")
 
 
 @pytest.mark.parametrize("written", sorted(FAR_CELLS))
