@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
+from ingest import amounts, countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.personal_data import redact, redact_file_name
 from ingest.schemas import TABULAR_SCHEMAS, Schema
@@ -241,6 +241,8 @@ def ingest_file(
         status, error = "loaded", None
         if failed:
             status, error = "held_back", _hold_back(con, result, failed, file_id, name, load_batch)
+        else:
+            amounts.flag_implausible(con, file_id, name, load_batch)
         _record(
             con,
             record

@@ -67,6 +67,23 @@ ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejecte
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS profiles VARCHAR[];
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS suggested_profile VARCHAR;
 """
+# Amounts flagged as implausible (ingest/amounts.py): the unit holding each one (a row; an IATI activity and its
+# transaction; an FTS flow), kept out of totals until a person confirms it (dbt seed confirmed_amounts).
+AMOUNTS_TO_CONFIRM_DDL = f"""
+CREATE TABLE IF NOT EXISTS ops.amounts_to_confirm (
+    file_id BIGINT NOT NULL,
+    source_table VARCHAR NOT NULL,
+    sheet VARCHAR,
+    line_number BIGINT NOT NULL,
+    part_index BIGINT,
+    field VARCHAR NOT NULL,
+    amount {MONEY} NOT NULL,
+    currency VARCHAR,
+    file_median {MONEY},
+    source_median {MONEY},
+    load_batch VARCHAR NOT NULL
+)
+"""
 
 
 def raw_table_ddl(schema: Schema) -> str:
@@ -78,6 +95,7 @@ def raw_table_ddl(schema: Schema) -> str:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(OPS_DDL)
+    con.execute(AMOUNTS_TO_CONFIRM_DDL)
     for schema in TABULAR_SCHEMAS:
         con.execute(raw_table_ddl(schema))
         # A warehouse made before a field was added gets the new column (NULL for rows loaded before).

@@ -46,6 +46,12 @@ def date_bounds() -> tuple[dt.date, dt.date]:
     return bounds["earliest"], bounds["latest"]
 
 
+def amount_bounds() -> tuple[int, int]:
+    """How many times the median of its peers an amount may be, and how many peers make a median."""
+    rule = _rules()["amounts"]
+    return rule["times_the_median"], rule["fewest_amounts"]
+
+
 def iso_date(text: str | None) -> tuple[str | None, Problem | None]:
     """An ISO 8601 date as IATI and FTS write it (a time after it ignored): the date to keep, and its problem."""
     written = (text or "").strip()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import plausibility
 from report import i18n
 from report.brief import brief_html, start_briefs
 from report.charts import charts
@@ -47,7 +48,7 @@ def report_data(warehouse: Path) -> dict:
                 FROM marts.fct_budget_execution AS lines
                 LEFT JOIN reference.code_labels AS labels
                     ON labels.field = 'nutrition_category' AND labels.code = lines.nutrition_category
-                WHERE lines.nutrition_category <> 'none' AND lines.budget_level = 'national' AND lines.in_platform_scope
+                WHERE lines.nutrition_category <> 'none' AND lines.budget_level = 'national' AND lines.counted_in_totals
                 QUALIFY row_number() OVER (PARTITION BY fiscal_year
                                            ORDER BY dotation_xof DESC, institution, line_label, budget_version)
                         <= {TOP_ROWS}
@@ -65,7 +66,7 @@ def report_data(warehouse: Path) -> dict:
                 CROSS JOIN (SELECT units_per_eur FROM intermediate.int_fx_rates_daily WHERE currency = 'XOF' LIMIT 1)
                     AS peg
                 WHERE lines.nutrition_category = 'specific' AND lines.budget_level = 'national'
-                      AND lines.in_platform_scope
+                      AND lines.counted_in_totals
                 QUALIFY row_number() OVER (PARTITION BY lines.fiscal_year
                                            ORDER BY lines.dotation_xof DESC, lines.institution, lines.line_label)
                         <= {TOP_ROWS}
@@ -204,6 +205,22 @@ def report_data(warehouse: Path) -> dict:
                 SELECT m.*, f.path FROM marts.dq_stated_amount_mismatches m
                 LEFT JOIN ops.files f ON f.file_id = m.source_file_id
                 ORDER BY f.path, m.source_position, m.funding_flow_id""",
+            ),
+            # Implausible amounts awaiting a person: listed, and what they leave out of the totals per currency.
+            "amounts_to_confirm": rows(
+                con,
+                f"""
+                SELECT *, count(*) OVER () AS amounts_in_all FROM marts.dq_amounts_to_confirm
+                WHERE NOT confirmed_by_a_person
+                ORDER BY source_path, source_sheet, source_line_number, source_part_index, amount_field
+                LIMIT {TOP_ROWS}""",
+            ),
+            "amount_times_the_median": plausibility.amount_bounds()[0],
+            "amounts_left_out": rows(
+                con,
+                """
+                SELECT currency, count(*) AS amounts, sum(amount) AS total FROM marts.dq_amounts_to_confirm
+                WHERE NOT confirmed_by_a_person GROUP BY currency ORDER BY currency NULLS LAST""",
             ),
             # A summary per file, never a list of every unknown name (a file of garbage would fill the page).
             "unmatched_places": rows(

@@ -16,6 +16,13 @@ rules as (
     select * from {{ ref('nutrition_tagging_rules') }}
 ),
 
+-- Lines holding an amount flagged as implausible that no person has confirmed.
+amounts_to_confirm as (
+    select distinct source_file_id, source_sheet, source_line_number
+    from {{ ref('int_amounts_to_confirm') }}
+    where source_system = 'budget_line' and not confirmed_by_a_person
+),
+
 weights as (
     select nutrition_category, weight, weights_version
     from {{ ref('nutrition_weights') }}
@@ -65,6 +72,7 @@ select
     first_match.rules_version as tagging_rules_version,
     weights.weight as nutrition_weight,
     weights.weights_version as nutrition_weights_version,
+    pending.source_file_id is not null as amount_to_confirm,
     {{ this_build_number() }} as build_number
 from lines
 left join labels
@@ -75,3 +83,7 @@ left join country_keys on country_keys.name = lines.country_name
 left join country_names as country on country.name_key = country_keys.name_key
 left join first_match on first_match.searchable_label is not distinct from labels.searchable_label
 left join weights on weights.nutrition_category = coalesce(first_match.nutrition_category, 'none')
+left join amounts_to_confirm as pending
+    on pending.source_file_id = lines.source_file_id
+    and pending.source_sheet is not distinct from lines.source_sheet
+    and pending.source_line_number = lines.source_line_number

@@ -43,6 +43,8 @@ select
     lines.country_code,
     lines.budget_side,
     lines.in_platform_scope,
+    lines.amount_to_confirm,
+    lines.in_platform_scope and not lines.amount_to_confirm as counted_in_totals,
     {{ money('lines.dotation') }} as dotation_original,
     lines.dotation_in_xof as dotation_xof,
     {{ xof_to_eur('lines.dotation_in_xof') }} as dotation_eur,

@@ -32,6 +32,8 @@ select
     country_code,
     budget_side,
     in_platform_scope,
+    amount_to_confirm,
+    in_platform_scope and not amount_to_confirm as counted_in_totals,
     currency as currency_code,
     currency is null or rates.units_per_eur is null as fx_rate_missing,
     {{ to_xof('dotation', 'currency', 'rates.units_per_eur') }} as dotation_xof,

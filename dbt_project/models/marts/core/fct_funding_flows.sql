@@ -7,6 +7,8 @@
 --                              (the provider's disbursement already counts it)
 --   same_money_in_<source>     the same money in another source (fct_source_matches, an applied or confirmed
 --                              match; the seed double_count_priorities says which source counts)
+-- An implausible amount (int_amounts_to_confirm) no person has confirmed is out of the totals too, with
+-- amount_to_confirm = true.
 -- Rebuilt by group (flow_group_key, see macros/rebuild_groups.sql): the flows read are those of the groups to
 -- rebuild, the rules look at every loaded flow and activity.
 -- depends_on: {{ ref('int_funding_flow_groups_to_rebuild') }}
@@ -34,6 +36,12 @@ iati_transactions as (
 
 source_matches as (
     select * from {{ ref('fct_source_matches') }}
+),
+
+-- Amounts flagged as implausible that no person has confirmed: in the facts, flagged, out of the totals.
+amounts_to_confirm as (
+    select source_system, source_record_id from {{ ref('int_amounts_to_confirm') }}
+    where not confirmed_by_a_person and source_record_id is not null
 ),
 
 -- Records another source's counterpart counts for: an FTS flow, a partner amount, an IATI activity (all its
@@ -144,8 +152,17 @@ select
     iati_identifier,
     fts_flow_type,
     double_count_rule,
-    double_count_rule is null as counted_in_totals,
+    amount_to_confirm,
+    double_count_rule is null and not amount_to_confirm as counted_in_totals,
     source_file_id,
     source_position,
     {{ this_build_number() }} as build_number
-from ruled
+from (
+    select
+        ruled.*,
+        exists (
+            select 1 from amounts_to_confirm as pending
+            where pending.source_system = ruled.source_system and pending.source_record_id = ruled.source_record_id
+        ) as amount_to_confirm
+    from ruled
+)

@@ -14,5 +14,5 @@ select
     cast(sum(paiement_xof) / nullif(sum(dotation_xof), 0) as double) as paiement_rate,
     bool_and(execution_reported) as execution_fully_reported
 from {{ ref('fct_budget_execution') }}
-where in_platform_scope
+where counted_in_totals
 group by all

@@ -2,7 +2,7 @@
 -- line down and would count it twice); each line on the latest budget version of its year.
 with execution as (
     select * from {{ ref('fct_budget_execution') }}
-    where budget_level = 'national' and in_platform_scope
+    where budget_level = 'national' and counted_in_totals
 ),
 
 pledges as (

@@ -8,7 +8,7 @@ with pledge as (
 
 execution as (
     select * from {{ ref('fct_budget_execution') }}
-    where in_platform_scope
+    where counted_in_totals
 ),
 
 national as (
