@@ -8,7 +8,9 @@ Four CSV files published together, recognised by their headers, whatever their n
 breaks inside quoted fields; ids start with the apostrophe Excel writes before a number kept as text.
 
 Every row keeps its record number as the line Excel shows it (the header is line 1). Free text is redacted like the
-other sources; the organisations' websites, cities and any e-mail or phone number are not kept.
+other sources; the organisations' websites, cities and any e-mail or phone number are not kept. A row missing one of
+its identifiers (a commitment's id2 or userId, a goal's goal_id or id2) is rejected alone; a date no source can mean
+(config/plausibility.yml) is cleared, its row loaded, each with its reason in ops.rejects.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import tabular
+from ingest import plausibility, tabular
 from ingest.errors import InputError
 from ingest.records import insert_rejects
 from ingest.schemas import MONEY
-from ingest.values import redacted_sql
+from ingest.values import REASONS, redacted_sql
 
 LINEAGE = "file_id BIGINT NOT NULL, line_number BIGINT NOT NULL, load_batch VARCHAR NOT NULL"
 
@@ -135,22 +137,45 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, table: str, file_id: int, f
         else:
             value = expression
         selects.append(f"CAST({value} AS {sql_type}) AS {column}")
-    key = next(c for c in columns if c in ID_COLUMNS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE gnr_rows AS
         SELECT rowid - {first_rowid} + 2 AS line_number, {", ".join(selects)} FROM gnr_cells""")
+    # The first identifier the row lacks, in the export's own header words.
+    ids = [c for c in columns if c in ID_COLUMNS]
+    missing = " ".join(f"WHEN {c} IS NULL THEN '{columns[c][1]}'" for c in ids)
     rejects = con.execute(
-        f"SELECT line_number, '{key}', NULL, 'identifiant manquant', 'identifier missing' FROM gnr_rows "
-        f"WHERE {key} IS NULL"
+        f"SELECT line_number, CASE {missing} END AS id_column, NULL, 'identifiant manquant', 'identifier missing' "
+        "FROM gnr_rows WHERE id_column IS NOT NULL ORDER BY line_number"
     ).fetchall()
+    rejected = {line for line, *_ in rejects}
+    earliest, latest = plausibility.date_bounds()
+    fr, en = REASONS["implausible_date"]
+    cleared = []
+    for column in (c for c, (sql_type, _) in columns.items() if sql_type == "DATE"):
+        outside = f"{column} NOT BETWEEN DATE '{earliest}' AND DATE '{latest}'"
+        cleared += [
+            (
+                line,
+                columns[column][1].removeprefix("parse_date(").removesuffix(")"),
+                written,
+                f"{fr} : cellule laissée vide, ligne chargée",
+                f"{en}: cell left empty, row loaded",
+            )
+            for line, written in con.execute(
+                f"SELECT line_number, CAST({column} AS VARCHAR) FROM gnr_rows WHERE {outside}"
+            ).fetchall()
+            if line not in rejected
+        ]
+        con.execute(f"UPDATE gnr_rows SET {column} = NULL WHERE {outside}")
     names = ", ".join(columns)
     con.execute(
         f"INSERT INTO {table} (file_id, line_number, load_batch, {names}) "
-        f"SELECT ?, line_number, ?, {names} FROM gnr_rows WHERE {key} IS NOT NULL",
+        f"SELECT ?, line_number, ?, {names} FROM gnr_rows WHERE {' AND '.join(f'{c} IS NOT NULL' for c in ids)}",
         [file_id, load_batch],
     )
     [(read,)] = con.execute("SELECT count(*) FROM gnr_rows").fetchall()
     insert_rejects(con, file_id, file_name, rejects, load_batch)
+    insert_rejects(con, file_id, file_name, cleared, load_batch, action="cleared")
     con.execute("DROP TABLE gnr_rows")
     con.execute("DROP TABLE gnr_cells")
     notes = [f"export GNR (Nutrition Accountability Framework) : {table} / GNR export: {table}"]

@@ -176,8 +176,16 @@ def test_stored_suites_cover_the_gated_marts_and_the_incoming_files():
     assert checkpoints == {f"gate_{m}" for m in GATED_MARTS} | {f"gate_{m}_rebuilt_tonight" for m in rebuilt_by_group}
 
 
-def test_the_operators_page_lists_every_expectation_of_the_gate_with_why():
+def test_the_operators_page_lists_every_expectation_of_the_gate_and_every_dbt_test_with_why():
+    """Both tables of `python -m expectations.promises` are on the page as the command prints them, and a dbt test on
+    a model with no `promesse` or `promise` in its config meta fails here (tests/test_model_conventions.py checks
+    the same against dbt's manifest)."""
     from config import REPO_ROOT
-    from expectations.promises import markdown
+    from expectations.promises import dbt_markdown, dbt_test_promises, markdown
 
-    assert markdown() in (REPO_ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
+    page = (REPO_ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
+    assert markdown() in page
+    assert dbt_markdown() in page
+    tests = dbt_test_promises()
+    assert len(tests) > 200
+    assert [(t.relation, t.check, t.column) for t in tests if not (t.promesse and t.promise)] == []

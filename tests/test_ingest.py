@@ -344,3 +344,71 @@ def test_a_warehouse_landed_before_the_money_type_has_its_amounts_converted_in_p
     assert con.execute("SELECT planned_budget FROM raw.partner_reports").fetchall() == [(Decimal("38500000.5"),)]
     assert con.execute("SELECT value FROM raw.iati_transactions").fetchall() == [(Decimal("1250.25"),)]
     con.close()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_gnr_row_missing_an_identifier_is_rejected_alone_and_an_impossible_date_cleared(tmp_path, seed):
+    """GNR exports in seeded random forms: a commitment without its id2 or userId, a goal without its goal_id or id2
+    is rejected alone with its reason (the dbt tests on those ids then hold whatever the export); a goal's date
+    outside config/plausibility.yml's years is cleared, its row loaded; the rest lands as written."""
+    import random
+
+    from ingest import plausibility
+
+    rng = random.Random(seed)
+    earliest, latest = plausibility.date_bounds()
+    folder = tmp_path / "inbox" / "commitments"
+    folder.mkdir(parents=True)
+    commitments = [
+        (f"'{100 + i}" if rng.random() > 0.2 else "", f"'{i}" if rng.random() > 0.2 else "") for i in range(40)
+    ]
+    head = "id2,userId,fullcommitment,cost_curr,date_time,title,cost_amount,usd_equiv,funder,n_goals,approval_status,language"
+    rows = [
+        f"{c},{u},Engagement {i},USD,2021-12-07,T{i},1000,1000,F,1,pending,en" for i, (c, u) in enumerate(commitments)
+    ]
+    (folder / f"engagements_{seed}.csv").write_text("\n".join([head, *rows]) + "\n", encoding="cp1252")
+    years = [
+        rng.choice([earliest.year - rng.randint(1, 900), latest.year + rng.randint(1, 90), rng.randint(2020, 2030)])
+        for _ in range(30)
+    ]
+    goals = [
+        (f"'{i}" if rng.random() > 0.2 else "", f"'{100 + i}" if rng.random() > 0.2 else "", y)
+        for i, y in enumerate(years)
+    ]
+    head = "goal_id,id2,ind_target,end_date,start_date,goal,type,geoarea,action_area,ind_nameunit,ind_bas,ind_bas_year,Nutrition action category"
+    rows = [f"{g},{c},10,{y:04d}-12-31,2021-01-01,But,t,a,Mali,i,1,2020,c" for g, c, y in goals]
+    (folder / f"objectifs_{seed}.csv").write_text("\n".join([head, *rows]) + "\n", encoding="cp1252")
+
+    summary, warehouse = _ingest(tmp_path / "inbox", tmp_path)
+    kept_commitments = sum(1 for c, u in commitments if c and u)
+    kept_goals = [(g, c, y) for g, c, y in goals if g and c]
+    by_file = {
+        f.path.split("/")[-1].split("_")[0]: (f.rows_read, f.rows_loaded, f.rows_rejected) for f in summary.files
+    }
+    assert by_file["engagements"] == (40, kept_commitments, 40 - kept_commitments)
+    assert by_file["objectifs"] == (30, len(kept_goals), 30 - len(kept_goals))
+    assert query(
+        warehouse, "SELECT count(*) FROM raw.gnr_commitments WHERE commitment_id IS NULL OR user_id IS NULL"
+    ) == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM raw.gnr_goals WHERE goal_id IS NULL OR commitment_id IS NULL") == [
+        (0,)
+    ]
+    rejected = query(
+        warehouse, "SELECT count(*) FROM ops.rejects WHERE action = 'rejected' AND reason_en = 'identifier missing'"
+    )
+    assert rejected == [(40 - kept_commitments + 30 - len(kept_goals),)]
+    impossible = sorted(int(g.strip("'")) for g, _, y in kept_goals if not earliest.year <= y <= latest.year)
+    cleared = query(
+        warehouse,
+        "SELECT CAST(trim(g.goal_id) AS INTEGER) FROM raw.gnr_goals g WHERE end_date IS NULL ORDER BY 1",
+    )
+    assert [g for (g,) in cleared] == impossible
+    assert query(
+        warehouse, "SELECT count(*) FROM ops.rejects WHERE action = 'cleared' AND column_name = 'end_date'"
+    ) == [(len(impossible),)]
+    assert query(
+        warehouse, "SELECT min(end_date) >= DATE '2020-12-31', max(end_date) <= DATE '2030-12-31' FROM raw.gnr_goals"
+    ) in (
+        [(True, True)],
+        [(None, None)],
+    )

@@ -249,3 +249,33 @@ def test_a_broken_model_is_named_with_the_rule_it_breaks(tmp_path):
         "rpt_flows_by_sector",
         "int_flows_tonight",
     }
+
+
+def test_every_dbt_test_on_a_model_is_a_promise_with_why_and_the_operators_table_reads_them_as_dbt_does(manifest):
+    """Each data test on a model says, in its config meta, why no value a source writes can fail it alone (French and
+    English), and none is a mere warning (a check a source could trip is made at ingestion, per unit). The table of
+    docs/operator.md (expectations/promises.py reads the YAML) lists the very tests dbt runs, with dbt's meta."""
+    from collections import Counter
+
+    from expectations.promises import dbt_test_promises
+
+    on_models = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and (n.get("attached_node") or "").startswith("model.")
+    ]
+    assert len(on_models) > 200
+    unstated = [
+        (n["attached_node"], n["test_metadata"]["name"], n.get("column_name"))
+        for n in on_models
+        if not (n["config"]["meta"].get("promesse") and n["config"]["meta"].get("promise"))
+    ]
+    assert unstated == []
+    assert [n["unique_id"] for n in on_models if n["config"]["severity"].lower() != "error"] == []
+    by_dbt = Counter(
+        (n["attached_node"].split(".")[-1], n.get("column_name") or "", n["config"]["meta"]["promise"])
+        for n in on_models
+    )
+    listed = dbt_test_promises()
+    by_table = Counter((t.relation, t.column, t.promise) for t in listed)
+    assert by_table == by_dbt

@@ -4,7 +4,8 @@
 -- the commitment's goals, and whether it concerns the inbox's country (a goal there, or an organisation of it).
 with commitments as (
     select * from {{ ref('stg_gnr__commitments') }}
-    qualify row_number() over (partition by commitment_id order by source_file_id desc, source_line_number) = 1
+        -- The id as fct_commitments keys it (in capitals): 'n4g-1' and 'N4G-1' are one commitment.
+    qualify row_number() over (partition by upper(commitment_id) order by source_file_id desc, source_line_number) = 1
 ),
 
 organisations as (

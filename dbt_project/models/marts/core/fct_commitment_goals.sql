@@ -7,6 +7,10 @@ with goals as (
 
 country_names as (
     select * from {{ ref('int_country_names') }}
+),
+
+commitments as (
+    select commitment_id from {{ ref('fct_commitments') }}
 )
 
 select
@@ -29,6 +33,10 @@ select
     country.country_code,
     goals.nutrition_action_category,
     goals.source_file_id,
-    goals.source_line_number
+    goals.source_line_number,
+    -- An export whose commitments file lacks the goal's commitment (a row rejected, a file cut short): the goal is
+    -- kept, flagged.
+    commitments.commitment_id is null as commitment_unknown
 from goals
 left join country_names as country on country.name_key = {{ name_key('goals.country_name') }}
+left join commitments on commitments.commitment_id = upper(goals.commitment_id)

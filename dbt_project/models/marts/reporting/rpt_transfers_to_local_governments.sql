@@ -25,7 +25,8 @@ national as (
 regional as (
     select
         fiscal_year,
-        region_name,
+        -- A local-government line whose file names no region is counted under a stated name, not lost.
+        coalesce(region_name, 'région non précisée / region not given') as region_name,
         sum(dotation_xof) as transfer_dotation_xof,
         sum(paiement_xof) as transfer_paiement_xof
     from execution
