@@ -296,3 +296,78 @@ def test_the_references_the_matching_reads_are_landed(tmp_path):
     assert {
         c for (c,) in query(tmp_path / "w.duckdb", "SELECT DISTINCT project_code FROM raw.partner_reports")
     } == codes
+
+
+def _three_w(lines: list[tuple[str, str, int, int, str]]) -> str:
+    """A 3W of (partner, donor, FCFA, month, last day of the month) lines."""
+    header = "Partenaire;Bailleur;Région;Secteur;Activité;Date de début;Date de fin;Budget prévu;Devise"
+    rows = [f"{p};{d};Mopti;Nutrition;Appui;2024-{m:02d}-01;{day};{xof};FCFA" for p, d, xof, m, day in lines]
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_a_tier_2_match_reaches_the_other_side_on_an_incremental_night(tmp_path):
+    """Night 1 loads two partners' 3W lines and the donor's IATI grant for the second; night 2 brings the donor's
+    grant for the first and a corrected grant for the second, 30 % larger. The incremental night excludes the first
+    line (another group than the night's files) and counts the second again, as a full build of both nights does."""
+    rng = random.Random(3502)
+    grants = []
+    for index, (ref, iati_name, written_donor, iati_partner, written_partner) in enumerate(
+        rng.sample(
+            [
+                ("XI-IATI-EC_INTPA", "European Union", "Union européenne", "World Food Programme", "PAM"),
+                ("US-GOV-1", "USAID", "USAID", "UNICEF", "Fonds des Nations Unies pour l'Enfance"),
+                ("XI-IATI-EC_ECHO", "DG ECHO", "ECHO", "IOM", "Organisation internationale pour les migrations"),
+            ],
+            2,
+        )
+    ):
+        eur, month = rng.randrange(50_000, 2_000_000), rng.randrange(1, 12)
+        day = (dt.date(2024, month + 1, 1) - dt.timedelta(days=1)).isoformat()
+        grants.append((f"{ref}-NIGHT-{index}", ref, iati_name, iati_partner, written_donor, written_partner, eur, day))
+
+    def iati_file(*activities: str) -> str:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
+            + "".join(activities)
+            + "\n</iati-activities>\n"
+        )
+
+    first, second = grants
+    results = {}
+    for mode in ("incremental", "full"):
+        inbox = with_inbox_settings(tmp_path / mode / "inbox")
+        shutil.copytree(SAMPLE_INBOX, inbox, dirs_exist_ok=True)
+        (inbox / "partner_reports" / "3W_subventions_2024.csv").write_text(
+            _three_w([(g[5], g[4], round(g[6] * XOF_PER_EUR), int(g[7][5:7]), g[7]) for g in grants]),
+            encoding="utf-8",
+        )
+        (inbox / "iati" / "bailleur_2.xml").write_text(iati_file(_iati_grant(*second[:4], second[6], second[7])))
+        warehouse = tmp_path / mode / "w.duckdb"
+        if mode == "incremental":
+            ingest_inbox(inbox, warehouse, "night-1")
+            nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-1")
+            assert query(
+                warehouse,
+                """SELECT description, counted_in_totals FROM marts.fct_funding_flows f JOIN ops.files o
+                   ON o.file_id = f.source_file_id WHERE o.path LIKE '%3W_subventions_2024.csv'
+                   ORDER BY source_position""",
+            ) == [("Appui", True), ("Appui", False)]
+        (inbox / "iati" / "bailleur_1.xml").write_text(iati_file(_iati_grant(*first[:4], first[6], first[7])))
+        (inbox / "iati" / "bailleur_2_corrige.xml").write_text(
+            iati_file(_iati_grant(*second[:4], round(second[6] * 1.3), second[7]))
+        )
+        ingest_inbox(inbox, warehouse, "night-2")
+        nightly.build(str(warehouse), dt.date(2026, 11, 22), "night-2")
+        results[mode] = query(
+            warehouse,
+            """SELECT source_system, source_position, double_count_rule FROM marts.fct_funding_flows f
+               JOIN ops.files o ON o.file_id = f.source_file_id
+               WHERE o.path LIKE '%3W_subventions_2024.csv' OR iati_identifier LIKE '%-NIGHT-%' ORDER BY 1, 2""",
+        )
+    assert query(tmp_path / "incremental" / "w.duckdb", "SELECT build_mode FROM ops.model_builds ORDER BY 1") == [
+        ("full",),
+        ("incremental",),
+    ]
+    lines = [r for r in results["full"] if r[0] == "partner_report"]
+    assert [rule for _, _, rule in lines] == ["same_money_in_iati", None]
+    assert results["incremental"] == results["full"]

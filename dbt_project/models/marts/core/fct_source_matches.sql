@@ -81,7 +81,7 @@ tier_1 as (
 tier_2_amounts as (
     select
         *,
-        cast(floor(ln(abs(amount_usd)) / -ln(1 - {{ var('same_amount_tolerance') }})) as bigint) as amount_bucket
+        {{ amount_bucket('amount_usd') }} as amount_bucket
     from amounts
     where donor_org_id is not null and recipient_org_id is not null and country_code is not null
         and value_year is not null and amount_usd <> 0
