@@ -82,6 +82,38 @@ def test_every_cross_source_exclusion_has_evidence_the_files_confirm(real_wareho
             assert shared & flows[flow] & activities[activity], (flow, activity, text)
 
 
+@pytest.mark.real_data
+def test_an_activity_matched_by_several_flows_is_shared_among_them_once(real_warehouse):
+    """The activities the files pair with several FTS flows: each flow keeps its amount, the activity's amount is
+    shared among its matches in proportion to the flows' amounts, the shares adding up to it; the report says how
+    much was shared."""
+    real, warehouse = real_warehouse
+    flows_per_activity: dict[str, set[str]] = {}
+    for flow, activity in identifier_pairs(real):
+        flows_per_activity.setdefault(activity, set()).add(flow)
+    several = {activity for activity, flows in flows_per_activity.items() if len(flows) > 1}
+    assert several  # the pooled fund's activities reported to FTS in several flows
+    rows = query(
+        warehouse,
+        """SELECT record_key_b, record_key_a, amount_usd_a, amount_usd_b, amount_share_rule, excluded_amount_usd_share
+           FROM marts.fct_source_matches
+           WHERE source_system_a = 'fts' AND source_system_b = 'iati' AND decision IN ('applied', 'confirmed')""",
+    )
+    shared: dict[str, list] = {}
+    for activity, flow, flow_usd, activity_usd, rule, share in rows:
+        shared.setdefault(activity, []).append((flow, flow_usd, activity_usd, rule, share))
+    for activity in several & set(shared):
+        matches = shared[activity]
+        assert {flow for flow, *_ in matches} >= flows_per_activity[activity], activity
+        total_flows = sum(abs(flow_usd) for _, flow_usd, *_ in matches)
+        for _, flow_usd, activity_usd, rule, share in matches:
+            assert rule == "in_proportion_to_counted_amounts", activity
+            assert share == pytest.approx(activity_usd * abs(flow_usd) / total_flows, abs=0.01), activity
+        assert sum(share for *_, share in matches) == pytest.approx(matches[0][2], abs=0.01)
+    [(reported,)] = query(warehouse, "SELECT sum(usd_not_counted_again_shared) FROM marts.rpt_sources_reconciled")
+    assert reported > 0
+
+
 def _iati_grant(identifier, donor_ref, donor_name, partner_name, eur, day) -> str:
     return f"""
  <iati-activity default-currency="EUR" humanitarian="0">

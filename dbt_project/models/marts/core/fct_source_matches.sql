@@ -14,7 +14,8 @@
 -- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
 -- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
 -- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
--- flows is excluded once, each flow counts. Nothing is deleted.
+-- flows is excluded once, each flow counts; its amount is shared among the matches by amount_share_rule (see
+-- allocated below). Nothing is deleted.
 {%- set project_kinds = "('" ~ var('project_reference_kinds') | join("', '") ~ "')" %}
 with references_quoted as (
     select * from {{ ref('int_source_references') }}
@@ -394,6 +395,45 @@ ruled as (
     left join priorities as priority_b
         on priority_b.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
         and priority_b.source_system = with_records.source_system_b
+),
+
+-- How an amount is shared when a record is matched to several (one IATI activity and several FTS flows, one flow
+-- and an activity paid over several years): the counted side keeps its own amounts; the excluded record's amount
+-- is allocated to its matches in proportion to the counted records' amounts (in equal parts when they are unknown).
+shared as (
+    select
+        ruled.*,
+        case when counted_source_system = source_system_a then amount_usd_b else amount_usd_a end
+            as excluded_amount_usd,
+        case when counted_source_system = source_system_a then amount_usd_a else amount_usd_b end
+            as counted_amount_usd,
+        count(*) over excluded_record as excluded_record_matches,
+        sum(abs(counted_amount_usd)) over excluded_record as counted_amounts_usd
+    from ruled
+    where decision in ('applied', 'confirmed')
+    window excluded_record as (
+        partition by
+            case when counted_source_system = source_system_a then source_system_b else source_system_a end,
+            case when counted_source_system = source_system_a then record_key_b else record_key_a end
+    )
+),
+
+allocated as (
+    select
+        ruled.*,
+        case
+            when shared.excluded_record_matches = 1 then 'whole'
+            when shared.counted_amounts_usd > 0 then 'in_proportion_to_counted_amounts'
+            when shared.excluded_record_matches > 1 then 'in_equal_parts'
+        end as amount_share_rule,
+        case
+            when shared.excluded_record_matches = 1 then shared.excluded_amount_usd
+            when shared.counted_amounts_usd > 0
+                then shared.excluded_amount_usd * abs(shared.counted_amount_usd) / shared.counted_amounts_usd
+            else shared.excluded_amount_usd / shared.excluded_record_matches
+        end as excluded_amount_usd_share
+    from ruled
+    left join shared using (source_system_a, record_key_a, source_system_b, record_key_b)
 )
 
 select
@@ -415,6 +455,8 @@ select
     case when decision in ('applied', 'confirmed') then counted_source_system end as counted_source_system,
     case when decision in ('applied', 'confirmed')
          then concat('same_money_in_', counted_source_system) end as double_count_rule,
+    amount_share_rule,
+    {{ money('excluded_amount_usd_share') }} as excluded_amount_usd_share,
     amount_usd_a,
     amount_usd_b,
     donor_org_name_a,
@@ -427,4 +469,4 @@ select
     record_text_b,
     flow_group_key_a,
     flow_group_key_b
-from ruled
+from allocated
