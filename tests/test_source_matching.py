@@ -13,6 +13,7 @@ import json
 import random
 import re
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -24,6 +25,19 @@ from tests.source_pairs import fts_references, iati_references, identifier_pairs
 from warehouse import nightly
 
 XOF_PER_EUR = 655.957
+# Phrases of a nutrition project's title, from which a candidate's title and its partner's rewording are drawn.
+CANDIDATE_PHRASES = [
+    "prise en charge",
+    "malnutrition aiguë sévère",
+    "enfants de moins de cinq ans",
+    "femmes enceintes et allaitantes",
+    "dépistage communautaire",
+    "cercle de Bandiagara",
+    "centres de santé",
+    "aliments thérapeutiques",
+    "relais communautaires",
+    "Tominian",
+]
 
 
 @pytest.fixture(scope="module")
@@ -114,12 +128,13 @@ def test_an_activity_matched_by_several_flows_is_shared_among_them_once(real_war
     assert reported > 0
 
 
-def _iati_grant(identifier, donor_ref, donor_name, partner_name, eur, day) -> str:
+def _iati_grant(identifier, donor_ref, donor_name, partner_name, eur, day, title=None) -> str:
+    title = title or f"Subvention {identifier}"
     return f"""
  <iati-activity default-currency="EUR" humanitarian="0">
   <iati-identifier>{identifier}</iati-identifier>
   <reporting-org ref="{donor_ref}" type="10"><narrative>{donor_name}</narrative></reporting-org>
-  <title><narrative xml:lang="fr">Subvention {identifier}</narrative></title>
+  <title><narrative xml:lang="fr">{title}</narrative></title>
   <activity-status code="2"/>
   <recipient-country code="ML" percentage="100"/>
   <transaction><transaction-type code="3"/><transaction-date iso-date="{day}"/>
@@ -173,14 +188,35 @@ def our_grants(tmp_path_factory):
         f"{round(decoy[6] * 1.1 * XOF_PER_EUR)};FCFA"
     )
     (inbox / "partner_reports" / "3W_subventions_2024.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A candidate: the second donor's activity and a 3W line of its partner for another month (a period of its own),
+    # amounts 60 % apart (no tier 2), the title's phrases written by the partner in another order, upper case and
+    # without accents, beside words of its own.
+    phrases = rng.sample(CANDIDATE_PHRASES, 5)
+    partner_words = rng.sample(phrases, 4) + [rng.choice(["suivi", "zone sanitaire", "phase 2"])]
+    _, ref, iati_name, iati_partner, donor, partner, eur, month, _ = grants[1]
+    month = month % 11 + 1
+    day = (dt.date(2024, month + 1, 1) - dt.timedelta(days=1)).isoformat()
+    candidate = (f"{ref}-CANDIDAT", " ".join(phrases), " - ".join(partner_words).upper())
+    (inbox / "iati" / "candidats.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
+        + _iati_grant(candidate[0], ref, iati_name, iati_partner, round(eur * 0.5), day, title=candidate[1])
+        + "\n</iati-activities>\n",
+        encoding="utf-8",
+    )
+    text = unicodedata.normalize("NFKD", candidate[2]).encode("ascii", "ignore").decode()
+    (inbox / "partner_reports" / "3W_candidats_2024.csv").write_text(
+        lines[0] + f"\n{partner};{donor};Mopti;Nutrition;{text};2024-{month:02d}-01;{day};"
+        f"{round(eur * 0.8 * XOF_PER_EUR)};FCFA\n",
+        encoding="utf-8",
+    )
     warehouse = inbox.parent / "w.duckdb"
     ingest_inbox(inbox, warehouse, "b")
     nightly.build(str(warehouse), dt.date(2026, 11, 22), "n")
-    return warehouse, grants
+    return warehouse, grants, candidate
 
 
 def test_a_donors_iati_grant_and_its_partners_3w_line_are_one_grant(our_grants):
-    warehouse, grants = our_grants
+    warehouse, grants, _ = our_grants
     for identifier, *_ in grants:
         matches = query(
             warehouse,
@@ -203,6 +239,29 @@ def test_a_donors_iati_grant_and_its_partners_3w_line_are_one_grant(our_grants):
            WHERE o.path LIKE '%3W_subventions_2024.csv' ORDER BY source_position""",
     )
     assert partner_lines == [("Appui", False)] * len(grants) + [("Autre", True)]
+
+
+def test_a_title_reworded_by_the_partner_is_a_candidate_for_a_person_never_applied_alone(our_grants):
+    warehouse, _, (identifier, title, written) = our_grants
+    candidates = query(
+        warehouse,
+        """SELECT m.tier, m.decision, m.score, m.evidence, m.double_count_rule, f.counted_in_totals
+           FROM marts.fct_source_matches m
+           JOIN marts.fct_funding_flows f ON f.source_record_id = m.record_key_b
+           JOIN ops.files o ON o.file_id = f.source_file_id
+           WHERE m.source_system_a = 'iati' AND m.record_key_a = ? AND o.path LIKE '%3W_candidats_2024.csv'""",
+        [identifier],
+    )
+    assert candidates, (title, written)
+    for tier, decision, score, evidence, rule, counted in candidates:
+        assert (tier, decision, rule, counted) == (3, "awaiting", None, True), (title, written)
+        assert score >= 0.5 and evidence.startswith("text "), evidence
+    # The donor's activity counts too: a candidate excludes nothing until a person confirms it.
+    assert query(
+        warehouse,
+        "SELECT bool_and(counted_in_totals) FROM marts.fct_funding_flows WHERE iati_identifier = ?",
+        [identifier],
+    ) == [(True,)]
 
 
 @pytest.mark.real_data

@@ -9,8 +9,9 @@
 --     var('same_amount_tolerance'), when each record has that one counterpart; applied.
 -- References quoted by too many records, and crowds of equal amounts or of one organisation's records, are left
 -- out of the pairing (var('max_records_per_reference'), var('max_pairs_per_block')): they hold no single grant.
---   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
---     var('candidate_min_score'), and tier-2 pairs with several counterparts; awaiting a person's decision.
+--   3 candidates: text similarity of titles and descriptions plus organisations, scored by rapidfuzz at or above
+--     var('candidate_min_score') (int_source_candidates), and tier-2 pairs with several counterparts; awaiting a
+--     person's decision, never applied alone.
 -- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
 -- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
 -- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
@@ -23,6 +24,10 @@ with references_quoted as (
 
 records as (
     select * from {{ ref('int_source_records') }}
+),
+
+candidates as (
+    select * from {{ ref('int_source_candidates') }}
 ),
 
 decisions as (
@@ -172,131 +177,21 @@ tier_2 as (
     from tier_2_unpaired
 ),
 
--- Tier 3 blocks: records of two sources with the same country and year and one organisation in common. A block
--- whose pairs across sources would exceed var('max_pairs_per_block') is left out (too many for a person to review).
-blocks as (
-    select distinct source_system, match_key, country_code, value_year, donor_org_id, recipient_org_id
-    from amounts
-    where country_code is not null and value_year is not null
-),
-
-organisation_blocks as (
-    select country_code, value_year, 'donor' as org_role, donor_org_id as org_id, source_system,
-           count(distinct match_key) as records
-    from blocks
-    where donor_org_id is not null
-    group by all
-    union all
-    select country_code, value_year, 'recipient', recipient_org_id, source_system, count(distinct match_key)
-    from blocks
-    where recipient_org_id is not null
-    group by all
-),
-
-open_blocks as (
-    select country_code, value_year, org_role, org_id
-    from organisation_blocks
-    group by all
-    having count(*) > 1
-        and (sum(records) * sum(records) - sum(records * records)) / 2 <= {{ var('max_pairs_per_block') }}
-),
-
-donor_blocked as (
-    select blocks.*
-    from blocks
-    semi join open_blocks
-        on open_blocks.org_role = 'donor' and open_blocks.org_id = blocks.donor_org_id
-        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
-),
-
-recipient_blocked as (
-    select blocks.*
-    from blocks
-    semi join open_blocks
-        on open_blocks.org_role = 'recipient' and open_blocks.org_id = blocks.recipient_org_id
-        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
-),
-
-blocked_pairs as (
-    select
-        source_system_a, record_key_a, source_system_b, record_key_b,
-        bool_or(same_donor) as same_donor,
-        bool_or(same_recipient) as same_recipient
-    from (
-        select
-            rec_a.source_system as source_system_a, rec_a.match_key as record_key_a,
-            rec_b.source_system as source_system_b, rec_b.match_key as record_key_b,
-            true as same_donor, rec_a.recipient_org_id = rec_b.recipient_org_id as same_recipient
-        from donor_blocked as rec_a
-        inner join donor_blocked as rec_b
-            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
-            and rec_b.value_year = rec_a.value_year and rec_b.donor_org_id = rec_a.donor_org_id
-        union all
-        select
-            rec_a.source_system, rec_a.match_key, rec_b.source_system, rec_b.match_key,
-            rec_a.donor_org_id = rec_b.donor_org_id, true
-        from recipient_blocked as rec_a
-        inner join recipient_blocked as rec_b
-            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
-            and rec_b.value_year = rec_a.value_year and rec_b.recipient_org_id = rec_a.recipient_org_id
-    )
-    group by all
-),
-
--- The words (4 letters or more) of the texts of the blocked records only.
-texts as (
-    select
-        source_system,
-        match_key,
-        list_distinct(list_filter(
-            regexp_split_to_array(lower(strip_accents(any_value(record_text))), '[^a-z0-9]+'),
-            lambda word: length(word) >= 4
-        )) as words
-    from amounts
-    semi join (
-        select source_system_a as source_system, record_key_a as match_key from blocked_pairs
-        union
-        select source_system_b, record_key_b from blocked_pairs
-    ) as blocked using (source_system, match_key)
-    group by all
-),
-
-similar_texts as (
-    select
-        blocked.source_system_a,
-        blocked.record_key_a,
-        blocked.source_system_b,
-        blocked.record_key_b,
-        0.7 * coalesce(
-            len(list_intersect(text_a.words, text_b.words))
-            / nullif(len(list_distinct(text_a.words || text_b.words)), 0),
-            0
-        )
-        + 0.15 * coalesce(blocked.same_donor, false)::int
-        + 0.15 * coalesce(blocked.same_recipient, false)::int as score,
-        list_intersect(text_a.words, text_b.words) as shared_words
-    from blocked_pairs as blocked
-    left join texts as text_a
-        on text_a.source_system = blocked.source_system_a and text_a.match_key = blocked.record_key_a
-    left join texts as text_b
-        on text_b.source_system = blocked.source_system_b and text_b.match_key = blocked.record_key_b
-),
-
+-- Tier 3: records scored alike by rapidfuzz (texts and organisations, int_source_candidates) that no identifier
+-- nor the same parties and amount already pair.
 tier_3 as (
     select
         source_system_a, record_key_a, source_system_b, record_key_b,
         3 as tier,
         'activity' as iati_level,
-        concat('shared words: ', array_to_string(list_sort(arg_max(shared_words, score)), ' ')) as evidence,
-        max(score) as score
-    from similar_texts
+        evidence,
+        score
+    from candidates
     anti join (select * from tier_1 where tier = 1) as tier_1
         using (source_system_a, record_key_a, source_system_b, record_key_b)
     anti join same_parties as paired
-        on paired.source_system_a = similar_texts.source_system_a and paired.match_key_a = similar_texts.record_key_a
-        and paired.source_system_b = similar_texts.source_system_b and paired.match_key_b = similar_texts.record_key_b
-    where score >= {{ var('candidate_min_score') }}
-    group by all
+        on paired.source_system_a = candidates.source_system_a and paired.match_key_a = candidates.record_key_a
+        and paired.source_system_b = candidates.source_system_b and paired.match_key_b = candidates.record_key_b
 ),
 
 pairs as (
