@@ -363,7 +363,11 @@ def test_the_references_the_matching_reads_are_landed(tmp_path):
     )
     page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
     flow = page["data"]["flows"][1]
-    flow["reportDetails"] = [{"sourceType": "Primary", "refCode": "ECHO/-WF/BUD/2024/91023"}, {"reference": " GR-77 "}]
+    flow["reportDetails"] = [
+        {"sourceType": "Primary", "refCode": "ECHO/-WF/BUD/2024/91023"},
+        {"sourceType": "Primary", "refCode": " GR-77 ", "reportChannel": "From EDRIS"},
+        {"sourceType": "Primary", "organization": "ECHO", "reportChannel": "GMS", "date": "2024-01-05"},
+    ]
     flow["destinationObjects"].append({"type": "Project", "id": "1", "name": "P", "code": "HMLI24-NUT-1-1"})
     (tmp_path / "page.json").write_text(json.dumps(page), encoding="utf-8")
     fts.load(con, tmp_path / "page.json", 2, "page.json", "b")
@@ -462,3 +466,32 @@ def test_a_tier_2_match_reaches_the_other_side_on_an_incremental_night(tmp_path)
     lines = [r for r in results["full"] if r[0] == "partner_report"]
     assert [rule for _, _, rule in lines] == ["same_money_in_iati", None]
     assert results["incremental"] == results["full"]
+
+
+@pytest.mark.real_data
+def test_the_fts_report_details_keys_read_are_those_of_the_real_files():
+    """The keys of every reportDetails entry of the real FTS pages are known: the one read as a reference (refCode)
+    or one saying who reported, how and when. A page bringing another key fails here, to be looked at before it is
+    read or left out. The references loaded are those the files write under refCode."""
+    import duckdb
+
+    from ingest import fts, ledger
+
+    folder = shared_path("real-data", "fts")
+    con = duckdb.connect()
+    ledger.ensure_tables(con)
+    written: dict[str, list[str]] = {}
+    keys: set[str] = set()
+    for file_id, path in enumerate(sorted(folder.glob("*.json")), start=1):
+        flows = (json.loads(path.read_text(encoding="utf-8-sig")).get("data") or {}).get("flows")
+        if not isinstance(flows, list):
+            continue  # a plan overview or grouped report: not flows (test_iati_fts)
+        fts.load(con, path, file_id, path.name, "b")
+        for flow in flows:
+            details = flow.get("reportDetails") or []
+            keys.update(key for detail in details for key in detail)
+            refs = [d[fts.REPORT_REF_KEY].strip() for d in details if str(d.get(fts.REPORT_REF_KEY) or "").strip()]
+            written[str(flow["id"])] = list(dict.fromkeys(refs))
+    assert keys and keys <= {fts.REPORT_REF_KEY, *fts.REPORT_DETAIL_KEYS_WITHOUT_REFERENCE}, keys
+    loaded = dict(con.execute("SELECT flow_id, coalesce(report_ref_codes, []) FROM raw.fts_flows").fetchall())
+    assert loaded == written
