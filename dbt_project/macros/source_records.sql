@@ -5,98 +5,30 @@
     force (int_source_records) and on every staged row (int_funding_flow_groups_to_rebuild: the groups a new file's
     amounts reach). Each relation has flow_group_key; `partner` has country_code. -#}
 {% macro source_records(fts_flows, fts_objects, activities, transactions, recipient_countries, partner, rates, org_names) -%}
-with fts_parties as (
-    select
-        flow_id,
-        version_id,
-        string_agg(object_name, ' ; ' order by object_name) filter (
-            direction = 'source' and object_type = 'Organization'
-        ) as donor_org_name,
-        string_agg(object_name, ' ; ' order by object_name) filter (
-            direction = 'destination' and object_type = 'Organization'
-        ) as recipient_org_name,
-        case when count(distinct country_code) filter (direction = 'destination' and object_type = 'Location') = 1
-             then any_value(country_code) filter (direction = 'destination' and object_type = 'Location') end
-             as country_code
-    from {{ fts_objects }}
-    group by all
-),
-
-single_country as (
-    select source_file_id, source_activity_index, any_value(country_code) as country_code
-    from {{ recipient_countries }}
-    group by all
-    having count(*) = 1
+with flows as (
+    {{ funding_flows(partner, activities, transactions, recipient_countries, fts_flows, fts_objects) }}
 ),
 
 amounts as (
     select
-        'fts' as source_system,
-        flow.flow_id as record_key,
-        flow.flow_id as match_key,
-        flow.flow_group_key,
-        flow.flow_stage,
-        flow.amount_original,
-        flow.currency_original,
-        flow.amount_usd_source,
-        flow.value_date,
-        parties.donor_org_name,
-        cast(null as varchar) as donor_org_ref,
-        parties.recipient_org_name,
-        cast(null as varchar) as recipient_org_ref,
-        parties.country_code,
-        flow.description as record_text,
-        -- FTS tracks humanitarian funding only.
-        true as humanitarian
-    from {{ fts_flows }} as flow
-    left join fts_parties as parties using (flow_id, version_id)
-    union all
-    select
-        'iati',
-        concat(tx.iati_identifier, '#', tx.transaction_index),
+        source_system,
+        source_record_id as record_key,
         -- Identifiers and text belong to the activity: tier 3 and tier 1 pair the activity, tier 2 the transaction.
-        tx.iati_identifier,
-        act.flow_group_key,
-        tx.flow_stage,
-        tx.amount_original,
-        tx.currency_original,
-        null,
-        tx.value_date,
-        case when tx.flow_stage like 'incoming%' then tx.provider_org_name
-             else coalesce(tx.provider_org_name, act.reporting_org_name) end,
-        case when tx.flow_stage like 'incoming%' then tx.provider_org_ref
-             else coalesce(tx.provider_org_ref, act.reporting_org_ref) end,
-        case when tx.flow_stage like 'incoming%' then coalesce(tx.receiver_org_name, act.reporting_org_name)
-             else tx.receiver_org_name end,
-        case when tx.flow_stage like 'incoming%' then coalesce(tx.receiver_org_ref, act.reporting_org_ref)
-             else tx.receiver_org_ref end,
-        coalesce(tx.recipient_country_code, country.country_code),
-        act.title,
-        coalesce(tx.humanitarian, act.humanitarian, false)
-    from {{ transactions }} as tx
-    inner join {{ activities }} as act using (source_file_id, source_activity_index)
-    left join single_country as country using (source_file_id, source_activity_index)
-    union all
-    select
-        'partner_report',
-        concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage),
-        concat(source_file_id, ':', coalesce(source_sheet, ''), ':', source_line_number, ':', stage.flow_stage),
+        coalesce(iati_identifier, source_record_id) as match_key,
         flow_group_key,
-        stage.flow_stage,
-        case stage.flow_stage when 'planned' then planned_budget else amount_spent end,
-        currency,
-        null,
-        coalesce(period_end, period_start),
-        donor_name,
-        null,
-        partner_name,
-        null,
-        country_code,
-        activity,
-        false
-    from {{ partner }}
-    cross join (values ('planned'), ('expenditure')) as stage (flow_stage)
-    where case stage.flow_stage when 'planned' then planned_budget else amount_spent end is not null
+        flow_stage,
+        amount_original,
+        currency_original,
+        amount_usd_source,
+        value_date,
+        donor_org_name,
+        donor_org_ref,
+        recipient_org_name,
+        recipient_org_ref,
+        recipient_country_code as country_code,
+        record_text,
+        humanitarian
+    from flows
 ),
 
 value_dates as (

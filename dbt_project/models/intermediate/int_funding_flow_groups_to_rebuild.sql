@@ -59,12 +59,15 @@ keyed_partner_amounts as (
     from partner_reports
 ),
 
--- Placed in a country only once in force (int_partner_reports_placed): here, any country.
+-- Placed only once in force (int_partner_reports_placed): here, in no country nor place.
 keyed_partner_reports as (
     select
         *,
         {{ flow_group_key('partner_report', name_key('partner_name')) }} as flow_group_key,
-        cast(null as varchar) as country_code
+        cast(null as varchar) as country_code,
+        cast(null as varchar) as region_pcode_2021,
+        cast(null as varchar) as cercle_pcode_2021,
+        cast(null as varchar) as commune_place_id
     from partner_reports
 ),
 

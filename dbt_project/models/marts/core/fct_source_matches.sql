@@ -236,21 +236,28 @@ described as (
     group by all
 ),
 
+-- A person may write a pair either way round: in the pairs' order (source a before source b).
+decisions_in_order as (
+    select
+        case when swapped then source_system_b else source_system_a end as source_system_a,
+        case when swapped then record_key_b else record_key_a end as record_key_a,
+        case when swapped then source_system_a else source_system_b end as source_system_b,
+        case when swapped then record_key_a else record_key_b end as record_key_b,
+        decision,
+        decided_on,
+        reason
+    from (select *, source_system_a > source_system_b as swapped from decisions)
+),
+
 decided as (
     select
         pairs.*,
-        coalesce(
-            given.decision, given_reversed.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end
-        ) as decision,
-        coalesce(given.decided_on, given_reversed.decided_on) as decided_on,
-        coalesce(given.reason, given_reversed.reason) as decision_reason
+        coalesce(given.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end) as decision,
+        given.decided_on,
+        given.reason as decision_reason
     from pairs
-    left join decisions as given
-        on given.source_system_a = pairs.source_system_a and given.record_key_a = pairs.record_key_a
-        and given.source_system_b = pairs.source_system_b and given.record_key_b = pairs.record_key_b
-    left join decisions as given_reversed
-        on given_reversed.source_system_a = pairs.source_system_b and given_reversed.record_key_a = pairs.record_key_b
-        and given_reversed.source_system_b = pairs.source_system_a and given_reversed.record_key_b = pairs.record_key_a
+    left join decisions_in_order as given
+        using (source_system_a, record_key_a, source_system_b, record_key_b)
 ),
 
 with_records as (
