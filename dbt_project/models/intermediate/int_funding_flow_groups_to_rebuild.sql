@@ -141,6 +141,8 @@ union
 select {{ flow_group_key('fts', 'parent.flow_id') }}
 from fts_flows as parent, unnest(parent.child_flow_ids) as child (child_flow_id)
 where child.child_flow_id in (select flow_id from new_fts_flows)
+{#- On a full build every group is rebuilt: the lookups of the matching's counterparts are left out. #}
+{%- if rebuilding_changed_groups() %}
 union
 -- same_money_in_<source>: records of another source quoting a reference a new record quotes
 select staged.flow_group_key
@@ -155,3 +157,4 @@ inner join new_cells as new
     on new.source_system <> staged.source_system and new.donor_org_id = staged.donor_org_id
     and new.recipient_org_id = staged.recipient_org_id and new.value_year = staged.value_year
     and new.amount_sign = staged.amount_sign and staged.amount_bucket - new.amount_bucket in (-1, 0, 1)
+{%- endif %}
