@@ -122,19 +122,20 @@ def _ids(value):
     return [str(v) for v in value] if value else None
 
 
-# Keys under which a reportDetails entry quotes the reporter's own reference (the API writes refCode; older pages and
-# other reporters' channels other spellings).
-REPORT_REF_KEYS = ("refCode", "referenceCode", "reference", "ref", "sourceRefCode")
+# The key under which a reportDetails entry would quote the reporter's own reference: refCode, as the flow itself
+# does. The real FTS pages (../shared/real-data/fts, 451 reports) write only who reported, how and when (sourceType,
+# organization, reportChannel, date: REPORT_DETAIL_KEYS_WITHOUT_REFERENCE); no other key is read as a reference.
+REPORT_REF_KEY = "refCode"
+REPORT_DETAIL_KEYS_WITHOUT_REFERENCE = ("sourceType", "organization", "reportChannel", "date")
 
 
 def _report_refs(details) -> list[str] | None:
     """The references the flow's reports quote (a donor's decision number, an agency's grant code), once each."""
     refs = []
     for detail in details if isinstance(details, list) else []:
-        for key in REPORT_REF_KEYS:
-            value = detail.get(key) if isinstance(detail, dict) else None
-            if isinstance(value, (str, int)) and str(value).strip() and str(value).strip() not in refs:
-                refs.append(str(value).strip())
+        value = detail.get(REPORT_REF_KEY) if isinstance(detail, dict) else None
+        if isinstance(value, (str, int)) and str(value).strip() and str(value).strip() not in refs:
+            refs.append(str(value).strip())
     return refs or None
 
 

@@ -9,12 +9,14 @@
 --     var('same_amount_tolerance'), when each record has that one counterpart; applied.
 -- References quoted by too many records, and crowds of equal amounts or of one organisation's records, are left
 -- out of the pairing (var('max_records_per_reference'), var('max_pairs_per_block')): they hold no single grant.
---   3 candidates: text similarity of titles and descriptions (shared words) plus organisations, at or above
---     var('candidate_min_score'), and tier-2 pairs with several counterparts; awaiting a person's decision.
+--   3 candidates: text similarity of titles and descriptions plus organisations, scored by rapidfuzz at or above
+--     var('candidate_min_score') (int_source_candidates), and tier-2 pairs with several counterparts; awaiting a
+--     person's decision, never applied alone.
 -- A person's decision (seed source_match_decisions) confirms or refuses any pair. For each applied or confirmed
 -- pair, the seed double_count_priorities says which side counts; the other side is excluded from totals in
 -- fct_funding_flows (double_count_rule same_money_in_<source>), whole: one IATI activity matched to several FTS
--- flows is excluded once, each flow counts. Nothing is deleted.
+-- flows is excluded once, each flow counts; its amount is shared among the matches by amount_share_rule (see
+-- allocated below). Nothing is deleted.
 {%- set project_kinds = "('" ~ var('project_reference_kinds') | join("', '") ~ "')" %}
 with references_quoted as (
     select * from {{ ref('int_source_references') }}
@@ -22,6 +24,10 @@ with references_quoted as (
 
 records as (
     select * from {{ ref('int_source_records') }}
+),
+
+candidates as (
+    select * from {{ ref('int_source_candidates') }}
 ),
 
 decisions as (
@@ -81,7 +87,7 @@ tier_1 as (
 tier_2_amounts as (
     select
         *,
-        cast(floor(ln(abs(amount_usd)) / -ln(1 - {{ var('same_amount_tolerance') }})) as bigint) as amount_bucket
+        {{ amount_bucket('amount_usd') }} as amount_bucket
     from amounts
     where donor_org_id is not null and recipient_org_id is not null and country_code is not null
         and value_year is not null and amount_usd <> 0
@@ -171,131 +177,21 @@ tier_2 as (
     from tier_2_unpaired
 ),
 
--- Tier 3 blocks: records of two sources with the same country and year and one organisation in common. A block
--- whose pairs across sources would exceed var('max_pairs_per_block') is left out (too many for a person to review).
-blocks as (
-    select distinct source_system, match_key, country_code, value_year, donor_org_id, recipient_org_id
-    from amounts
-    where country_code is not null and value_year is not null
-),
-
-organisation_blocks as (
-    select country_code, value_year, 'donor' as org_role, donor_org_id as org_id, source_system,
-           count(distinct match_key) as records
-    from blocks
-    where donor_org_id is not null
-    group by all
-    union all
-    select country_code, value_year, 'recipient', recipient_org_id, source_system, count(distinct match_key)
-    from blocks
-    where recipient_org_id is not null
-    group by all
-),
-
-open_blocks as (
-    select country_code, value_year, org_role, org_id
-    from organisation_blocks
-    group by all
-    having count(*) > 1
-        and (sum(records) * sum(records) - sum(records * records)) / 2 <= {{ var('max_pairs_per_block') }}
-),
-
-donor_blocked as (
-    select blocks.*
-    from blocks
-    semi join open_blocks
-        on open_blocks.org_role = 'donor' and open_blocks.org_id = blocks.donor_org_id
-        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
-),
-
-recipient_blocked as (
-    select blocks.*
-    from blocks
-    semi join open_blocks
-        on open_blocks.org_role = 'recipient' and open_blocks.org_id = blocks.recipient_org_id
-        and open_blocks.country_code = blocks.country_code and open_blocks.value_year = blocks.value_year
-),
-
-blocked_pairs as (
-    select
-        source_system_a, record_key_a, source_system_b, record_key_b,
-        bool_or(same_donor) as same_donor,
-        bool_or(same_recipient) as same_recipient
-    from (
-        select
-            rec_a.source_system as source_system_a, rec_a.match_key as record_key_a,
-            rec_b.source_system as source_system_b, rec_b.match_key as record_key_b,
-            true as same_donor, rec_a.recipient_org_id = rec_b.recipient_org_id as same_recipient
-        from donor_blocked as rec_a
-        inner join donor_blocked as rec_b
-            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
-            and rec_b.value_year = rec_a.value_year and rec_b.donor_org_id = rec_a.donor_org_id
-        union all
-        select
-            rec_a.source_system, rec_a.match_key, rec_b.source_system, rec_b.match_key,
-            rec_a.donor_org_id = rec_b.donor_org_id, true
-        from recipient_blocked as rec_a
-        inner join recipient_blocked as rec_b
-            on rec_b.source_system > rec_a.source_system and rec_b.country_code = rec_a.country_code
-            and rec_b.value_year = rec_a.value_year and rec_b.recipient_org_id = rec_a.recipient_org_id
-    )
-    group by all
-),
-
--- The words (4 letters or more) of the texts of the blocked records only.
-texts as (
-    select
-        source_system,
-        match_key,
-        list_distinct(list_filter(
-            regexp_split_to_array(lower(strip_accents(any_value(record_text))), '[^a-z0-9]+'),
-            lambda word: length(word) >= 4
-        )) as words
-    from amounts
-    semi join (
-        select source_system_a as source_system, record_key_a as match_key from blocked_pairs
-        union
-        select source_system_b, record_key_b from blocked_pairs
-    ) as blocked using (source_system, match_key)
-    group by all
-),
-
-similar_texts as (
-    select
-        blocked.source_system_a,
-        blocked.record_key_a,
-        blocked.source_system_b,
-        blocked.record_key_b,
-        0.7 * coalesce(
-            len(list_intersect(text_a.words, text_b.words))
-            / nullif(len(list_distinct(text_a.words || text_b.words)), 0),
-            0
-        )
-        + 0.15 * coalesce(blocked.same_donor, false)::int
-        + 0.15 * coalesce(blocked.same_recipient, false)::int as score,
-        list_intersect(text_a.words, text_b.words) as shared_words
-    from blocked_pairs as blocked
-    left join texts as text_a
-        on text_a.source_system = blocked.source_system_a and text_a.match_key = blocked.record_key_a
-    left join texts as text_b
-        on text_b.source_system = blocked.source_system_b and text_b.match_key = blocked.record_key_b
-),
-
+-- Tier 3: records scored alike by rapidfuzz (texts and organisations, int_source_candidates) that no identifier
+-- nor the same parties and amount already pair.
 tier_3 as (
     select
         source_system_a, record_key_a, source_system_b, record_key_b,
         3 as tier,
         'activity' as iati_level,
-        concat('shared words: ', array_to_string(list_sort(arg_max(shared_words, score)), ' ')) as evidence,
-        max(score) as score
-    from similar_texts
+        evidence,
+        score
+    from candidates
     anti join (select * from tier_1 where tier = 1) as tier_1
         using (source_system_a, record_key_a, source_system_b, record_key_b)
     anti join same_parties as paired
-        on paired.source_system_a = similar_texts.source_system_a and paired.match_key_a = similar_texts.record_key_a
-        and paired.source_system_b = similar_texts.source_system_b and paired.match_key_b = similar_texts.record_key_b
-    where score >= {{ var('candidate_min_score') }}
-    group by all
+        on paired.source_system_a = candidates.source_system_a and paired.match_key_a = candidates.record_key_a
+        and paired.source_system_b = candidates.source_system_b and paired.match_key_b = candidates.record_key_b
 ),
 
 pairs as (
@@ -340,21 +236,28 @@ described as (
     group by all
 ),
 
+-- A person may write a pair either way round: in the pairs' order (source a before source b).
+decisions_in_order as (
+    select
+        case when swapped then source_system_b else source_system_a end as source_system_a,
+        case when swapped then record_key_b else record_key_a end as record_key_a,
+        case when swapped then source_system_a else source_system_b end as source_system_b,
+        case when swapped then record_key_a else record_key_b end as record_key_b,
+        decision,
+        decided_on,
+        reason
+    from (select *, source_system_a > source_system_b as swapped from decisions)
+),
+
 decided as (
     select
         pairs.*,
-        coalesce(
-            given.decision, given_reversed.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end
-        ) as decision,
-        coalesce(given.decided_on, given_reversed.decided_on) as decided_on,
-        coalesce(given.reason, given_reversed.reason) as decision_reason
+        coalesce(given.decision, case when pairs.tier < 3 then 'applied' else 'awaiting' end) as decision,
+        given.decided_on,
+        given.reason as decision_reason
     from pairs
-    left join decisions as given
-        on given.source_system_a = pairs.source_system_a and given.record_key_a = pairs.record_key_a
-        and given.source_system_b = pairs.source_system_b and given.record_key_b = pairs.record_key_b
-    left join decisions as given_reversed
-        on given_reversed.source_system_a = pairs.source_system_b and given_reversed.record_key_a = pairs.record_key_b
-        and given_reversed.source_system_b = pairs.source_system_a and given_reversed.record_key_b = pairs.record_key_a
+    left join decisions_in_order as given
+        using (source_system_a, record_key_a, source_system_b, record_key_b)
 ),
 
 with_records as (
@@ -394,6 +297,45 @@ ruled as (
     left join priorities as priority_b
         on priority_b.finance_kind = case when humanitarian then 'humanitarian' else 'development' end
         and priority_b.source_system = with_records.source_system_b
+),
+
+-- How an amount is shared when a record is matched to several (one IATI activity and several FTS flows, one flow
+-- and an activity paid over several years): the counted side keeps its own amounts; the excluded record's amount
+-- is allocated to its matches in proportion to the counted records' amounts (in equal parts when they are unknown).
+shared as (
+    select
+        ruled.*,
+        case when counted_source_system = source_system_a then amount_usd_b else amount_usd_a end
+            as excluded_amount_usd,
+        case when counted_source_system = source_system_a then amount_usd_a else amount_usd_b end
+            as counted_amount_usd,
+        count(*) over excluded_record as excluded_record_matches,
+        sum(abs(counted_amount_usd)) over excluded_record as counted_amounts_usd
+    from ruled
+    where decision in ('applied', 'confirmed')
+    window excluded_record as (
+        partition by
+            case when counted_source_system = source_system_a then source_system_b else source_system_a end,
+            case when counted_source_system = source_system_a then record_key_b else record_key_a end
+    )
+),
+
+allocated as (
+    select
+        ruled.*,
+        case
+            when shared.excluded_record_matches = 1 then 'whole'
+            when shared.counted_amounts_usd > 0 then 'in_proportion_to_counted_amounts'
+            when shared.excluded_record_matches > 1 then 'in_equal_parts'
+        end as amount_share_rule,
+        case
+            when shared.excluded_record_matches = 1 then shared.excluded_amount_usd
+            when shared.counted_amounts_usd > 0
+                then shared.excluded_amount_usd * abs(shared.counted_amount_usd) / shared.counted_amounts_usd
+            else shared.excluded_amount_usd / shared.excluded_record_matches
+        end as excluded_amount_usd_share
+    from ruled
+    left join shared using (source_system_a, record_key_a, source_system_b, record_key_b)
 )
 
 select
@@ -415,6 +357,8 @@ select
     case when decision in ('applied', 'confirmed') then counted_source_system end as counted_source_system,
     case when decision in ('applied', 'confirmed')
          then concat('same_money_in_', counted_source_system) end as double_count_rule,
+    amount_share_rule,
+    {{ money('excluded_amount_usd_share') }} as excluded_amount_usd_share,
     amount_usd_a,
     amount_usd_b,
     donor_org_name_a,
@@ -427,4 +371,4 @@ select
     record_text_b,
     flow_group_key_a,
     flow_group_key_b
-from ruled
+from allocated
