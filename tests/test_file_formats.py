@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.inbox import ingest_inbox
-from tests.conftest import query
+from tests.conftest import query, shared_path
 
 ROWS = [
     ("ACF", "Nutrition", "Ségou", "1 000 000"),
@@ -271,6 +271,50 @@ def test_error_and_never_computed_cells_are_found_by_the_scan_as_an_xml_parser_f
     assert expected  # the sheet holds some, else nothing is compared
     for chunk_size in (len(xml), 400, rng.randint(401, 4000)):
         assert dict(_hiding_cells(io.BytesIO(xml), chunk_size)) == expected, chunk_size
+
+
+@pytest.mark.real_data
+def test_the_mali_5w_counts_as_repeats_only_rows_equal_in_every_cell_its_error_cells_included(tmp_path):
+    """OCHA Mali 5W (issue 34): the reader gives its 6 848 `#N/A` cells as empty; a row differing from another only
+    where one holds `#N/A` and the other nothing is no repeat of it. The rule: rows are compared cell for cell as
+    the file holds them, an error cell by its name (read from the sheet's XML). The figures are computed here from
+    the file with openpyxl, which keeps error cells: rows read, repeats, distinct rows, partners, regions, clusters."""
+    import shutil
+
+    import openpyxl
+
+    source = shared_path("real-data", "partner_reports", "mli_ocha_5w_dec2023.xlsx")
+    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    try:
+        grid = [tuple(row) for row in book["ML_5W"].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    body = grid[2:]  # under the French header and the HXL row
+    while body and all(v is None for v in body[-1]):
+        body.pop()
+    distinct = list(dict.fromkeys(body))
+    errors = sum(1 for row in body for v in row if v == "#N/A")
+    # The reader's view, each error cell lost: some rows would become repeats of others that they are not.
+    as_if_lost = {tuple(None if v == "#N/A" else v for v in row) for row in distinct}
+    assert errors and len(as_if_lost) < len(distinct)
+
+    inbox = tmp_path / "inbox"
+    (inbox / "partner_reports").mkdir(parents=True)
+    shutil.copy(source, inbox / "partner_reports" / source.name)
+    warehouse = tmp_path / "w.duckdb"
+    [result] = ingest_inbox(inbox, warehouse, "b").files
+    assert result.status == "loaded", result.error
+    assert query(warehouse, "SELECT rows_read, rows_loaded, rows_skipped, rows_rejected FROM ops.files") == [
+        (len(body), len(distinct), len(body) - len(distinct), 0)
+    ]
+    assert query(
+        warehouse, "SELECT count(*) FROM ops.rejects WHERE action = 'skipped' AND reason_en LIKE 'row identical%'"
+    ) == [(len(body) - len(distinct),)]
+    assert query(
+        warehouse,
+        "SELECT count(DISTINCT partner_acronym), count(DISTINCT region_pcode), count(DISTINCT sector) "
+        "FROM raw.partner_reports",
+    ) == [tuple(len({row[i] for row in distinct} - {None}) for i in (0, 5, 12))]
 
 
 @pytest.mark.parametrize("seed", range(4))
