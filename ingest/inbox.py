@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -22,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
+from config import REPO_ROOT
 from ingest import amounts, countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.personal_data import redact, redact_file_name
@@ -102,6 +104,19 @@ def sha256_of(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@functools.cache
+def reading_core() -> str:
+    """The fingerprint of what decides how a file is read: the ingest package's code and data, the rules it reads in
+    config/ and the CFA franc zones seed. Recorded per file (ops.files.reading_core): a file not read whole under
+    another core is read again once it changes, as it is under other profiles."""
+    parts = sorted(p for p in Path(__file__).parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    parts += sorted((REPO_ROOT / "config").glob("*.yml")) + [countries.CFA_FRANC_ZONES]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + part.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _schemas_for(relative: Path) -> tuple[Schema, ...]:
@@ -196,11 +211,14 @@ def ingest_file(
         profile, profile_error = profiles.profile_for(inbox, relative), None
     except InputError as exc:
         profile, profile_error = profiles.Profile(), str(exc)
-    # A file rejected under other profiles than today's is read again: fixing a profile is an edit and a rerun.
+    # A file not read whole (rejected, held back, rows rejected) under other profiles or another reading core than
+    # today's is read again: fixing a profile is an edit and a rerun, fixing the reader an upgrade and a rerun.
+    core = reading_core()
     known = con.execute(
         "SELECT file_id, path FROM ops.files WHERE sha256 = ? AND status <> 'internal_error' "
-        "AND NOT (status = 'rejected' AND coalesce(profiles, []) <> ?) ORDER BY file_id",
-        [sha, list(profile.names)],
+        "AND NOT ((status IN ('rejected', 'held_back') OR rows_rejected > 0) "
+        "         AND (coalesce(profiles, []) <> ? OR coalesce(reading_core, '') <> ?)) ORDER BY file_id",
+        [sha, list(profile.names), core],
     ).fetchall()
     if any(p == published for _, p in known):
         return FileResult(published, "known")
@@ -214,6 +232,7 @@ def ingest_file(
         "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
         "load_batch": load_batch,
         "profiles": list(profile.names) or None,
+        "reading_core": core,
     }
     if profile_error:
         _record(con, record | {"status": "rejected", "error": profile_error})

@@ -66,6 +66,9 @@ ALTER TABLE ops.rejects ADD COLUMN IF NOT EXISTS action VARCHAR DEFAULT 'rejecte
 -- not recognised, the profile the product suggests writing.
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS profiles VARCHAR[];
 ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS suggested_profile VARCHAR;
+-- The reading core's fingerprint the file was read under (ingest/inbox.py reading_core): NULL for files read before
+-- it was recorded, so that an upgrade reads again every file not read whole.
+ALTER TABLE ops.files ADD COLUMN IF NOT EXISTS reading_core VARCHAR;
 """
 # Amounts flagged as implausible (ingest/amounts.py): the unit holding each one (a row; an IATI activity and its
 # transaction; an FTS flow), kept out of totals until a person confirms it (dbt seed confirmed_amounts).

@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,6 @@ import duckdb
 import hxl.model
 import numpy as np
 import pandas as pd
-from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from ingest.errors import InputError
@@ -723,8 +723,10 @@ def _sheet_extent(xml) -> tuple[int, int]:
     return rows, columns
 
 
-def _check_extent(path: Path) -> None:
-    """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it."""
+def _check_extent(path: Path, not_read: set[str]) -> None:
+    """Refuse an xlsx whose values reach so far that its grid cannot be held, before the reader allocates it. The
+    sheets `not_read` (hidden, chart, pivot) are never given a grid: they are not scanned (on the OCHA Mali 5W, a
+    third of its XML)."""
     import zipfile
 
     try:
@@ -732,8 +734,9 @@ def _check_extent(path: Path) -> None:
     except zipfile.BadZipFile:
         return  # the reader says what is wrong with it
     with archive:
+        skipped = {member for name, member in _sheet_members(archive).items() if name in not_read}
         for member in archive.namelist():
-            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")) or member in skipped:
                 continue
             with archive.open(member) as xml:
                 rows, columns = _sheet_extent(xml)
@@ -748,9 +751,8 @@ def _check_extent(path: Path) -> None:
 
 def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[str, tuple[str, str]]]:
     """The grids of the sheets to read, and the sheets not read with why (French, English): hidden sheets, chart
-    sheets and pivot tables summarise or hide data that is elsewhere in the workbook."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        _check_extent(path)
+    sheets and pivot tables summarise or hide data that is elsewhere in the workbook. The workbook is opened
+    without reading its sheets; a sheet's grid is read only once its extent is known to fit."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except BaseException as exc:  # calamine raises plain errors for corrupt or non-Excel files
@@ -758,7 +760,7 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
             raise
         raise InputError(f"classeur Excel illisible / unreadable workbook: {exc}") from exc
     pivots = _pivot_sheets(path)
-    sheets, unread = {}, {}
+    unread = {}
     for meta in workbook.sheets_metadata:
         if str(meta.visible) != "SheetVisibleEnum.Visible":
             unread[meta.name] = ("feuille masquée", "hidden sheet")
@@ -766,18 +768,23 @@ def _xlsx_sheets(path: Path) -> tuple[dict[str, list[list[str | None]]], dict[st
             unread[meta.name] = ("feuille de graphique ou de macro", "chart or macro sheet")
         elif meta.name in pivots:
             unread[meta.name] = ("tableau croisé dynamique (un résumé)", "pivot table (a summary)")
-        else:
-            try:
-                rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except BaseException as exc:
-                if not (isinstance(exc, Exception) or _is_reader_panic(exc)):
-                    raise
-                # A value the reader cannot hold (a duration or date cell of 1e18) fails its sheet, not the file.
-                unread[meta.name] = (f"feuille illisible ({exc})", f"sheet unreadable ({exc})")
-                continue
-            sheets[meta.name] = [[_cell_text(v) for v in row] for row in rows]
-    for name, lost in _values_calamine_empties(path).items():
-        grid = sheets.get(name, [])
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        _check_extent(path, set(unread))
+    sheets = {}
+    for meta in workbook.sheets_metadata:
+        if meta.name in unread:
+            continue
+        try:
+            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        except BaseException as exc:
+            if not (isinstance(exc, Exception) or _is_reader_panic(exc)):
+                raise
+            # A value the reader cannot hold (a duration or date cell of 1e18) fails its sheet, not the file.
+            unread[meta.name] = (f"feuille illisible ({exc})", f"sheet unreadable ({exc})")
+            continue
+        sheets[meta.name] = [[_cell_text(v) for v in row] for row in rows]
+    for name, lost in _values_calamine_empties(path, set(sheets)).items():
+        grid = sheets[name]
         for (row, column), text in lost.items():
             if row < len(grid) and column < len(grid[row]) and not grid[row][column]:
                 grid[row][column] = text
@@ -791,8 +798,9 @@ def _is_reader_panic(exc: BaseException) -> bool:
 
 # What a formula cell holds when the workbook was saved without computing it (written by a program, not Excel).
 NEVER_COMPUTED = "#NON_CALCULÉ"
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_CELL_ADDRESS = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_CELL_ADDRESS = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_ERROR_TYPE = re.compile(rb"""(?:^|\s)t\s*=\s*["']e["']""")
+_WHITESPACE = b" \t\r\n"
 
 
 def _sheet_members(archive) -> dict[str, str]:
@@ -808,9 +816,11 @@ def _sheet_members(archive) -> dict[str, str]:
     return members
 
 
-def _values_calamine_empties(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Per sheet, the cells the reader gives as empty though they are not: a formula's error (#N/A, #REF!: its
-    name) and a formula never computed (NEVER_COMPUTED), by (row, column) from 0. Each then has its reason."""
+def _values_calamine_empties(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet of `sheets`, the cells the reader gives as empty though they are not: a formula's error (#N/A,
+    #REF!: its name) and a formula never computed (NEVER_COMPUTED), by (row, column) from 0. Each then has its reason.
+    Only those cells are parsed: the sheet's XML is scanned for its formulas and error types (a byte search), and
+    the cell around each is read; the plain cells, nearly all of a sheet, are never parsed."""
     import zipfile
 
     if path.suffix.lower() not in {".xlsx", ".xlsm"}:
@@ -823,24 +833,57 @@ def _values_calamine_empties(path: Path) -> dict[str, dict[tuple[int, int], str]
     with archive:
         names = set(archive.namelist())
         for sheet, member in _sheet_members(archive).items():
-            if member not in names or not _may_hide_values(archive, member):
+            if sheet not in sheets or member not in names or not _may_hide_values(archive, member):
                 continue
             with archive.open(member) as xml:
-                for _, cell in etree.iterparse(xml, tag=f"{_SHEET_NS}c", resolve_entities=False, no_network=True):
-                    value, formula = cell.find(f"{_SHEET_NS}v"), cell.find(f"{_SHEET_NS}f")
-                    written = value.text if value is not None else None
-                    text = (
-                        written
-                        if cell.get("t") == "e"
-                        else NEVER_COMPUTED
-                        if formula is not None and not written
-                        else None
-                    )
-                    ref = _CELL_ADDRESS.fullmatch(cell.get("r") or "")
-                    if text and ref:
-                        found.setdefault(sheet, {})[(int(ref[2]) - 1, _column_number(ref[1].encode()) - 1)] = text
-                    cell.clear()
+                for (row, column), text in _hiding_cells(xml):
+                    found.setdefault(sheet, {})[(row, column)] = text
     return found
+
+
+def _hiding_cells(xml, chunk_size: int = 1 << 22) -> Iterator[tuple[tuple[int, int], str]]:
+    """The error and never-computed formula cells of a sheet's XML stream, (row, column) from 0 -> the text they
+    stand for, in chunks cut before the last cell a chunk starts (the first chunk large enough to hold the sheet's
+    namespace prefix). A cell placed by no `r` attribute is not placed (the reader's own places are not known)."""
+    head = xml.read(chunk_size)
+    found = _PREFIX.search(head)
+    prefix = (found.group(1) or b"") if found else b""
+    cell_start, formula, value = b"<" + prefix + b"c", b"<" + prefix + b"f", b"<" + prefix + b"v"
+    cell = re.compile(rb"<%sc([^>]*?)(?:/>|>(.*?)</%sc>)" % (re.escape(prefix), re.escape(prefix)), re.S)
+    begins_with_formula = re.compile(rb"\s*%s[\s/>]" % re.escape(formula))
+    written = re.compile(rb"%s(?:\s[^>]*)?>([^<]*)<" % re.escape(value))
+    tail, chunk = b"", head
+    while chunk:
+        block = tail + chunk
+        chunk = xml.read(chunk_size)
+        cut = block.rfind(cell_start) if chunk else -1
+        block, tail = (block[:cut], block[cut:]) if cut >= 0 else (block, b"")
+        cells = set()
+        for marker in (formula, b'"e"', b"'e'"):  # a formula, or maybe an error type: the cell around it decides
+            at = block.find(marker)
+            while at >= 0:
+                start = block.rfind(cell_start, 0, at)
+                while start >= 0 and block[start + len(cell_start) : start + len(cell_start) + 1] not in _WHITESPACE:
+                    start = block.rfind(cell_start, 0, start)  # <cols>, <col ...>: not a cell
+                if start >= 0:
+                    cells.add(start)
+                at = block.find(marker, at + 1)
+        for start in sorted(cells):
+            parsed = cell.match(block, start)
+            if parsed is None or parsed[2] is None:
+                continue  # no cell, or one that holds nothing
+            attributes, content = parsed[1], parsed[2]
+            ref = _CELL_ADDRESS.search(attributes)
+            value_text = written.search(content)
+            text = value_text[1] if value_text else b""
+            if _ERROR_TYPE.search(attributes):
+                shown = html.unescape(text.decode("utf-8", "replace")) if text else None
+            elif begins_with_formula.match(content) and not text:
+                shown = NEVER_COMPUTED
+            else:
+                shown = None
+            if shown and ref:
+                yield (int(ref[2]) - 1, _column_number(ref[1]) - 1), shown
 
 
 def _may_hide_values(archive, member: str) -> bool:

@@ -232,6 +232,29 @@ def test_a_workbook_with_a_value_at_XFD1048576_is_rejected_in_bounded_memory(tmp
     assert "feuille démesurée" in said and "ligne 1048576, colonne 16384" in said
 
 
+def test_a_far_cell_in_a_hidden_sheet_is_neither_read_nor_scanned_and_the_visible_sheet_loads(tmp_path):
+    """A hidden sheet is never given a grid, so its far cell neither refuses the file nor costs a scan (a check in
+    seconds reads only the sheets the night reads); the visible sheet loads, the hidden one is said not read."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "inbox" / "partner_reports" / "cachee.xlsx"
+    bad_files.write_far_cell_workbook(path)
+    book = load_workbook(path)
+    far = book.active
+    far.title, far.sheet_state = "Brouillon", "hidden"
+    data = book.create_sheet("3W")
+    data.append(["Partenaire", "Région", "Secteur", "Montant dépensé", "Devise"])
+    data.append(["ONG Sahel Santé", "Mopti", "Nutrition", 1000, "XOF"])
+    book.active = 1
+    book.save(path)
+    said = ingest_in_bounded_memory(tmp_path / "inbox", tmp_path / "w.duckdb")
+    assert "'loaded'" in said and "démesurée" not in said, said
+    warehouse = tmp_path / "w.duckdb"
+    assert query(warehouse, "SELECT partner, amount_spent FROM raw.partner_reports") == [("ONG Sahel Santé", 1000)]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    assert any("Brouillon" in note and "hidden sheet" in note for note in notes), notes
+
+
 def test_an_xml_file_declaring_entities_is_refused_for_that_reason(tmp_path):
     warehouse, _ = _ingest_one(tmp_path, "iati/bombe.xml", bad_files.write_entity_expansion_xml)
     [(status, error)] = query(warehouse, "SELECT status, error FROM ops.files")

@@ -297,6 +297,68 @@ def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
     assert query(warehouse, "SELECT computed_status FROM marts.fct_commitments") == [("achieved",)]
 
 
+# Statuses as trackers write them, grouped by what a commitment reporting them before its deadline is.
+STATUS_WORDINGS = {
+    "no_news": [
+        "Pas de nouvelles",
+        "Aucune nouvelle",
+        "Sans nouvelles",
+        "Pas de retour",
+        "aucun retour",
+        "Pas de réponse",
+        "Sans réponse",
+        "Non renseigné",
+        "No news",
+        "No update",
+        "no reply",
+    ],
+    "on_track": ["En cours", "En bonne voie", "In progress", "Réalisé à 40 %", "en continu"],
+    "off_track": ["En retard", "Hors trajectoire", "Off track", "Non réalisé", "abandonné"],
+}
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_status_saying_there_is_no_news_is_no_news_before_the_deadline_however_written(tmp_path, seed):
+    """Issue 34: "Pas de nouvelles" dated last week, its deadline next year, came out on track. Each status is written
+    as people write it (case, accents, punctuation, spaces), dated within the last months, due in the years ahead."""
+    import random
+    import unicodedata
+
+    from ingest.inbox import ingest_inbox
+    from warehouse.dbt import dbt_build
+
+    rng = random.Random(seed)
+
+    def as_written(status: str) -> str:
+        if rng.random() < 0.3:  # typed without accents
+            status = "".join(c for c in unicodedata.normalize("NFD", status) if unicodedata.category(c) != "Mn")
+        status = rng.choice([str.upper, str.lower, str.capitalize, lambda s: s])(status)
+        return (
+            rng.choice(["", " ", "  "])
+            + status.replace(" ", rng.choice([" ", "  "]))
+            + rng.choice(["", " !", ".", " ...", " :("])
+        )
+
+    expected, lines = {}, []
+    for number, (computed, wording) in enumerate(
+        rng.sample([(c, w) for c, wordings in STATUS_WORDINGS.items() for w in wordings], 14), start=1
+    ):
+        commitment = f"PT-{seed}-{number:02d}"
+        deadline = datetime.date(2026 + rng.randint(0, 2), rng.randint(1, 12), 28)
+        dated = datetime.date(2025, rng.randint(2, 6), rng.randint(1, 28))
+        lines.append(f"{commitment};CCN;Point {number};{deadline:%d/%m/%Y};{as_written(wording)};{dated:%d/%m/%Y}")
+        expected[commitment] = computed
+    assert set(expected.values()) == set(STATUS_WORDINGS)
+    folder = tmp_path / "inbox" / "commitments"
+    folder.mkdir(parents=True)
+    header = "Identifiant;Responsable;Description;Échéance;Statut;Date du statut"
+    (folder / "points.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "inbox", warehouse, "night-1")
+    assert dbt_build(warehouse, "2025-07-01", select="+fct_commitments").ok
+    assert dict(query(warehouse, "SELECT commitment_id, computed_status FROM marts.fct_commitments")) == expected
+
+
 def test_doubling_pledge_trajectory(built_sample):
     rows = {
         r[0]: r[1:]

@@ -23,9 +23,12 @@ STEPS = ["fetch_feeds", "ingest_inbox", "dbt_build", "quality_gate", "build_repo
 
 def test_dag_declares_the_nightly_flow(dag):
     order = STEPS
-    assert sorted(dag.task_ids) == sorted(order)
+    assert sorted(dag.task_ids) == sorted([*order, "note_the_night"])
     for upstream, downstream in itertools.pairwise(order):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    # The run's note is written last, whatever became of the steps, and leaves the run's state to them.
+    note = dag.get_task("note_the_night")
+    assert note.is_teardown and note.upstream_task_ids == {order[-1]}
     assert dag.max_active_runs == 1
     assert str(dag.timetable.timezone) == "Africa/Bamako"
     assert dag.timetable.expression == "30 2 * * *"
@@ -39,7 +42,7 @@ def test_dag_declares_the_nightly_flow(dag):
     assert dag.get_task("ingest_inbox").trigger_rule == "all_done"
     # One writer: every step that opens the warehouse on the worker that holds it; feeds on any worker.
     assert {t.task_id: t.queue for t in dag.tasks} == {
-        t: "default" if t == "fetch_feeds" else "warehouse" for t in order
+        t: "default" if t == "fetch_feeds" else "warehouse" for t in [*order, "note_the_night"]
     }
     assert dag.params["full_refresh"] is False  # a night is incremental unless asked (or the models changed)
 
@@ -127,7 +130,8 @@ def test_a_night_breaking_a_product_promise_fails_and_publishes_nothing(paths, t
         [sys.executable, "-m", "warehouse"], capture_output=True, text=True, env=os.environ, check=True
     ).stdout
     assert len(lines) + len(said.splitlines()) <= 25  # what `make run` prints after its set-up
-    # The same end lines are the run's note in the Airflow UI.
+    # The same end lines are the run's note in the Airflow UI: made by the DAG's last task from each step's task
+    # (on the deployment, written by it through Airflow's API), written here by `make run`.
     con = sqlite3.connect(airflow_home / "airflow.db")
     [(note,)] = con.execute("SELECT content FROM dag_run_note").fetchall()
     con.close()

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from config import file_safe
+from dags.budget_nightly import STEPS
 from tests.conftest import REPO, SAMPLE_INBOX, marts_rows, query, sha256
 from tests.production import ANALYST, Deployment
 
@@ -147,6 +148,10 @@ def test_the_scheduler_s_night_and_a_triggered_one_run_one_after_the_other_on_th
             )
             assert len(json.dumps(xcom["value"])) < 16_000, task
         assert len({ti["pid"] for ti in tis.values()}) == len(tis)
+        # The night's summary is the run's note in the Airflow UI, written by its last task through Airflow's API.
+        note = _run(deployment, run["dag_run_id"])["note"] or ""
+        assert [line.split()[1] for line in note.splitlines()] == STEPS, note
+        assert all(re.match(r"✔ \w+ \d+\.\d s : \S", line) for line in note.splitlines()), note
 
     # The task logs are read through the API, as a user of the UI would.
     log = deployment.api(

@@ -56,6 +56,100 @@ def test_a_profile_maps_what_detection_cannot_and_a_rejected_file_is_read_again_
     assert [f.status for f in ingest_inbox(inbox, warehouse, "night-4").files] == ["known"]
 
 
+def test_an_upgrade_of_the_reading_core_reads_again_what_it_could_not_read_and_only_that(tmp_path, monkeypatch):
+    """Issue 34 item 6: a file rejected (or held back, or read in part) under an earlier reading core is read again
+    once the core changes (its fingerprint in ops.files), as under changed profiles; a file loaded whole is not."""
+    import duckdb
+
+    from ingest import inbox as inbox_module
+    from ingest.ledger import ensure_tables
+
+    header = "Exercice;Ministère;Libellé;Dotation;Paiement;Devise\n"
+    line = "2024;Santé;Vaccins;1 000 000;400 000;XOF\n"
+    files = {
+        "budget_lines/ok.csv": header + line,
+        "budget_lines/partiel.csv": header + line.replace("Vaccins", "Forages") + "deux mille;Santé;Puits;1;1;XOF\n",
+        "budget_lines/sante_2024.csv": ODD_BUDGET,
+    }
+    inbox, warehouse = _inbox(tmp_path, files)
+    monkeypatch.setattr(inbox_module, "reading_core", lambda: "core-1")
+    first = {f.path: (f.status, f.rows_rejected) for f in ingest_inbox(inbox, warehouse, "night-1").files}
+    assert first == {
+        "budget_lines/ok.csv": ("loaded", 0),
+        "budget_lines/partiel.csv": ("loaded", 1),  # read in part
+        "budget_lines/sante_2024.csv": ("rejected", 0),
+    }
+    assert {f.status for f in ingest_inbox(inbox, warehouse, "night-2").files} == {"known"}
+
+    monkeypatch.setattr(inbox_module, "reading_core", lambda: "core-2")  # an upgrade
+    again = {f.path: f.status for f in ingest_inbox(inbox, warehouse, "night-3").files}
+    assert again == {
+        "budget_lines/ok.csv": "known",
+        "budget_lines/partiel.csv": "loaded",
+        "budget_lines/sante_2024.csv": "rejected",
+    }
+    assert query(warehouse, "SELECT path, load_batch, reading_core FROM ops.files ORDER BY file_id") == [
+        ("budget_lines/ok.csv", "night-1", "core-1"),
+        ("budget_lines/partiel.csv", "night-1", "core-1"),
+        ("budget_lines/sante_2024.csv", "night-1", "core-1"),
+        ("budget_lines/partiel.csv", "night-3", "core-2"),
+        ("budget_lines/sante_2024.csv", "night-3", "core-2"),
+    ]
+    assert {f.status for f in ingest_inbox(inbox, warehouse, "night-4").files} == {"known"}
+
+    # A warehouse made before the fingerprint was recorded gains its column, empty: every file not read whole is
+    # read again by the first night of the upgrade.
+    con = duckdb.connect(str(warehouse))
+    con.execute("ALTER TABLE ops.files DROP COLUMN reading_core")
+    ensure_tables(con)
+    con.close()
+    upgraded = {f.path: f.status for f in ingest_inbox(inbox, warehouse, "night-5").files}
+    assert upgraded == {
+        "budget_lines/ok.csv": "known",
+        "budget_lines/partiel.csv": "loaded",
+        "budget_lines/sante_2024.csv": "rejected",
+    }
+
+
+def test_the_reading_core_fingerprint_changes_with_the_ingest_code_and_the_rules_it_reads(
+    tmp_path, monkeypatch, request
+):
+    from ingest import inbox as inbox_module
+
+    repo = tmp_path / "repo"
+    for relative, text in {
+        "ingest/tabular.py": "x = 1\n",
+        "ingest/kinds/budget_lines.yml": "fields: []\n",
+        "config/plausibility.yml": "a: 1\n",
+        "dbt_project/seeds/cfa_franc_zones.csv": "country_code,currency\n",
+    }.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(inbox_module, "REPO_ROOT", repo)
+    monkeypatch.setattr(inbox_module, "__file__", str(repo / "ingest" / "inbox.py"))
+    monkeypatch.setattr(inbox_module.countries, "CFA_FRANC_ZONES", repo / "dbt_project/seeds/cfa_franc_zones.csv")
+
+    def fingerprint() -> str:
+        inbox_module.reading_core.cache_clear()
+        return inbox_module.reading_core()
+
+    request.addfinalizer(inbox_module.reading_core.cache_clear)  # the real fingerprint for the tests after this one
+
+    seen = {fingerprint()}
+    for relative in [
+        "ingest/tabular.py",
+        "ingest/kinds/budget_lines.yml",
+        "config/plausibility.yml",
+        "dbt_project/seeds/cfa_franc_zones.csv",
+    ]:
+        (repo / relative).write_text((repo / relative).read_text() + "# changed\n", encoding="utf-8")
+        seen.add(fingerprint())
+    assert len(seen) == 5
+    (repo / "ingest" / "__pycache__").mkdir()
+    (repo / "ingest" / "__pycache__" / "tabular.cpython-311.pyc").write_bytes(b"compiled")
+    assert fingerprint() in seen
+
+
 @pytest.mark.parametrize(
     ("mapping", "wrong"),
     [("colonnes:\n  Décaissé: decaisse\n", "decaisse"), ("valeurs:\n  ministre: Santé\n", "ministre")],

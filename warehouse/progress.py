@@ -3,18 +3,22 @@ a long step works, how far it is (at most one line every PROGRESS_EVERY seconds:
 done of nodes).
 
 Every line is logged (a worker's task log holds them); `make run` also prints them on the terminal, Airflow's own log
-going to a file (dags/budget_nightly.py), and gathers the end lines into the run's note in the Airflow UI.
+going to a file (dags/budget_nightly.py). The end lines are the run's note in the Airflow UI (`as_note`): gathered by
+`make run` as they are said, and on the deployment by the DAG's last task from each step's task (`ends_said`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 30.0  # seconds: none on a quick step, a line every half minute on a long one
+ENDS = ("✔", "✘")  # a step's end line starts with one of them
+NOTE_LIMIT = 1000  # characters: the longest note Airflow's API takes for a run
 
 _printers: list[Callable[[str], None]] = []
 
@@ -22,6 +26,31 @@ _printers: list[Callable[[str], None]] = []
 def print_to(printer: Callable[[str], None]) -> None:
     """Send every line to `printer` too (the terminal of `make run`)."""
     _printers.append(printer)
+
+
+@contextlib.contextmanager
+def ends_said() -> Iterator[list[str]]:
+    """The end lines of the steps run inside the block (one Airflow task's part of the run's note)."""
+    ended: list[str] = []
+
+    def keep(line: str) -> None:
+        if line.startswith(ENDS):
+            ended.append(line)
+
+    _printers.append(keep)
+    try:
+        yield ended
+    finally:
+        _printers.remove(keep)
+
+
+def as_note(ended: list[str]) -> str:
+    """The run's note: the steps' end lines, each cut short when together they would pass NOTE_LIMIT."""
+    note = "\n".join(ended)
+    if len(note) <= NOTE_LIMIT:
+        return note
+    width = NOTE_LIMIT // len(ended) - 1
+    return "\n".join(line if len(line) <= width else line[: width - 1] + "…" for line in ended)
 
 
 def say(line: str) -> None:

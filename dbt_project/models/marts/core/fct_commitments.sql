@@ -7,6 +7,10 @@ vocabulary as (
     select * from {{ ref('commitment_status_vocabulary') }}
 ),
 
+reported_statuses as (
+    select * from {{ ref('reported_statuses') }}
+),
+
 as_of as (
     -- The night's date in Bamako (DBT_RUN_DATE, set by warehouse/dbt.py), else today.
     select
@@ -39,6 +43,15 @@ assessed as (
     from latest
     cross join as_of
     left join vocabulary on vocabulary.status_reported_key = latest.status_reported_key
+),
+
+with_meaning as (
+    -- What the reported status means before the deadline (seed reported_statuses): "Pas de nouvelles" is no news.
+    select
+        assessed.*,
+        reported_statuses.computed_status_before_deadline
+    from assessed
+    left join reported_statuses on reported_statuses.status_reported = assessed.status_reported
 )
 
 select
@@ -75,7 +88,7 @@ select
         when commitment_deadline < as_of_date then 'overdue'
         when last_news_date is null
             or last_news_date < as_of_date - to_months({{ var('no_news_months') }}) then 'no_news'
-        when status_reported in ('off_track', 'not_achieved') then 'off_track'
+        when computed_status_before_deadline is not null then computed_status_before_deadline
         when delivered_amount < expected_delivered_by_now then 'off_track'
         else 'on_track'
     end as computed_status,
@@ -85,4 +98,4 @@ select
     holder_unresolved,
     source_file_id,
     source_line_number
-from assessed
+from with_meaning
