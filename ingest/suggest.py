@@ -11,10 +11,11 @@ import difflib
 import json
 from pathlib import Path
 
+from ingest.mapping import is_hxl_row, map_columns
 from ingest.personal_data import redact, redact_file_name
 from ingest.profiles import column_letter
 from ingest.schemas import Field, Schema, normalise_header
-from ingest.tabular import PREVIEW_ROWS, is_hxl_row, map_columns
+from ingest.tabular import PREVIEW_ROWS
 
 CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"
 
