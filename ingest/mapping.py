@@ -10,16 +10,17 @@ tabular.py's; typing the cells is values.py's.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, lru_cache, partial
+from functools import cache, lru_cache
 from pathlib import Path
 
 import hxl.model
 import numpy as np
 import yaml
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy.optimize import linear_sum_assignment
 
 from ingest.profiles import Profile, column_letter
@@ -30,6 +31,7 @@ from ingest.schemas import (
     header_currency,
     header_scale,
     is_personal_header,
+    is_qualifier,
     normalise_header,
 )
 
@@ -182,15 +184,6 @@ def _hxl_field(schema: Schema, hxl_tag: hxl.model.Column) -> Field | None:
     return max(matches, key=lambda m: m[0])[1] if matches else None
 
 
-def _exact_rank(f: Field, norm: str) -> int | None:
-    """Where the header stands in the field's names when it is one of them word for word (or followed by
-    qualifiers only): 0 for the field's own name, so 'Bailleur' beats 'Source de financement' for the donor."""
-    names = [normalise_header(n) for n in (f.name, f.label_fr, *f.synonyms)]
-    if norm in names:
-        return names.index(norm)
-    return len(names) if f.matches_qualified(norm) else None
-
-
 def _is_personal(header: str, hxl_tag: hxl.model.Column | None) -> bool:
     if hxl_tag is not None and any(hxl.model.TagPattern.parse(p).match(hxl_tag) for p in PERSONAL_DATA_HXL):
         return True
@@ -223,9 +216,10 @@ def _word_in(word: str, words: frozenset[str] | tuple[str, ...]) -> bool:
     if word in words:
         return True
     r = rules()
-    return len(word) >= r.fuzzy_from_length and any(
-        len(w) >= r.fuzzy_from_length and fuzz.ratio(word, w) >= r.word_ratio for w in words
-    )
+    if len(word) < r.fuzzy_from_length or any(ch.isdigit() for ch in word):
+        return False
+    long_words = [w for w in words if len(w) >= r.fuzzy_from_length]
+    return process.extractOne(word, long_words, scorer=fuzz.ratio, score_cutoff=r.word_ratio) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -272,6 +266,7 @@ _MONTHS = {
 _QUARTER = re.compile(r"(?:t|q|trim(?:estre)?|quarter)\s*[1-4]|[1-4]", re.IGNORECASE)
 _BLANK = {"", "-", "--", "n/a", "na", "nd", "#n/a", "none", "null", "néant", "neant"}
 _CODE_FIELDS = ("code", "pcode", "id")
+CELL_CHARS = 200  # what a cell's beginning says of its column; a longer text is a text
 
 
 @dataclass(frozen=True)
@@ -297,36 +292,8 @@ class ColumnValues:
 
     @classmethod
     def of(cls, cells: list[str]) -> ColumnValues:
-        values = [" ".join(str(c).split()) for c in cells if c is not None]
-        values = [v for v in values if v.lower() not in _BLANK]
-        n = len(values)
-        if not n:
-            return cls(0, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0)
-        words = [set(normalise_header(p).split()) for p in values]
-        numbers = [_number(v) for v in values]
-        found = [x for x in numbers if x is not None]
-        pcodes = [v for v in values if PCODE_VALUE.fullmatch(v)]
-        lengths = {len(v) for v in pcodes}
-        plain = [unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode().lower() for v in values]
-        codes = rules().currency_codes
-        return cls(
-            count=n,
-            numbers=len(found) / n,
-            integers=sum(x == int(x) for x in found) / n,
-            years=sum(x == int(x) and 1900 <= x <= 2100 for x in found) / n,
-            small=sum(x == int(x) and 1 <= x <= 12 for x in found) / n,
-            shares=sum(v.endswith("%") for v in values) / n,
-            median=float(np.median([abs(x) for x in found])) if found else 0.0,
-            dates=sum(bool(_DATE.fullmatch(v)) for v in values) / n,
-            pcodes=len(pcodes) / n,
-            pcode_length=lengths.pop() if len(lengths) == 1 else None,
-            currencies=sum(v.upper() in codes or header_currency(v) is not None for v in values) / n,
-            months=sum(p in _MONTHS for p in plain) / n,
-            quarters=sum(bool(_QUARTER.fullmatch(v)) for v in values) / n,
-            distinct=len(set(values)) / n,
-            mean_length=sum(map(len, values)) / n,
-            words=_value_words(words),
-        )
+        values = [" ".join(str(c)[:CELL_CHARS].split()) for c in cells if c is not None]
+        return _column_values(tuple(v for v in values if v.lower() not in _BLANK))
 
     def fit(self, f: Field) -> float:
         """What the values say of the field, -1 (they contradict it) to +1 (they are what it holds); 0 when there is
@@ -377,7 +344,62 @@ class ColumnValues:
         return False
 
 
-def _value_words(cells: list[set[str]]) -> frozenset[str]:
+@dataclass(frozen=True)
+class _Cell:
+    """What one cell is: read once, whatever candidate header row or schema it is looked at under."""
+
+    number: float | None
+    date: bool
+    pcode: bool
+    currency: bool
+    month: bool
+    quarter: bool
+    words: frozenset[str]
+
+
+@lru_cache(maxsize=65536)
+def _cell_traits(value: str) -> _Cell:
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    return _Cell(
+        number=_number(value),
+        date=bool(_DATE.fullmatch(value)),
+        pcode=bool(PCODE_VALUE.fullmatch(value)),
+        currency=value.upper() in rules().currency_codes or header_currency(value) is not None,
+        month=plain in _MONTHS,
+        quarter=bool(_QUARTER.fullmatch(value)),
+        words=frozenset(normalise_header(value).split()),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _column_values(values: tuple[str, ...]) -> ColumnValues:
+    n = len(values)
+    if not n:
+        return ColumnValues(0, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0)
+    cells = [_cell_traits(v) for v in values]
+    found = [c.number for c in cells if c.number is not None]
+    lengths = {len(v) for v, c in zip(values, cells, strict=True) if c.pcode}
+    return ColumnValues(
+        count=n,
+        numbers=len(found) / n,
+        integers=sum(x == int(x) for x in found) / n,
+        years=sum(x == int(x) and 1900 <= x <= 2100 for x in found) / n,
+        small=sum(x == int(x) and 1 <= x <= 12 for x in found) / n,
+        shares=sum(v.endswith("%") for v in values) / n,
+        median=float(np.median([abs(x) for x in found])) if found else 0.0,
+        dates=sum(c.date for c in cells) / n,
+        pcodes=sum(c.pcode for c in cells) / n,
+        pcode_length=lengths.pop() if len(lengths) == 1 else None,
+        currencies=sum(c.currency for c in cells) / n,
+        months=sum(c.month for c in cells) / n,
+        quarters=sum(c.quarter for c in cells) / n,
+        distinct=len(set(values)) / n,
+        mean_length=sum(map(len, values)) / n,
+        words=_value_words([c.words for c in cells]),
+    )
+
+
+def _value_words(cells: list[frozenset[str]]) -> frozenset[str]:
     """The one field whose known values (mapping.yml's value_words) most cells are: short labels ("REVENUE",
     "TIGNERE COUNCIL"), not a sentence that happens to hold the word; none when two fields' words are there."""
     found = frozenset(
@@ -397,42 +419,58 @@ _CURRENCY_WORDS = re.compile(r"(?i)\b(?:f\s?cfa|cfa|xof|xaf|eur|euros?|usd|dolla
 
 def _number(text: str) -> float | None:
     """A cell's number, written the way people write money ("45 000 000 FCFA", "2,000,000", "1.50E+10")."""
+    if len(text) > 64:  # no number is written that long: a text
+        return None
     text = _CURRENCY_WORDS.sub("", text).strip()
     if not _NUMBER.fullmatch(text):
         return None
     digits = re.sub(r"[\s\u00a0\u202f'%()+]", "", text)
-    if re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?(?:[eE][-+]?[0-9]+)?", digits):
-        return float(digits.replace(",", "."))
-    digits = digits.replace(",", "").replace(".", "") if re.search(r"[.,][0-9]{3}(?:[.,]|$)", digits) else digits
+    if not re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?(?:[eE][-+]?[0-9]+)?", digits):
+        digits = digits.replace(",", "").replace(".", "") if re.search(r"[.,][0-9]{3}(?:[.,]|$)", digits) else digits
     try:
-        return float(digits.replace(",", "."))
+        number = float(digits.replace(",", "."))
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 # --- the mapping -------------------------------------------------------------------------------------
 
-EXACT = 5.0  # a field's name word for word: always above any score of words and values together
+EXACT = 5.0
+NOTHING = Evidence(WORDS)  # a field's name word for word: always above any score of words and values together
 
 
 def field_scores(
     schema: Schema, header: str, values: ColumnValues, fields: tuple[Field, ...] | None = None
 ) -> list[tuple[float, Evidence]]:
     """The column's score for each field of `fields` (the schema's by default) with its evidence."""
-    # A header is a field's name word for word whole or on its first line ("CLUSTER" over its instructions).
-    norms = {normalise_header(header), normalise_header(next(iter(str(header).splitlines()), ""))} - {""}
-    words = header_words(header)
+    seen = _header(header)
+    named = bool(seen.exact)
+    names = _names(schema)
+    ranks: dict[str, int] = {}
+    for norm in seen.qualified:  # a name followed by qualifiers comes after every name word for word
+        ranks |= {f: 100 for f in names.get(norm, {})}
+    for norm in seen.exact:
+        ranks |= names.get(norm, {})
     r = rules()
     scores = []
     for f in fields or schema.fields:
-        rank = min((r for r in map(partial(_exact_rank, f), norms) if r is not None), default=None)
+        rank = ranks.get(f.name)
+        by_words = words_score(f, seen.words) if rank is None and seen.known else 0.0
+        if (
+            rank is None
+            and not by_words
+            and not (f.name.endswith("_pcode") and values.pcodes)
+            and f.name not in values.words
+        ):
+            scores.append((0.0, NOTHING))  # no word and no value names it: the values' fit need not be read
+            continue
         fit = values.fit(f)
         if rank is not None:
             scores.append((EXACT - 0.01 * rank, Evidence("en-tête / header", 1.0, fit)))
             continue
-        by_words = words_score(f, words)
         # Values alone name a column's field when they are P-codes, or the field's known words under no header.
-        if fit >= 1 and (f.name.endswith("_pcode") or (f.name in values.words and not norms)):
+        if fit >= 1 and (f.name.endswith("_pcode") or (f.name in values.words and not named)):
             scores.append((1.0 + by_words, Evidence("valeurs / values", by_words, fit)))
             continue
         if values.contradicts(f) or by_words == 0:
@@ -440,6 +478,60 @@ def field_scores(
             continue
         scores.append((by_words + r.values_weight * fit, Evidence(WORDS, by_words, fit)))
     return scores
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A header as the fields see it: the texts that may be a field's name word for word (whole, first line, either
+    followed by qualifiers only: 'Année RAP', 'EXEC CP 2017 RAP 2017') with their priority, and its words."""
+
+    exact: tuple[str, ...]
+    qualified: tuple[str, ...]
+    words: tuple[str, ...]
+    known: bool  # one of its words at least is some field's (else no field's words can name it)
+
+
+@lru_cache(maxsize=65536)
+def _header(header: str) -> _Header:
+    norms = tuple(
+        dict.fromkeys(
+            n for n in (normalise_header(header), normalise_header(next(iter(str(header).splitlines()), ""))) if n
+        )
+    )
+    qualified = []
+    for norm in norms:
+        words = norm.split()
+        qualified += [" ".join(words[:k]) for k in range(1, len(words)) if all(map(is_qualifier, words[k:]))]
+    words = header_words(header)
+    return _Header(norms, tuple(qualified), words, any(map(_known_word, words)))
+
+
+@lru_cache(maxsize=65536)
+def _known_word(word: str) -> bool:
+    return _word_in(word, _all_vocabulary())
+
+
+@cache
+def _all_vocabulary() -> frozenset[str]:
+    from ingest.schemas import TABULAR_SCHEMAS
+
+    return frozenset(w for schema in TABULAR_SCHEMAS for f in schema.fields for w in _vocabulary(f)[1])
+
+
+_NAMES: dict[int, tuple[Schema, dict[str, dict[str, int]]]] = {}
+
+
+def _names(schema: Schema) -> dict[str, dict[str, int]]:
+    """Each normalised name of the schema's fields -> {field: its rank among the field's names} (0: its own name, so
+    'Bailleur' beats 'Source de financement' for the donor)."""
+    entry = _NAMES.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        names: dict[str, dict[str, int]] = {}
+        for f in schema.fields:
+            for rank, name in enumerate((f.name, f.label_fr, *f.synonyms)):
+                names.setdefault(normalise_header(name), {}).setdefault(f.name, rank)
+        entry = _NAMES[id(schema)] = (schema, names)
+    return entry[1]
 
 
 def map_columns(

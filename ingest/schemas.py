@@ -59,7 +59,7 @@ _QUALIFIERS = {
 }
 
 
-def _is_qualifier(word: str) -> bool:
+def is_qualifier(word: str) -> bool:
     return word in _QUALIFIERS or bool(re.fullmatch(r"[0-9]+(er)?", word))
 
 
@@ -86,7 +86,7 @@ class Field:
         'EXEC CP 2017 RAP 2017'."""
         words = normalised_header.split()
         return any(
-            words[: len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()) :])
+            words[: len(n.split())] == n.split() and all(is_qualifier(w) for w in words[len(n.split()) :])
             for n in self.names()
             if n and len(words) > len(n.split())
         )
