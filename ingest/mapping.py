@@ -52,13 +52,15 @@ class Rules:
     filler_words: frozenset[str]
     currency_codes: frozenset[str]
     value_words: dict[str, frozenset[str]]
+    month_names: frozenset[str]
 
 
 @cache
 def rules() -> Rules:
     data = yaml.safe_load(Path(__file__).with_name("mapping.yml").read_text(encoding="utf-8"))
     return Rules(
-        **{k: v for k, v in data.items() if k not in {"filler_words", "currency_codes", "value_words"}},
+        **{k: v for k, v in data.items() if k not in {"filler_words", "currency_codes", "value_words", "month_names"}},
+        month_names=frozenset(data["month_names"]),
         filler_words=frozenset(data["filler_words"]),
         currency_codes=frozenset(data["currency_codes"]),
         value_words={name: frozenset(words) for name, words in data["value_words"].items()},
@@ -258,11 +260,6 @@ _DATE = re.compile(
 PCODE_VALUE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[0-9A-Z]{2}){0,4}")
 # P-code length (letters of the country and digits, "CD5402ZS02" counting ten) -> its level's field.
 PCODE_FIELDS = {4: "region_pcode", 6: "cercle_pcode"}
-_MONTHS = {
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
-    "decembre", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
-}  # fmt: skip
 _QUARTER = re.compile(r"(?:t|q|trim(?:estre)?|quarter)\s*[1-4]|[1-4]", re.IGNORECASE)
 _BLANK = {"", "-", "--", "n/a", "na", "nd", "#n/a", "none", "null", "néant", "neant"}
 _CODE_FIELDS = ("code", "pcode", "id")
@@ -288,7 +285,7 @@ class ColumnValues:
     quarters: float
     distinct: float  # distinct cells / cells
     mean_length: float
-    words: frozenset[str] = frozenset()  # the words most cells hold one of (mapping.yml's value_words) by field
+    words: frozenset[str] = frozenset()  # the field whose known words (mapping.yml's value_words) most cells are
 
     @classmethod
     def of(cls, cells: list[str]) -> ColumnValues:
@@ -306,8 +303,9 @@ class ColumnValues:
         if f.name.endswith("_pcode"):
             return 1.0 if self.pcodes >= 0.9 and _pcode_level(self.pcode_length) == f.name else -self.numbers
         if f.kind in {"amount", "amount_usd"}:
-            # Money is numbers, rarely all years or all 1 to 12.
-            return self.numbers - texts - 0.5 * self.years - 0.5 * self.small - self.shares
+            # Money is numbers, rarely all years or all 1 to 12, mostly thousands and more.
+            size = 0.2 if self.median >= 1000 else 0.0
+            return self.numbers - texts - 0.5 * self.years - 0.5 * self.small - self.shares + size
         if f.kind == "share":
             return self.shares + 0.5 * self.numbers - texts
         if f.kind in {"date", "deadline"}:
@@ -320,8 +318,8 @@ class ColumnValues:
             return self.years - (1 - self.years)
         if f.name == "quarter":
             return self.quarters - (1 - self.quarters)
-        if f.kind == "integer":  # counts of people
-            return self.integers - 0.5 * self.years - texts
+        if f.kind == "integer":  # counts of people: rarely millions on one row
+            return self.integers - 0.5 * self.years - texts - (0.3 if self.median >= 1e6 else 0.0)
         if any(part in f.name.split("_") for part in _CODE_FIELDS):
             return 0.0  # a code may be digits or letters
         # Text: a label, a name, a place. Few repeated labels are a category (an institution, a sector); long
@@ -365,7 +363,7 @@ def _cell_traits(value: str) -> _Cell:
         date=bool(_DATE.fullmatch(value)),
         pcode=bool(PCODE_VALUE.fullmatch(value)),
         currency=value.upper() in rules().currency_codes or header_currency(value) is not None,
-        month=plain in _MONTHS,
+        month=plain in rules().month_names,
         quarter=bool(_QUARTER.fullmatch(value)),
         words=frozenset(normalise_header(value).split()),
     )
@@ -476,7 +474,8 @@ def field_scores(
         if values.contradicts(f) or by_words == 0:
             scores.append((0.0, Evidence(WORDS, by_words, fit)))
             continue
-        scores.append((by_words + r.values_weight * fit, Evidence(WORDS, by_words, fit)))
+        # Values confirm what words say; they do not say it for them: their share at most doubles the words'.
+        scores.append((by_words + min(by_words, r.values_weight * fit), Evidence(WORDS, by_words, fit)))
     return scores
 
 
