@@ -68,6 +68,7 @@ def rules() -> Rules:
 
 
 WORDS = "mots et valeurs / words and values"
+VALUES = "valeurs / values"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class SheetLayout:
             f"column '{' '.join(c.header.split())}' read as {c.field.name} from its header's words "
             f"({c.evidence.words:.2f}) and values ({c.evidence.values:+.2f}), confidence {c.confidence:.2f}"
             for c in self.columns
-            if c.evidence is not None and (c.evidence.by == WORDS or c.confidence < 1)
+            if c.evidence is not None and (c.evidence.by in {WORDS, VALUES} or c.confidence < 1)
         ]
 
     @property
@@ -469,7 +470,7 @@ def field_scores(
             continue
         # Values alone name a column's field when they are P-codes, or the field's known words under no header.
         if fit >= 1 and (f.name.endswith("_pcode") or (f.name in values.words and not named)):
-            scores.append((1.0 + by_words, Evidence("valeurs / values", by_words, fit)))
+            scores.append((1.0 + by_words, Evidence(VALUES, by_words, fit)))
             continue
         if values.contradicts(f) or by_words == 0:
             scores.append((0.0, Evidence(WORDS, by_words, fit)))
