@@ -568,6 +568,7 @@ def _layouts(
         layout = tabular.detect_layout(grid, schemas, profile)
         if layout is not None:
             layouts[sheet] = layout
+            notes += [redact(note) for note in layout.evidence_notes()]
         elif sheet is not None and any(any(c for c in row) for row in grid):
             notes.append(
                 f"feuille « {sheet} » non lue : en-têtes non reconnus / "

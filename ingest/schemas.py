@@ -59,7 +59,7 @@ _QUALIFIERS = {
 }
 
 
-def _is_qualifier(word: str) -> bool:
+def is_qualifier(word: str) -> bool:
     return word in _QUALIFIERS or bool(re.fullmatch(r"[0-9]+(er)?", word))
 
 
@@ -86,7 +86,7 @@ class Field:
         'EXEC CP 2017 RAP 2017'."""
         words = normalised_header.split()
         return any(
-            words[: len(n.split())] == n.split() and all(_is_qualifier(w) for w in words[len(n.split()) :])
+            words[: len(n.split())] == n.split() and all(is_qualifier(w) for w in words[len(n.split()) :])
             for n in self.names()
             if n and len(words) > len(n.split())
         )
@@ -242,35 +242,54 @@ _PLACE_FIELDS = (
     Field(
         "region_pcode",
         "text",
-        ("code région", "pcode région", "p-code région", "region pcode", "adm1 pcode", "admin1 pcode"),
+        (
+            "code région",
+            "pcode région",
+            "p-code région",
+            "region pcode",
+            "adm1 pcode",
+            "admin1 pcode",
+            "code province",
+            "pcode province",
+        ),
         ("#adm1+code",),
         label_fr="P-code de la région",
     ),
     Field(
         "cercle",
         "text",
-        ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle", "departement"),
+        ("cercle", "cercles", "admin2", "adm2", "district", "nom cercle", "departement", "territoire", "département"),
         ("#adm2+name", "#adm2-code"),
         label_fr="Cercle",
     ),
     Field(
         "cercle_pcode",
         "text",
-        ("code cercle", "pcode cercle", "p-code cercle", "cercle pcode", "adm2 pcode", "admin2 pcode"),
+        (
+            "code cercle",
+            "pcode cercle",
+            "p-code cercle",
+            "cercle pcode",
+            "adm2 pcode",
+            "admin2 pcode",
+            "code territoire",
+            "pcode territoire",
+            "code departement",
+        ),
         ("#adm2+code",),
         label_fr="P-code du cercle",
     ),
     Field(
         "commune",
         "text",
-        ("commune", "communes", "admin3", "adm3", "municipality"),
+        ("commune", "communes", "admin3", "adm3", "municipality", "zone de santé", "arrondissement", "arr"),
         ("#adm3+name", "#adm3-code"),
         label_fr="Commune",
     ),
     Field(
         "commune_pcode",
         "text",
-        ("code commune", "pcode commune", "commune pcode", "adm3 pcode"),
+        ("code commune", "pcode commune", "commune pcode", "adm3 pcode", "pcode zone de santé", "code zone de santé"),
         ("#adm3+code",),
         label_fr="P-code de la commune",
     ),
@@ -378,6 +397,8 @@ PARTNER_REPORTS = Schema(
                 "code hrp",
                 "code fts",
                 "code cbpf",
+                "id projet",
+                "identifiant projet",
                 "reference projet",
                 "grant code",
             ),
@@ -469,6 +490,7 @@ PARTNER_REPORTS = Schema(
                 "ciblés",
                 "personnes ciblées",
                 "beneficiaries targeted",
+                "nombre de bénéficiaires",
                 "targeted",
                 "target",
             ),
@@ -482,7 +504,13 @@ PARTNER_REPORTS = Schema(
             ("#reached", "#beneficiary+reached"),
             label_fr="Bénéficiaires atteints",
         ),
-        Field("status", "text", ("statut", "état", "etat d'avancement", "status"), ("#status",), label_fr="Statut"),
+        Field(
+            "status",
+            "text",
+            ("statut", "état", "etat d'avancement", "état du projet", "status"),
+            ("#status",),
+            label_fr="Statut",
+        ),
     ),
 )
 
@@ -534,6 +562,9 @@ BUDGET_LINES = Schema(
                 "collectivité",
                 "structure",
                 "administration",
+                "chapitre",
+                "libellé chapitre",
+                "chapter label",
             ),
             ("#org",),
             required=True,
@@ -626,6 +657,8 @@ BUDGET_LINES = Schema(
                 "allocation",
                 "montant alloué",
                 "appropriation",
+                "montant",
+                "amount",
                 "budget voté",
                 "budget alloué",
                 # a commune's "prévisions / réalisations", a council's "Budget / Actual"

@@ -1,37 +1,21 @@
 """The import profile the product suggests for a file whose headers it did not recognise.
 
 Written beside the file's rejection (ops.files.suggested_profile, and the receipt's `profil-suggere-<id>.yml`): the
-header row that names the most fields, each column with the field it matches or the closest one by header similarity
-(to check), what is still missing. Fixing the file is then an edit of that text saved under inbox/_profils/.
+header row that names the most fields, each column with the field it is mapped to or, when the mapping's evidence
+(header words and values, ingest/mapping.py) was too weak to apply it, the field it most likely is (to check), what
+is still missing. Fixing the file is then an edit of that text saved under inbox/_profils/.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
+from ingest.mapping import is_hxl_row, map_columns
 from ingest.personal_data import redact, redact_file_name
 from ingest.profiles import column_letter
-from ingest.schemas import Field, Schema, normalise_header
-from ingest.tabular import PREVIEW_ROWS, is_hxl_row, map_columns
-
-CLOSE_ENOUGH = 0.6  # difflib ratio between normalised headers: "exercise" ~ "exercice"
-
-
-def _closest(schema: Schema, header: str, taken: set[str]) -> tuple[Field, str, float] | None:
-    norm = normalise_header(header)
-    if not norm:
-        return None
-    best = None
-    for f in schema.fields:
-        if f.name in taken:
-            continue
-        for name in f.names():
-            ratio = difflib.SequenceMatcher(None, norm, name).ratio()
-            if best is None or ratio > best[2]:
-                best = (f, name, ratio)
-    return best if best and best[2] >= CLOSE_ENOUGH else None
+from ingest.schemas import Schema
+from ingest.tabular import PREVIEW_ROWS
 
 
 def _header_row(grid: list[list], schemas: tuple[Schema, ...]) -> tuple[Schema, int]:
@@ -77,7 +61,7 @@ def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Pat
         "colonnes:",
     ]
     headers = [str(row[index] or "").strip() if index < len(row) else "" for index in range(width)]
-    if not mapped and not any(_closest(schema, h, set()) for h in headers if h):
+    if not mapped and not layout.uncertain:
         # Nothing in it reads as a table of this kind (a text, a system file): none of its lines is shown.
         lines[-1] = "colonnes: {}"
         lines.append(
@@ -99,11 +83,10 @@ def suggest_profile(grid: list[list], schemas: tuple[Schema, ...], relative: Pat
             f, year = mapped[index]
             lines.append(f"  {key}: {f.name}   # reconnu / recognised{year}")
             continue
-        close = _closest(schema, header, taken) if header else None
-        if close:
-            f, name, ratio = close
+        if index in layout.uncertain and layout.uncertain[index][0].name not in taken:
+            f, score = layout.uncertain[index]
             taken.add(f.name)
-            lines.append(f"  {key}: {f.name}   # proche de / close to « {name} » ({ratio:.2f}) : à vérifier / check")
+            lines.append(f"  {key}: {f.name}   # probable ({score:.2f}) : à vérifier / likely, to check{example}")
         else:
             lines.append(f"  # {key}: ?   # non reconnu / not recognised{example}")
     missing = schema.lacks(taken)

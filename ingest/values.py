@@ -17,8 +17,9 @@ import duckdb
 import ftfy
 
 from ingest import personal_data, plausibility
+from ingest.mapping import SheetLayout
 from ingest.schemas import MONEY, Field, Schema
-from ingest.tabular import NEVER_COMPUTED, SheetLayout
+from ingest.tabular import NEVER_COMPUTED
 
 PARSERS_SQL = Path(__file__).with_name("sql").joinpath("parsers.sql")
 

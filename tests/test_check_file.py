@@ -16,7 +16,10 @@ import pytest
 from tests import bad_files
 from tests.conftest import SAMPLE_INBOX, sha256, with_inbox_settings
 
-TYPOS = "Exercise;Institution;Libelé;Dotaton;Devise\n2024;Santé;Vaccins;1 000 000;XOF\n"
+# Typos are read from the headers' words and values; a header with too many words of its own is only suggested.
+UNCERTAIN = (
+    "Exercice;Institution gestionnaire des crédits votés;Libellé;Dotation;Devise\n2024;Santé;Vaccins;1 000;XOF\n"
+)
 
 
 def _files_to_check(folder):
@@ -24,13 +27,13 @@ def _files_to_check(folder):
     bad_files.write_budget_correction(folder / "budget_lines" / "execution_corrigee.csv", 2_000_000, break_chain=False)
     bad_files.write_budget_correction(folder / "budget_lines" / "paiement_trop_eleve.csv", 0, break_chain=True)
     bad_files.write_garbage_partner_report(folder / "partner_reports" / "export_abime.csv")
-    (folder / "budget_lines" / "entetes_mal_ecrits.csv").write_text(TYPOS, encoding="utf-8")
+    (folder / "budget_lines" / "entetes_incertains.csv").write_text(UNCERTAIN, encoding="utf-8")
     shutil.copy(SAMPLE_INBOX / "partner_reports" / "3W_nutrition_T1_2024.csv", folder / "partner_reports" / "copie.csv")
     return {
         "budget_lines/execution_corrigee.csv": "loaded",
         "budget_lines/paiement_trop_eleve.csv": "loaded",  # its one line breaking the chain rejected alone
         "partner_reports/export_abime.csv": "held_back",
-        "budget_lines/entetes_mal_ecrits.csv": "rejected",
+        "budget_lines/entetes_incertains.csv": "rejected",
         "partner_reports/copie.csv": "duplicate",
     }
 
@@ -66,8 +69,10 @@ def test_the_command_gives_each_file_the_verdict_and_receipt_the_night_then_give
         if relative == "budget_lines/paiement_trop_eleve.csv":  # its lines to correct
             assert list((out / "fr").glob("fichier-*.csv")) and list((out / "en").glob("fichier-*.csv")), relative
     assert verdicts == expected
-    profile = next((tmp_path / "accuses" / "budget_lines/entetes_mal_ecrits.csv" / "fr").glob("*-profil-suggere.yml"))
-    assert '"Dotaton": dotation' in profile.read_text(encoding="utf-8")
+    profile = next((tmp_path / "accuses" / "budget_lines/entetes_incertains.csv" / "fr").glob("*-profil-suggere.yml"))
+    assert '"Institution gestionnaire des crédits votés": institution   # probable' in profile.read_text(
+        encoding="utf-8"
+    )
     # Nothing changed: the published warehouse, the inbox (its profiles only), the files sent.
     assert sha256(built_sample) == published
     assert [p.name for p in inbox.rglob("*") if p.is_file()] == ["boite.yml"]

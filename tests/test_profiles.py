@@ -347,22 +347,37 @@ def test_a_pivot_table_sheet_is_recorded_as_a_summary_and_not_read(tmp_path):
     )
 
 
-def test_a_file_rejected_for_its_headers_gets_a_suggested_profile_that_loads_it_once_saved(tmp_path):
-    # Typos nobody anticipated: the suggestion maps each header to the closest field, to be checked by a person.
+def test_headers_with_typos_are_read_from_their_words_and_values_and_the_record_says_so(tmp_path):
+    # Typos nobody anticipated: each header's words are near a field's and its values fit it.
     text = "Exercise;Institution;Libelé;Dotaton;Devise\n2024;Santé;Vaccins;1 000 000;XOF\n"
     inbox, warehouse = _inbox(tmp_path, {"budget_lines/typos.csv": text})
     [result] = ingest_inbox(inbox, warehouse, "night-1").files
-    assert result.status == "rejected" and "un profil est suggéré" in result.error
-    [(suggested,)] = query(warehouse, "SELECT suggested_profile FROM ops.files")
-    assert '"Exercise": fiscal_year' in suggested and '"Dotaton": dotation' in suggested
-    assert '"Institution": institution   # reconnu' in suggested
-
-    (inbox / "_profils").mkdir()
-    (inbox / "_profils" / "typos.yml").write_text(suggested, encoding="utf-8")
-    [again] = ingest_inbox(inbox, warehouse, "night-2").files
-    assert again.status == "loaded", again.error
+    assert result.status == "loaded", result.error
     assert query(warehouse, "SELECT fiscal_year, line_label, dotation, currency FROM raw.budget_lines") == [
         (2024, "Vaccins", 1_000_000, "XOF")
+    ]
+    [(notes,)] = query(warehouse, "SELECT notes FROM ops.files")
+    read = [n for n in notes if n.startswith("colonne « ")]
+    assert [n.split(" »")[0].removeprefix("colonne « ") for n in read] == ["Exercise", "Libelé", "Dotaton"]
+    assert "lue comme dotation d'après les mots de son en-tête" in read[2] and "confidence" in read[2]
+
+
+def test_a_file_rejected_for_its_headers_gets_a_suggested_profile_that_loads_it_once_saved(tmp_path):
+    # The institution's header has too many words of its own to be applied: the suggestion proposes it, to check.
+    text = "Exercice;Institution gestionnaire des crédits votés;Libellé;Dotation;Devise\n2024;Santé;Vaccins;1 000 000;XOF\n"
+    inbox, warehouse = _inbox(tmp_path, {"budget_lines/incertain.csv": text})
+    [result] = ingest_inbox(inbox, warehouse, "night-1").files
+    assert result.status == "rejected" and "un profil est suggéré" in result.error
+    [(suggested,)] = query(warehouse, "SELECT suggested_profile FROM ops.files")
+    assert '"Institution gestionnaire des crédits votés": institution   # probable' in suggested
+    assert '"Dotation": dotation   # reconnu' in suggested
+
+    (inbox / "_profils").mkdir()
+    (inbox / "_profils" / "incertain.yml").write_text(suggested, encoding="utf-8")
+    [again] = ingest_inbox(inbox, warehouse, "night-2").files
+    assert again.status == "loaded", again.error
+    assert query(warehouse, "SELECT fiscal_year, institution, dotation, currency FROM raw.budget_lines") == [
+        (2024, "Santé", 1_000_000, "XOF")
     ]
 
 

@@ -57,6 +57,8 @@ PROFILES = {
     "  M: institution\ndevise: XAF\npays: CM\n",
     # France's execution file is in euros and says so nowhere.
     "plr.yml": 'fichiers: "budget_lines/fra_plr*"\ndevise: EUR\npays: FR\n',
+    # Cameroon's BIP 2011 states neither its currency (XAF) nor its country.
+    "bip2011.yml": 'fichiers: "budget_lines/cmr_bip_regional_*"\ndevise: XAF\npays: CM\n',
 }
 NAMING_PEOPLE = "partner_reports/observations_avec_noms.csv"
 PEOPLE = bad_files.seed_people(SHARED / "seeds") if (SHARED / "seeds").exists() else ([], [])
