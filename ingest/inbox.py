@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
+from ingest import countries, fts, gnr, iati, layout, ledger, profiles, reference, suggest, tabular
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.personal_data import redact, redact_file_name
 from ingest.schemas import TABULAR_SCHEMAS, Schema
@@ -544,9 +544,9 @@ def _layouts(
 ) -> dict:
     layouts = {}
     for sheet, grid in grids.items():
-        layout = tabular.detect_layout(grid, schemas, profile)
-        if layout is not None:
-            layouts[sheet] = layout
+        found = layout.detect_layout(grid, schemas, profile)
+        if found is not None:
+            layouts[sheet] = found
         elif sheet is not None and any(any(c for c in row) for row in grid):
             notes.append(
                 f"feuille « {sheet} » non lue : en-têtes non reconnus / "
@@ -556,7 +556,7 @@ def _layouts(
         if not any(any(c for c in row) for grid in grids.values() for row in grid):
             raise InputError("fichier vide / empty file")
         hints = "; ".join(
-            f"{s.label_fr}: colonnes manquantes {', '.join(tabular.missing_required(g, s))}"
+            f"{s.label_fr}: colonnes manquantes {', '.join(layout.missing_required(g, s))}"
             for s in schemas
             for g in list(grids.values())[:1]
         )
