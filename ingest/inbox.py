@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from ingest import countries, fts, gnr, iati, layout, ledger, profiles, reference, suggest, tabular
+from ingest import countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
+from ingest import layout as ingest_layout
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.personal_data import redact, redact_file_name
 from ingest.schemas import TABULAR_SCHEMAS, Schema
@@ -516,6 +517,7 @@ def _load_tabular(con, path: Path, relative: Path, reading: _Reading) -> _Loaded
         counts = []
         for sheet, layout in layouts.items():
             source.land(con, sheet, layout, "landed")
+            ingest_layout.fill_chapters(con, "landed", layout)
             reading.cut_row = source.cut_row
             counts += _type_and_insert_landed(con, layout, redact(sheet), reading)
     finally:
@@ -544,7 +546,7 @@ def _layouts(
 ) -> dict:
     layouts = {}
     for sheet, grid in grids.items():
-        found = layout.detect_layout(grid, schemas, profile)
+        found = ingest_layout.detect_layout(grid, schemas, profile)
         if found is not None:
             layouts[sheet] = found
         elif sheet is not None and any(any(c for c in row) for row in grid):
@@ -556,7 +558,7 @@ def _layouts(
         if not any(any(c for c in row) for grid in grids.values() for row in grid):
             raise InputError("fichier vide / empty file")
         hints = "; ".join(
-            f"{s.label_fr}: colonnes manquantes {', '.join(layout.missing_required(g, s))}"
+            f"{s.label_fr}: colonnes manquantes {', '.join(ingest_layout.missing_required(g, s))}"
             for s in schemas
             for g in list(grids.values())[:1]
         )

@@ -6,27 +6,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+
+import duckdb
+import yaml
 
 from ingest.profiles import Profile
 from ingest.schemas import TABULAR_SCHEMAS, Schema, header_currency, header_scale
-from ingest.tabular import NO_PROFILE, PREVIEW_ROWS, SheetLayout, is_hxl_row, map_columns
+from ingest.tabular import NO_PROFILE, PREVIEW_ROWS, MappedColumn, SheetLayout, is_hxl_row, map_columns
+
+RULES = yaml.safe_load(Path(__file__).with_name("layout.yml").read_text(encoding="utf-8"))
+CHAPTER_PREFIX = re.compile(RULES["chapter_prefix"], re.IGNORECASE)
+TOTAL_WORDS = re.compile(RULES["total_words"])
+AS_OF = re.compile(RULES["as_of"])
 
 
 def detect_layout(
     grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS, profile: Profile = NO_PROFILE
 ) -> SheetLayout | None:
-    """Pick the (schema, header row) whose header names the most fields, all required ones included; a header may
-    span two rows (a merged "Dotation" over "2023 | 2024"); a profile may name the header row and map columns
-    detection cannot."""
+    """Pick the (schema, header rows) whose header names the most fields, all required ones included; a header may
+    span up to three rows (a group cell merged over its columns, other cells merged down); a profile may name the
+    header row and map columns detection cannot."""
     best: tuple[int, int, SheetLayout] | None = None
     rows = range(PREVIEW_ROWS) if profile.header_line is None else [profile.header_line - 1]
     for i in rows:
         if i >= len(grid) or is_hxl_row(grid[i]):
             continue
-        candidates = [(grid[i], i, 0)]
-        if i + 1 < len(grid) and not is_hxl_row(grid[i + 1]) and _is_merged_header(grid[i], grid[i + 1]):
-            candidates.append((_two_row_header(grid[i], grid[i + 1]), i + 1, 1))
-        for row, last, extra_rows in candidates:
+        for row, last, extra_rows, composed in _header_candidates(grid, i):
             hxl_row = grid[last + 1] if last + 1 < len(grid) and is_hxl_row(grid[last + 1]) else None
             header_row = last + (1 if hxl_row else 0)
             body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
@@ -34,13 +40,43 @@ def detect_layout(
                 layout = map_columns(schema, row, hxl_row, header_row, body, profile)
                 _read_title_block(layout, grid[:i], profile)
                 _add_profile_values(layout, profile)
+                _add_chapters(layout, body)
                 names = layout.fields_given
                 if len(names) < 2 or schema.lacks(names):
                     continue
-                # More fields wins; on a tie the one-row header (a title above a header is no header).
+                # More fields wins; on a tie the fewest header rows (a title above a header is no header).
                 if best is None or (len(names), -extra_rows) > best[:2]:
+                    for c in layout.columns:
+                        if not c.constant and c.index < len(composed) and composed[c.index]:
+                            c.header = composed[c.index]
                     best = (len(names), -extra_rows, layout)
     return best[2] if best else None
+
+
+MAX_HEADER_ROWS = 3
+
+
+def _header_candidates(grid: list[list], i: int) -> list[tuple[list[str], int, int, list[str]]]:
+    """The header rows starting at row i: one row, or two or three when each row's gaps are filled by the row below
+    (a group cell over its sub-headers). Each as (the names mapped, last header row, rows added, the composed names
+    shown): for a header over several rows both its composed names ("Crédits / Dotation révisée") and, for each
+    column, its lowest cell (the sub-header, or the cell merged down over the rows)."""
+    candidates = [(grid[i], i, 0, [str(c or "").strip() for c in grid[i]])]
+    stack = [grid[i]]
+    for below in range(i + 1, min(i + MAX_HEADER_ROWS, len(grid))):
+        if is_hxl_row(grid[below]) or not _is_merged_header(stack[-1], grid[below]):
+            break
+        stack.append(grid[below])
+        composed = stack[-1]
+        for upper in reversed(stack[:-1]):
+            composed = _two_row_header(upper, composed)
+        width = max(len(r) for r in stack)
+        lowest = [
+            next((str(r[k]).strip() for r in reversed(stack) if k < len(r) and str(r[k] or "").strip()), "")
+            for k in range(width)
+        ]
+        candidates += [(composed, below, len(stack) - 1, composed), (lowest, below, len(stack) - 1, composed)]
+    return candidates
 
 
 def _is_merged_header(top: list, below: list) -> bool:
@@ -62,7 +98,7 @@ def _two_row_header(top: list, below: list) -> list[str]:
         t = str(top[k] or "").strip() if k < len(top) else ""
         b = str(below[k] or "").strip() if k < len(below) else ""
         carried = t or (carried if b else "")
-        header.append(f"{carried} {b}".strip() if b else t)
+        header.append(f"{carried} / {b}" if carried and b and carried != b else b or t)
     return header
 
 
@@ -106,7 +142,7 @@ def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Prof
         if c.field.kind == "amount":
             c.scale = profile.scale or (c.scale if c.scale != 1 else scale)
             c.currency = c.currency or currency
-    years = set(_TITLE_YEAR.findall(plain))
+    years = set(_TITLE_YEAR.findall(plain)) or set(AS_OF.findall(plain))
     fields = {f.name for f in layout.schema.fields}
     mapped = {c.field.name for c in layout.columns}
     if "fiscal_year" in fields and len(years) == 1 and not layout.years and "fiscal_year" not in mapped:
@@ -142,3 +178,65 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
         if len(names) > len(best):
             best = names
     return schema.lacks(best)
+
+
+def _is_chapter_heading(row: list, amounts: set[int]) -> bool:
+    """A row of one or two text cells and no amount: the heading of the lines below it (a subtotal is no heading)."""
+    cells = [(k, str(c).strip()) for k, c in enumerate(row) if str(c or "").strip()]
+    if not 1 <= len(cells) <= 2 or any(k in amounts for k, _ in cells):
+        return False
+    text = cells[0][1]
+    return bool(re.search(r"[^\W\d_]{3}", text)) and not TOTAL_WORDS.search(text)
+
+
+def _add_chapters(layout: SheetLayout, body: list[list]) -> None:
+    """A budget sheet with no institution column whose lines sit under chapter headings ("CHAPTER 12 - MINISTRY
+    OF PUBLIC WORKS"): each line's institution is the heading above it, landed in a column after the sheet's."""
+    fields = {f.name for f in layout.schema.fields}
+    if "institution" not in fields or "institution" in layout.fields_given or not layout.schema.row_skipped_without:
+        return
+    amounts = {c.index for c in layout.all_columns if c.field.kind == "amount"}
+    if not amounts:
+        return
+    filled = [r for r in body if any(str(c or "").strip() for c in r)]
+    # A heading is followed by a line with an amount; the first line of data sits under one.
+    headed = [
+        k
+        for k, r in enumerate(filled[:-1])
+        if _is_chapter_heading(r, amounts)
+        and any(str(c or "").strip() for i, c in enumerate(filled[k + 1]) if i in amounts)
+    ]
+    first_line = next(
+        (k for k, r in enumerate(filled) if any(str(c or "").strip() for i, c in enumerate(r) if i in amounts)), None
+    )
+    if not headed or first_line is None or headed[0] > first_line:
+        return
+    institution = layout.schema.field("institution")
+    layout.chapter_column = layout.width
+    layout.columns.append(MappedColumn(layout.chapter_column, "(chapitre / chapter)", institution))
+
+
+def fill_chapters(con: duckdb.DuckDBPyConnection, table: str, layout: SheetLayout) -> None:
+    """Each landed line's chapter column: the last chapter heading above it, without its number."""
+    k = layout.chapter_column
+    if k is None:
+        return
+    cells = [f"nullif(trim(c{i}), '')" for i in range(k)]
+    amounts = [f"c{c.index}" for c in layout.all_columns if c.field.kind == "amount" and c.index != k]
+    filled = " + ".join(f"({c} IS NOT NULL)::INT" for c in cells)
+    first = f"coalesce({', '.join(cells)})"
+    no_amount = " AND ".join(f"nullif(trim({a}), '') IS NULL" for a in amounts) or "true"
+    total = RULES["total_words"].removeprefix("(?i)")
+    prefix = RULES["chapter_prefix"]
+    heading = (
+        f"CASE WHEN ({filled}) BETWEEN 1 AND 2 AND {no_amount} AND regexp_matches({first}, '[^\\W\\d_]{{3}}') "
+        f"AND NOT regexp_matches({first}, '{total}', 'i') "
+        f"THEN nullif(trim(regexp_replace({first}, '{prefix}', '', 'i')), '') END"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_chapters AS SELECT * REPLACE (last_value({heading} IGNORE NULLS) "
+        f"OVER (ORDER BY line_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c{k}) FROM {table}"
+    )
+    [(kind,)] = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
+    con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {table}")
+    con.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM {table}_chapters")

@@ -68,6 +68,8 @@ class SheetLayout:
     header_width: int = 0  # cells in the header row: every column is landed, so a repeated row is seen whole
     # Fields no column gives, with the value every row takes: the title block's ministry, a profile's `valeurs`.
     constants: dict[str, str] = field(default_factory=dict)
+    # The column added after the sheet's that takes, on each line, the chapter heading above it (ingest/layout.py).
+    chapter_column: int | None = None
 
     def passes(self) -> list[tuple[int | None, dict[str, str]]]:
         """Each reading of the landed sheet (one per year of a wide layout, else one) with the values it adds."""
@@ -83,7 +85,13 @@ class SheetLayout:
         ]
         columns = [*self.columns, *(self.years[year] if year is not None else []), *added]
         return SheetLayout(
-            self.schema, self.header_row, columns, self.dropped_personal, self.ignored, header_width=self.width
+            self.schema,
+            self.header_row,
+            columns,
+            self.dropped_personal,
+            self.ignored,
+            header_width=self.width,
+            chapter_column=self.chapter_column,
         )
 
     @property
@@ -511,9 +519,9 @@ def _decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table
 def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop what _land_csv or _land_grid made for `table`."""
     made = con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?, ?) "
         "ORDER BY table_type DESC",
-        [table, f"{table}_cells", f"{table}_lines"],
+        [table, f"{table}_cells", f"{table}_lines", f"{table}_chapters"],
     ).fetchall()
     for name, kind in made:  # the view first: it reads the tables
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
