@@ -19,6 +19,7 @@ RULES = yaml.safe_load(Path(__file__).with_name("layout.yml").read_text(encoding
 CHAPTER_PREFIX = re.compile(RULES["chapter_prefix"], re.IGNORECASE)
 TOTAL_WORDS = re.compile(RULES["total_words"])
 AS_OF = re.compile(RULES["as_of"])
+CONTEXT_WORDS = re.compile(RULES["context_words"])
 
 
 def detect_layout(
@@ -63,8 +64,17 @@ def _header_candidates(grid: list[list], i: int) -> list[tuple[list[str], int, i
     column, its lowest cell (the sub-header, or the cell merged down over the rows)."""
     candidates = [(grid[i], i, 0, [str(c or "").strip() for c in grid[i]])]
     stack = [grid[i]]
-    for below in range(i + 1, min(i + MAX_HEADER_ROWS, len(grid))):
-        if is_hxl_row(grid[below]) or not _is_merged_header(stack[-1], grid[below]):
+    below = i
+    while len(stack) < MAX_HEADER_ROWS:
+        below += 1
+        # A CSV record holding a line break leaves an empty row in the grid after it.
+        while below < len(grid) and not grid[below] and below - i < 2 * MAX_HEADER_ROWS:
+            below += 1
+        if (
+            below >= len(grid)
+            or is_hxl_row(grid[below])
+            or not (_is_merged_header(stack[-1], grid[below]) or _is_sub_header(stack[-1], grid[below]))
+        ):
             break
         stack.append(grid[below])
         composed = stack[-1]
@@ -88,6 +98,22 @@ def _is_merged_header(top: list, below: list) -> bool:
     ]
     gaps = [k for k, (t, b) in enumerate(cells) if not t and b]
     return bool(gaps) and any(cells[k - 1][0] for k in gaps if k > 0) and sum(bool(b) for _, b in cells) >= 2
+
+
+def _is_sub_header(top: list, below: list) -> bool:
+    """A row of words under a header row, filled only under its cells and the gaps right of them, leaving cells
+    of the header row empty below (merged down): a group's name between a wider group and its sub-headers."""
+    cells = [str(c or "").strip() for c in below]
+    upper = [str(c or "").strip() for c in top]
+    filled = [k for k, c in enumerate(cells) if c]
+    if not filled or any(_NUMBER_CELL.fullmatch(cells[k]) for k in filled):
+        return False
+    under_header = [k for k in filled if k < len(upper) and (upper[k] or any(upper[:k]))]
+    merged_down = [k for k, c in enumerate(upper) if c and (k >= len(cells) or not cells[k])]
+    return len(under_header) == len(filled) and len(merged_down) >= len(filled)
+
+
+_NUMBER_CELL = re.compile(r"[-+]?[0-9][0-9\s\u00a0.,]*%?")
 
 
 def _two_row_header(top: list, below: list) -> list[str]:
@@ -181,12 +207,13 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
 
 
 def _is_chapter_heading(row: list, amounts: set[int]) -> bool:
-    """A row of one or two text cells and no amount: the heading of the lines below it (a subtotal is no heading)."""
+    """A row of one or two text cells, the first left of the amounts, and no amount: the heading of the lines below
+    it (a subtotal or a context line such as "BUDGETARY YEAR: 44" is no heading)."""
     cells = [(k, str(c).strip()) for k, c in enumerate(row) if str(c or "").strip()]
-    if not 1 <= len(cells) <= 2 or any(k in amounts for k, _ in cells):
+    if not 1 <= len(cells) <= 2 or any(k in amounts for k, _ in cells) or cells[0][0] > min(amounts):
         return False
     text = cells[0][1]
-    return bool(re.search(r"[^\W\d_]{3}", text)) and not TOTAL_WORDS.search(text)
+    return bool(re.search(r"[^\W\d_]{3}", text)) and not TOTAL_WORDS.search(text) and not CONTEXT_WORDS.search(text)
 
 
 def _add_chapters(layout: SheetLayout, body: list[list]) -> None:
@@ -222,15 +249,17 @@ def fill_chapters(con: duckdb.DuckDBPyConnection, table: str, layout: SheetLayou
     if k is None:
         return
     cells = [f"nullif(trim(c{i}), '')" for i in range(k)]
-    amounts = [f"c{c.index}" for c in layout.all_columns if c.field.kind == "amount" and c.index != k]
+    at = sorted(c.index for c in layout.all_columns if c.field.kind == "amount" and c.index != k)
+    amounts = [f"c{i}" for i in at]
     filled = " + ".join(f"({c} IS NOT NULL)::INT" for c in cells)
-    first = f"coalesce({', '.join(cells)})"
+    first = f"coalesce({', '.join(cells[: at[0]] or ['NULL'])})"  # a heading stands left of the amounts
     no_amount = " AND ".join(f"nullif(trim({a}), '') IS NULL" for a in amounts) or "true"
     total = RULES["total_words"].removeprefix("(?i)")
+    context = RULES["context_words"].removeprefix("(?i)")
     prefix = RULES["chapter_prefix"]
     heading = (
         f"CASE WHEN ({filled}) BETWEEN 1 AND 2 AND {no_amount} AND regexp_matches({first}, '[^\\W\\d_]{{3}}') "
-        f"AND NOT regexp_matches({first}, '{total}', 'i') "
+        f"AND NOT regexp_matches({first}, '{total}', 'i') AND NOT regexp_matches({first}, '{context}', 'i') "
         f"THEN nullif(trim(regexp_replace({first}, '{prefix}', '', 'i')), '') END"
     )
     con.execute(

@@ -34,6 +34,7 @@ CLEAN_FILES = (
     "partner_reports/3W_relevement_precoce_T2_2024.xlsx",
     "commitments/suivi_engagements.xlsx",
 )
+_CURRENCY = re.compile(r"F\s?CFA|\bUSD\b|\bXOF\b|\$")
 _NUMBER = re.compile(r"^-?[0-9][0-9\s\u00a0\u202f.]*(?:,[0-9]+)?$")
 
 
@@ -129,7 +130,7 @@ def _plain_words(text: str) -> str:
 
 
 def _amount(text: str) -> Decimal | None:
-    bare = re.sub(r"(?i)\s*(f\s?cfa|usd|xof|\$)\s*", "", text).strip()
+    bare = _CURRENCY.sub("", text).strip()
     if not bare or not _NUMBER.match(bare):
         return None
     return Decimal(re.sub(r"[\s\u00a0\u202f.]", "", bare).replace(",", "."))
@@ -176,7 +177,8 @@ def _header_word(d: _Draw, table: CleanTable, index: int, invented: bool) -> str
         header = d.rng.choice(WORDS["headers"][name])
         d.traits.append("synonyme inventé")
     elif name and d.chance("synonyme du vocabulaire", 0.3):
-        header = d.rng.choice([w for w in table.vocabulary[index] if w]) or header
+        # A synonym with words in brackets is left out: the brackets are read as an instruction and dropped.
+        header = d.rng.choice([w for w in table.vocabulary[index] if w and "(" not in w] or [header])
     if d.chance("majuscules", 0.15):
         header = header.upper()
     elif d.chance("sans accents", 0.15):
@@ -224,13 +226,20 @@ def render(table: CleanTable, seed: int) -> Variant:
     # Money: its scale and where its currency is said.
     amounts = [k for k in columns if k in table.amounts]
     values = {(i, k): _amount(r[k]) for i, r in enumerate(rows) for k in amounts}
+    # A column's currency is the one some of its cells name: said once for the column or the sheet only when each
+    # amount column of these rows names it.
+    said = {(i, k): bool(_CURRENCY.search(rows[i][k])) for (i, k) in values}
+    in_header = {k for k in amounts if _CURRENCY.search(table.header[k])}
+    everywhere = all(k in in_header or any(said[(i, c)] for (i, c) in said if c == k) for k in amounts)
+    places = ["titre", "en-tête", "cellule"] if everywhere else ["cellule"]
+    unit_place = d.pick("unité", places) if amounts and table.currency else None
     scale = 1
-    if amounts and all(v is None or v % 1000 == 0 for v in values.values()) and d.chance("en milliers", 0.2):
+    thousands = all(v is None or v % 1000 == 0 for v in values.values())
+    if amounts and thousands and unit_place != "cellule" and d.chance("en milliers", 0.2):
         scale = 1000
-    unit_place = d.pick("unité", ["titre", "en-tête", "cellule"]) if amounts and table.currency else None
-    if scale != 1 and unit_place == "cellule":
-        unit_place = "titre"
-    style = d.pick("montants", ["number", "space", "nbsp", "dot"]) if amounts else "number"
+    # A currency written in the cells makes them text.
+    styles = ["space", "nbsp", "dot"] + ([] if unit_place == "cellule" else ["number"])
+    style = d.pick("montants", styles) if amounts else "number"
     unit_words = WORDS["units"][str(scale)].format(currency=table.currency or "")
     if unit_place == "titre" or (scale != 1 and unit_place is None):
         title.append(rng.choice(WORDS["unit_titles"]).format(unit=unit_words.strip()))
@@ -266,7 +275,8 @@ def render(table: CleanTable, seed: int) -> Variant:
     def cell(i: int, k: int):
         v = values.get((i, k))
         if k in amounts and v is not None:
-            return _render_amount(v, scale, style, table.currency if unit_place == "cellule" else None)
+            in_cell = unit_place == "cellule" and (said[(i, k)] or k in in_header)
+            return _render_amount(v, scale, style, table.currency if in_cell else None)
         return rows[i][k]
 
     def subtotal(label: str, block_rows: list[int]) -> list[object]:
@@ -390,6 +400,71 @@ def _xlsx(d: _Draw, title, header_rows, hxl_row, body, columns, amounts) -> byte
     return out.getvalue()
 
 
+def ministry_workbook(seed: int) -> Variant:
+    """A ministry's execution workbook: the ministry, the date of the situation and the unit in the title block, and
+    a two-row header whose first row merges "Crédits" over the allocations and "Exécution" over the stages, its other
+    cells merged down over both rows. The revised allocation equals the initial one (no revision in the sample)."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    table = next(t for t in clean_tables() if t.folder == "budget_lines")
+    by_field = {v: k for k, v in table.fields.items()}
+    year_at, institution_at = by_field["fiscal_year"], by_field["institution"]
+    groups = collections.defaultdict(list)
+    for r in table.rows:
+        if r[institution_at].startswith("Ministère"):
+            groups[(r[year_at], r[institution_at])].append(r)
+    (year, ministry), rows = rng.choice(sorted((k, v) for k, v in groups.items() if len(v) > 1))
+    stages = [by_field[n] for n in ("dotation", "engagement", "liquidation", "ordonnancement", "paiement")]
+    kept = [k for k in range(len(table.header)) if k not in (year_at, institution_at, *stages)]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = rng.choice(WORDS["sheet_names"])
+    for line in (
+        "RÉPUBLIQUE DU MALI",
+        ministry,
+        rng.choice(WORDS["directorates"]),
+        "",
+        f"SITUATION D'EXÉCUTION DU BUDGET {rng.choice(WORDS['budget_parts'])} AU 31/12/{year}",
+        "(Montants en millions de FCFA)",
+        "",
+    ):
+        sheet.append([line])
+    top = [table.header[k] for k in kept] + ["Crédits", "", "Exécution", "", "", "", "Observations"]
+    below = [""] * len(kept) + [
+        "Dotation initiale",
+        "Dotation révisée (LFR)",
+        "Engagé",
+        "Liquidé",
+        "Ordonnancé",
+        "Payé",
+        "",
+    ]
+    sheet.append(top)
+    sheet.append(below)
+    first = sheet.max_row - 1
+    for pos, name in enumerate(top, start=1):
+        if name and not below[pos - 1]:
+            sheet.merge_cells(start_row=first, start_column=pos, end_row=first + 1, end_column=pos)
+    sheet.merge_cells(start_row=first, start_column=len(kept) + 1, end_row=first, end_column=len(kept) + 2)
+    sheet.merge_cells(start_row=first, start_column=len(kept) + 3, end_row=first, end_column=len(kept) + 6)
+    for r in rows:
+        money = [_amount(r[k]) for k in stages]
+        millions = [float(v / 1_000_000) if v is not None else None for v in money]
+        sheet.append([r[k] for k in kept] + millions[:1] + millions + [rng.choice(["", "RAS"])])
+    out = io.BytesIO()
+    workbook.save(out)
+    header = list(table.header)
+    return Variant(
+        f"ministere_{seed}",
+        "budget_lines",
+        ["classeur d'exécution d'un ministère"],
+        ".xlsx",
+        out.getvalue(),
+        _csv([header, *rows], ";", "utf-8"),
+    )
+
+
 def variants(count: int, seed: int) -> list[Variant]:
     tables = clean_tables()
     rng = random.Random(seed)
@@ -417,14 +492,18 @@ def _plain_name(v: Variant) -> str:
     return f"plain_{hashlib.sha256(v.plain).hexdigest()[:16]}.csv"
 
 
-def layout_score(variants_count: int, seed: int, batch: int = 200) -> Score:
+def layout_score(variants_count: int, seed: int) -> Score:
     """Render `variants_count` seeded variants, read each back with its plain twin, and count the exact ones."""
+    return read_back(variants(variants_count, seed))
+
+
+def read_back(made: list[Variant], batch: int = 200) -> Score:
+    """Each variant read by the real ingestion beside its plain twin, in inboxes of `batch` variants."""
     import duckdb
 
     from ingest.inbox import ingest_inbox
 
     score = Score()
-    made = variants(variants_count, seed)
     for start in range(0, len(made), batch):
         with tempfile.TemporaryDirectory(prefix="layouts-") as tmp:
             inbox = Path(tmp) / "inbox"

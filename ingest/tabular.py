@@ -419,13 +419,15 @@ def _land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
     skip = layout.header_row + 1 - sum(n for end, n in text.continuations.items() if end <= layout.header_row)
+    read = (
+        f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
+        f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
+        f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
+        f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}}OPTIONS)"
+    )
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
-            f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
-            f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
-            f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})"
-        )
+        # DuckDB's parallel reader refuses a line break inside a quoted cell (a header written over two lines).
+        con.execute(read.replace("OPTIONS", ", parallel = false" if text.continuations else ""))
     except duckdb.InvalidInputException as exc:  # the CSV reader's errors
         if text.encoding in {"utf-8", "utf-8-sig"} and "unicode" in str(exc).lower():
             raise InputError(
