@@ -69,6 +69,7 @@ class Score:
     failures_by_trait: collections.Counter = field(default_factory=collections.Counter)
     variants_by_trait: collections.Counter = field(default_factory=collections.Counter)
     examples: dict[str, str] = field(default_factory=dict)  # trait -> a failing variant's name and why
+    causes: collections.Counter = field(default_factory=collections.Counter)  # what differed -> failed variants
 
     @property
     def share(self) -> float:
@@ -76,6 +77,8 @@ class Score:
 
     def summary(self) -> str:
         lines = [f"layouts read exactly: {self.exact} / {self.variants} ({self.share:.1%})"]
+        lines += [f"  what differed: {cause} ({n})" for cause, n in self.causes.most_common()]
+        lines.append("failures by trait (a failed variant counts under each of its traits):")
         for trait, n in self.failures_by_trait.most_common():
             lines.append(f"  {trait}: {n} failed of {self.variants_by_trait[trait]} ({self.examples.get(trait, '')})")
         return "\n".join(lines)
@@ -471,7 +474,8 @@ def variants(count: int, seed: int) -> list[Variant]:
     return [render(tables[n % len(tables)], rng.randrange(1 << 30)) for n in range(count)]
 
 
-def _compared_rows(con, folder: str, path: str) -> list[tuple] | None:
+def _compared_rows(con, folder: str, path: str) -> tuple[list[str], list[tuple]] | None:
+    """The field columns and the rows a loaded file gave, in one order; None when the file did not load."""
     from ingest.inbox import _schemas_for
     from ingest.values import output_columns
 
@@ -480,11 +484,27 @@ def _compared_rows(con, folder: str, path: str) -> list[tuple] | None:
     ).fetchall() or [(None, None)]
     if file_id is None or status != "loaded":
         return None
-    found = []
+    names, found = [], []
     for schema in _schemas_for(Path(folder)):
-        names = ", ".join(n for n, _ in output_columns(schema))
-        found += con.execute(f"SELECT {names} FROM {schema.table} WHERE file_id = ? ORDER BY ALL", [file_id]).fetchall()
-    return sorted(found, key=repr)
+        names = [n for n, _ in output_columns(schema)]
+        found += con.execute(
+            f"SELECT {', '.join(names)} FROM {schema.table} WHERE file_id = ? ORDER BY ALL", [file_id]
+        ).fetchall()
+    return names, sorted(found, key=repr)
+
+
+def _why(read: tuple[list[str], list[tuple]] | None, expected: tuple[list[str], list[tuple]] | None) -> str:
+    if read is None:
+        return "not loaded"
+    if expected is None:
+        return "its plain twin not loaded"
+    names, rows = read
+    if len(rows) != len(expected[1]):
+        return f"{len(rows)} rows instead of {len(expected[1])}"
+    differing = {
+        n for a, b in zip(rows, expected[1], strict=True) for n, x, y in zip(names, a, b, strict=True) if x != y
+    }
+    return "fields " + ", ".join(sorted(differing))
 
 
 def _plain_name(v: Variant) -> str:
@@ -526,7 +546,8 @@ def read_back(made: list[Variant], batch: int = 200) -> Score:
                     if read is not None and read == expected:
                         score.exact += 1
                         continue
-                    why = "not loaded" if read is None else f"{len(read)} rows vs {len(expected or [])}"
+                    why = _why(read, expected)
+                    score.causes[why] += 1
                     for trait in set(v.traits):
                         score.failures_by_trait[trait] += 1
                         score.examples.setdefault(trait, f"{v.name}: {why}")
