@@ -110,7 +110,9 @@ def _is_sub_header(top: list, below: list) -> bool:
         return False
     under_header = [k for k in filled if k < len(upper) and (upper[k] or any(upper[:k]))]
     merged_down = [k for k, c in enumerate(upper) if c and (k >= len(cells) or not cells[k])]
-    return len(under_header) == len(filled) and len(merged_down) >= len(filled)
+    # Under a row of groups each over one column, its sub-headers fill the same cells.
+    same_cells = filled == [k for k, c in enumerate(upper) if c] and "" in upper
+    return len(under_header) == len(filled) and (len(merged_down) >= len(filled) or same_cells)
 
 
 _NUMBER_CELL = re.compile(r"[-+]?[0-9][0-9\s\u00a0.,]*%?")
@@ -207,13 +209,18 @@ def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
 
 
 def _is_chapter_heading(row: list, amounts: set[int]) -> bool:
-    """A row of one or two text cells, the first left of the amounts, and no amount: the heading of the lines below
-    it (a subtotal or a context line such as "BUDGETARY YEAR: 44" is no heading)."""
+    """A row of one or two text cells, the first left of the last amount column, and no number in the amounts: the
+    heading of the lines below it (a subtotal or a context line such as "BUDGETARY YEAR: 44" is no heading)."""
     cells = [(k, str(c).strip()) for k, c in enumerate(row) if str(c or "").strip()]
-    if not 1 <= len(cells) <= 2 or any(k in amounts for k, _ in cells) or cells[0][0] > min(amounts):
+    if not 1 <= len(cells) <= 2 or cells[0][0] > max(amounts):
+        return False
+    if any(k in amounts and not _WORD.search(text) for k, text in cells):
         return False
     text = cells[0][1]
-    return bool(re.search(r"[^\W\d_]{3}", text)) and not TOTAL_WORDS.search(text) and not CONTEXT_WORDS.search(text)
+    return bool(_WORD.search(text)) and not TOTAL_WORDS.search(text) and not CONTEXT_WORDS.search(text)
+
+
+_WORD = re.compile(r"[^\W\d_]{3}")
 
 
 def _add_chapters(layout: SheetLayout, body: list[list]) -> None:
@@ -250,15 +257,15 @@ def fill_chapters(con: duckdb.DuckDBPyConnection, table: str, layout: SheetLayou
         return
     cells = [f"nullif(trim(c{i}), '')" for i in range(k)]
     at = sorted(c.index for c in layout.all_columns if c.field.kind == "amount" and c.index != k)
-    amounts = [f"c{i}" for i in at]
     filled = " + ".join(f"({c} IS NOT NULL)::INT" for c in cells)
-    first = f"coalesce({', '.join(cells[: at[0]] or ['NULL'])})"  # a heading stands left of the amounts
-    no_amount = " AND ".join(f"nullif(trim({a}), '') IS NULL" for a in amounts) or "true"
+    first = f"coalesce({', '.join(cells[: at[-1] + 1])})"  # a heading stands left of the last amount column
+    word = "'[^\\W\\d_]{3}'"
+    no_amount = " AND ".join(f"(nullif(trim(c{i}), '') IS NULL OR regexp_matches(c{i}, {word}))" for i in at)
     total = RULES["total_words"].removeprefix("(?i)")
     context = RULES["context_words"].removeprefix("(?i)")
     prefix = RULES["chapter_prefix"]
     heading = (
-        f"CASE WHEN ({filled}) BETWEEN 1 AND 2 AND {no_amount} AND regexp_matches({first}, '[^\\W\\d_]{{3}}') "
+        f"CASE WHEN ({filled}) BETWEEN 1 AND 2 AND {no_amount} AND regexp_matches({first}, {word}) "
         f"AND NOT regexp_matches({first}, '{total}', 'i') AND NOT regexp_matches({first}, '{context}', 'i') "
         f"THEN nullif(trim(regexp_replace({first}, '{prefix}', '', 'i')), '') END"
     )
