@@ -1,5 +1,8 @@
-"""The layout of a sheet: which row is its header (one or two rows, an HXL row under it), and what its title block
-says of every line (fiscal year, unit, ministry). Columns are then mapped to fields by `map_columns`.
+"""The layout of a sheet, from what its grid shows: which rows are its header (up to three, a group cell over its
+columns, other cells merged down; the names composed "Crédits / Dotation initiale"), an HXL row under it, what its
+title block says of every line (fiscal year, as-of date, unit, currency, ministry), and the chapter headings that give
+the institution of the lines below them. Words and patterns are in layout.yml. Columns are then mapped to fields by
+`map_columns`.
 """
 
 from __future__ import annotations

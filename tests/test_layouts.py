@@ -19,7 +19,7 @@ REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real-data"
 
 # The share of a seeded sample read exactly, as measured (see the closing report): the floor it must not fall under.
 # Most failures are header words the vocabulary lacks (mapping's part), not layouts.
-MEASURED_FLOOR = 0.85
+MEASURED_FLOOR = 0.9
 
 
 def test_a_seeded_sample_of_generated_layouts_reads_back_exactly():
