@@ -501,9 +501,8 @@ def _why(read: tuple[list[str], list[tuple]] | None, expected: tuple[list[str], 
     names, rows = read
     if len(rows) != len(expected[1]):
         return f"{len(rows)} rows instead of {len(expected[1])}"
-    differing = {
-        n for a, b in zip(rows, expected[1], strict=True) for n, x, y in zip(names, a, b, strict=True) if x != y
-    }
+    pairs = zip(rows, expected[1], strict=True)
+    differing = {n for a, b in pairs for n, x, y in zip(names, a, b, strict=False) if x != y}
     return "fields " + ", ".join(sorted(differing))
 
 
