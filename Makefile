@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 RUN_DATE ?= $(shell TZ=Africa/Bamako date +%F)
 
-.PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark fuzz
+.PHONY: run test test-fast lint setup system-packages sample-inbox clean benchmark fuzz layouts
 
 # One line per step as it starts and ends; Airflow's own log goes to the file named on the first line.
 run: setup $(AIRFLOW_HOME)/airflow.db sample-inbox
@@ -88,3 +88,8 @@ fuzz: setup system-packages
 	FUZZ_FILES_PER_KIND=$(or $(FUZZ_FILES_PER_KIND),1000) FUZZ_NIGHTS=$(or $(FUZZ_NIGHTS),20) \
 	FUZZ_LARGEST_FILE=$(or $(FUZZ_LARGEST_FILE),100000000) FUZZ_SEED=$(or $(FUZZ_SEED),0) \
 	$(BIN)/pytest -q -s tests/test_fuzz.py
+
+# Generated layouts at length: LAYOUT_VARIANTS seeded variants of the sample's tables read back by the ingestion, the
+# share read exactly and the failures by trait printed (the suite runs a seeded sample).
+layouts: setup
+	$(BIN)/python -m ingest.layout_evaluation --variants $(or $(LAYOUT_VARIANTS),2000) --seed $(or $(LAYOUT_SEED),34)

@@ -14,10 +14,11 @@ from pathlib import Path
 import yaml
 
 from config import REPO_ROOT
+from ingest.layout import detect_layout
 from ingest.mapping import NO_PROFILE, is_hxl_row, map_columns
 from ingest.profiles import column_letter
 from ingest.schemas import TABULAR_SCHEMAS, Schema
-from ingest.tabular import PREVIEW_ROWS, detect_layout, open_source
+from ingest.tabular import PREVIEW_ROWS, open_source
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
 # The corpus's folders and where the files they describe are.

@@ -25,6 +25,7 @@ import duckdb
 
 from config import REPO_ROOT
 from ingest import amounts, countries, fts, gnr, iati, ledger, profiles, reference, suggest, tabular
+from ingest import layout as ingest_layout
 from ingest.errors import HeadersNotRecognised, InputError
 from ingest.personal_data import redact, redact_file_name
 from ingest.schemas import TABULAR_SCHEMAS, Schema
@@ -537,6 +538,7 @@ def _load_tabular(con, path: Path, relative: Path, reading: _Reading) -> _Loaded
         counts = []
         for sheet, layout in layouts.items():
             source.land(con, sheet, layout, "landed")
+            ingest_layout.fill_chapters(con, "landed", layout)
             reading.cut_row = source.cut_row
             counts += _type_and_insert_landed(con, layout, redact(sheet), reading)
     finally:
@@ -565,10 +567,10 @@ def _layouts(
 ) -> dict:
     layouts = {}
     for sheet, grid in grids.items():
-        layout = tabular.detect_layout(grid, schemas, profile)
-        if layout is not None:
-            layouts[sheet] = layout
-            notes += [redact(note) for note in layout.evidence_notes()]
+        found = ingest_layout.detect_layout(grid, schemas, profile)
+        if found is not None:
+            layouts[sheet] = found
+            notes += [redact(note) for note in found.evidence_notes()]
         elif sheet is not None and any(any(c for c in row) for row in grid):
             notes.append(
                 f"feuille « {sheet} » non lue : en-têtes non reconnus / "
@@ -578,7 +580,7 @@ def _layouts(
         if not any(any(c for c in row) for grid in grids.values() for row in grid):
             raise InputError("fichier vide / empty file")
         hints = "; ".join(
-            f"{s.label_fr}: colonnes manquantes {', '.join(tabular.missing_required(g, s))}"
+            f"{s.label_fr}: colonnes manquantes {', '.join(ingest_layout.missing_required(g, s))}"
             for s in schemas
             for g in list(grids.values())[:1]
         )

@@ -113,6 +113,8 @@ class SheetLayout:
     constants: dict[str, str] = field(default_factory=dict)
     # Columns whose best field scored too low to be applied: index -> (field, score), for the suggested profile.
     uncertain: dict[int, tuple[Field, float]] = field(default_factory=dict)
+    # The column added after the sheet's that takes, on each line, the chapter heading above it (ingest/layout.py).
+    chapter_column: int | None = None
 
     def passes(self) -> list[tuple[int | None, dict[str, str]]]:
         """Each reading of the landed sheet (one per year of a wide layout, else one) with the values it adds."""
@@ -128,7 +130,13 @@ class SheetLayout:
         ]
         columns = [*self.columns, *(self.years[year] if year is not None else []), *added]
         return SheetLayout(
-            self.schema, self.header_row, columns, self.dropped_personal, self.ignored, header_width=self.width
+            self.schema,
+            self.header_row,
+            columns,
+            self.dropped_personal,
+            self.ignored,
+            header_width=self.width,
+            chapter_column=self.chapter_column,
         )
 
     def evidence_notes(self) -> list[str]:

@@ -52,10 +52,14 @@ _ARROW_TYPES = {
 
 
 def _arrow_column(values: tuple, sql_type: str) -> pa.Array:
+    arrow_type = _ARROW_TYPES.get(sql_type)
     try:
-        return pa.array(values, type=_ARROW_TYPES.get(sql_type))
+        return pa.array(values, type=arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array(values)  # values of another kind (a JSON number in a text column): Arrow's guess, cast in SQL
+        if arrow_type == pa.string():
+            # A JSON number or boolean where a source writes text (an FTS budgetYear of 1e+18): its text, as written.
+            return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+        return pa.array(values)  # values of another kind: Arrow's guess, cast in SQL
 
 
 def insert_rows(

@@ -15,7 +15,6 @@ import mmap
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,145 +25,11 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingest.errors import InputError
-from ingest.mapping import NO_PROFILE, SheetLayout, is_hxl_row, map_columns
-from ingest.profiles import Profile
-from ingest.schemas import TABULAR_SCHEMAS, Schema, header_currency, header_scale
+from ingest.mapping import SheetLayout
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 TABULAR_SUFFIXES = CSV_SUFFIXES | {".xlsx", ".xlsm", ".xls", ".ods"}
 PREVIEW_ROWS = 40
-
-
-def detect_layout(
-    grid: list[list[str]], schemas: tuple[Schema, ...] = TABULAR_SCHEMAS, profile: Profile = NO_PROFILE
-) -> SheetLayout | None:
-    """Pick the (schema, header row) whose header names the most fields, all required ones included; a header may
-    span two rows (a merged "Dotation" over "2023 | 2024"); a profile may name the header row and map columns
-    detection cannot."""
-    best: tuple[int, int, SheetLayout] | None = None
-    rows = range(PREVIEW_ROWS) if profile.header_line is None else [profile.header_line - 1]
-    for i in rows:
-        if i >= len(grid) or is_hxl_row(grid[i]):
-            continue
-        candidates = [(grid[i], i, 0)]
-        if i + 1 < len(grid) and not is_hxl_row(grid[i + 1]) and _is_merged_header(grid[i], grid[i + 1]):
-            candidates.append((_two_row_header(grid[i], grid[i + 1]), i + 1, 1))
-        for row, last, extra_rows in candidates:
-            hxl_row = grid[last + 1] if last + 1 < len(grid) and is_hxl_row(grid[last + 1]) else None
-            header_row = last + (1 if hxl_row else 0)
-            body = grid[header_row + 1 : header_row + 1 + PREVIEW_ROWS]
-            for schema in profile.schemas(schemas):
-                layout = map_columns(schema, row, hxl_row, header_row, body, profile)
-                _read_title_block(layout, grid[:i], profile)
-                _add_profile_values(layout, profile)
-                names = layout.fields_given
-                if len(names) < 2 or schema.lacks(names):
-                    continue
-                # More fields wins; on a tie the one-row header (a title above a header is no header).
-                if best is None or (len(names), -extra_rows) > best[:2]:
-                    best = (len(names), -extra_rows, layout)
-    return best[2] if best else None
-
-
-def _is_merged_header(top: list, below: list) -> bool:
-    """A top row with gaps that the row below fills: the cells of a merged header ("Dotation" over 2023 | 2024)."""
-    width = max(len(top), len(below))
-    cells = [
-        (str(top[k] or "").strip() if k < len(top) else "", str(below[k] or "").strip() if k < len(below) else "")
-        for k in range(width)
-    ]
-    gaps = [k for k, (t, b) in enumerate(cells) if not t and b]
-    return bool(gaps) and any(cells[k - 1][0] for k in gaps if k > 0) and sum(bool(b) for _, b in cells) >= 2
-
-
-def _two_row_header(top: list, below: list) -> list[str]:
-    """Each column's header as the merged cell above it (carried right over its span) and its own cell."""
-    width = max(len(top), len(below))
-    header, carried = [], ""
-    for k in range(width):
-        t = str(top[k] or "").strip() if k < len(top) else ""
-        b = str(below[k] or "").strip() if k < len(below) else ""
-        carried = t or (carried if b else "")
-        header.append(f"{carried} {b}".strip() if b else t)
-    return header
-
-
-_TITLE_YEAR = re.compile(
-    r"\b(?:exercice|loi de finances|budget|gestion|annee|fiscal year|lfi|lfr|plf)\b[^0-9]{0,30}((?:19|20)[0-9]{2})\b"
-)
-
-
-_TITLE_UNIT = re.compile(
-    r"\b(?:montants?|chiffres|donnees|amounts?|figures|unite|unit|exprimes?|en|in)\s*:?\s+(?:de\s+)?"
-    r"(?:millions?|milliards?|milliers|thousands|billions?)\b(?:\s+(?:de\s+)?(?:f\s?cfa|fcfa|cfa|xof|xaf|francs?))?"
-)
-
-
-# "MINISTÈRE DE LA SANTÉ ET DU DÉVELOPPEMENT SOCIAL", "Budget 2024 - Ministère de l'Éducation nationale", "Ministry of
-# Health": the ministry a budget's title block names, up to a dash, a colon, a bracket or a year.
-_TITLE_MINISTRY = re.compile(
-    r"\b((?:minist[eè]re|ministry)\s+(?:de|des|du|d['’]|of)\b[^\n\r:()\[\]]*?)\s*(?=$|\s[-–—|/]\s|[:()\[\]]|\b(?:19|20)[0-9]{2}\b)",
-    re.IGNORECASE,
-)
-
-
-def _title_ministry(title_rows: list[list]) -> str | None:
-    """The one ministry the title cells name (none when they name two: a joint order is no single institution)."""
-    found = {m.group(1).strip(" ,;.") for row in title_rows for c in row if c for m in _TITLE_MINISTRY.finditer(str(c))}
-    return found.pop() if len(found) == 1 else None
-
-
-def _read_title_block(layout: SheetLayout, title_rows: list[list], profile: Profile) -> None:
-    """What the rows above the header say of every line: the fiscal year ("Loi de finances 2024") when no column
-    gives it, the unit ("montants en millions de FCFA") and currency of amount columns whose header says none, the
-    ministry when no column names the institution."""
-    title = " ".join(str(c) for row in title_rows for c in row if c)
-    if not title.strip():
-        return
-    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    # Only a unit said of the amounts counts ("12 millions de personnes" in a title is no unit).
-    unit = _TITLE_UNIT.search(plain)
-    scale, currency = (header_scale(unit.group(0)) if unit else 1.0), header_currency(title)
-    for c in layout.all_columns:
-        if c.field.kind == "amount":
-            c.scale = profile.scale or (c.scale if c.scale != 1 else scale)
-            c.currency = c.currency or currency
-    years = set(_TITLE_YEAR.findall(plain))
-    fields = {f.name for f in layout.schema.fields}
-    mapped = {c.field.name for c in layout.columns}
-    if "fiscal_year" in fields and len(years) == 1 and not layout.years and "fiscal_year" not in mapped:
-        layout.years = {int(years.pop()): []}
-    ministry = _title_ministry(title_rows) if "institution" in fields and "institution" not in mapped else None
-    if ministry:
-        layout.constants["institution"] = ministry
-
-
-def _add_profile_values(layout: SheetLayout, profile: Profile) -> None:
-    """A profile's `valeurs`: what every row of the file is and no cell says (a council's name, a version)."""
-    mapped = {c.field.name for c in layout.all_columns}
-    fields = {f.name for f in layout.schema.fields}
-    for name, value in profile.values.items():
-        if name not in fields or name in mapped:
-            continue
-        if name == "fiscal_year":
-            if any(layout.years.values()):
-                continue  # a wide layout's years are its columns'
-            layout.years = {}
-        layout.constants[name] = value
-
-
-def missing_required(grid: list[list[str]], schema: Schema) -> list[str]:
-    """For the error message: the required fields absent from the row that matches the schema best (with what the
-    title block above it gives)."""
-    best: set[str] = set()
-    for i, row in enumerate(grid[:PREVIEW_ROWS]):
-        hxl_row = grid[i + 1] if i + 1 < len(grid) and is_hxl_row(grid[i + 1]) else None
-        layout = map_columns(schema, row, hxl_row, i)
-        _read_title_block(layout, grid[:i], NO_PROFILE)
-        names = layout.fields_given
-        if len(names) > len(best):
-            best = names
-    return schema.lacks(best)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -348,13 +213,15 @@ def _land_csv(con: duckdb.DuckDBPyConnection, text: CsvText, layout: SheetLayout
     names = [f"c{i}" for i in range(width)]
     first_line = layout.header_row + 2  # physical line of the first data row
     skip = layout.header_row + 1 - sum(n for end, n in text.continuations.items() if end <= layout.header_row)
+    read = (
+        f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
+        f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
+        f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
+        f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}}OPTIONS)"
+    )
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table}_cells AS SELECT * FROM read_csv('{_sql_text(text.path)}', "
-            f"header = false, skip = {skip}, delim = '{_sql_text(text.delimiter)}', quote = '\"', "
-            f"escape = '\"', null_padding = true, strict_mode = false, auto_detect = false, "
-            f"columns = {{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})"
-        )
+        # DuckDB's parallel reader refuses a line break inside a quoted cell (a header written over two lines).
+        con.execute(read.replace("OPTIONS", ", parallel = false" if text.continuations else ""))
     except duckdb.InvalidInputException as exc:  # the CSV reader's errors
         if text.encoding in {"utf-8", "utf-8-sig"} and "unicode" in str(exc).lower():
             raise InputError(
@@ -448,9 +315,9 @@ def _decide_thousands(con: duckdb.DuckDBPyConnection, layout: SheetLayout, table
 def drop_landed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop what _land_csv or _land_grid made for `table`."""
     made = con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?) "
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (?, ?, ?, ?) "
         "ORDER BY table_type DESC",
-        [table, f"{table}_cells", f"{table}_lines"],
+        [table, f"{table}_cells", f"{table}_lines", f"{table}_chapters"],
     ).fetchall()
     for name, kind in made:  # the view first: it reads the tables
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")

@@ -358,7 +358,7 @@ def test_a_csv_cut_half_way_has_its_last_row_rejected_as_cut_and_the_others_load
 
 def test_an_excel_error_where_an_hxl_tag_could_be_is_not_taken_for_a_tag(tmp_path):
     # Found by the fuzzer (seed 3, budget_lines): libhxl parses "#N/A" or "#REF!" as False, not as an error.
-    from ingest.tabular import is_hxl_row
+    from ingest.mapping import is_hxl_row
 
     assert is_hxl_row(["#org", "#sector", "#N/A"]) and not is_hxl_row(["#N/A", "#REF!", "x"])
     data = _csv([["#org", "#sector", "#N/A", "#REF!"], ["ACF", "Nutrition", "Mopti", "1 000"]]).encode()

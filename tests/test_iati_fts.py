@@ -339,3 +339,25 @@ def test_an_impossible_fts_date_is_cleared_and_its_flow_lands(con, tmp_path, see
             assert con.execute(
                 "SELECT original_amount, original_currency FROM raw.fts_flows WHERE flow_index = ?", [index]
             ).fetchall() == [(None, None)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_number_where_fts_writes_text_lands_as_its_text(con, tmp_path, seed):
+    """Fuzz seed 126 (fts): a budgetYear written as the JSON number 1e+18 set the page aside as our internal error
+    (Arrow refused a number among texts). Any JSON number or boolean in a text field lands as its text."""
+    import random
+
+    rng = random.Random(seed)
+    page = json.loads((SAMPLE_INBOX / "fts" / "fts_mali_2024_page_1.json").read_text(encoding="utf-8"))
+    flows = page["data"]["flows"]
+    written = {}
+    for index, flow in enumerate(flows):
+        if rng.random() < 0.5:
+            flow["budgetYear"] = rng.choice([1e18, -1.5e300, True, 2024.0, 7])
+            written[index] = str(flow["budgetYear"])
+    written = written or {0: str(flows[0].setdefault("budgetYear", "2024"))}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert fts.load(con, path, 1, path.name, "b") == (len(flows), len(flows), 0)
+    landed = dict(con.execute("SELECT flow_index, budget_year FROM raw.fts_flows").fetchall())
+    assert {index: landed[index] for index in written} == written

@@ -15,9 +15,10 @@ from decimal import Decimal
 import pytest
 
 from ingest.evaluate import corpus, mapping_score
+from ingest.layout import detect_layout
 from ingest.mapping import ColumnValues, map_columns
 from ingest.schemas import BUDGET_LINES, PARTNER_REPORTS, TABULAR_SCHEMAS
-from ingest.tabular import detect_layout, open_source
+from ingest.tabular import open_source
 from tests.conftest import SHARED, query
 
 REAL = SHARED / "real-data"
