@@ -276,7 +276,7 @@ def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
     )
     warehouse = tmp_path / "w.duckdb"
     ingest_inbox(tmp_path / "inbox", warehouse, "night-1")
-    assert dbt_build(warehouse, "2025-02-01", select="+fct_commitment_status_history fct_commitments").ok
+    assert dbt_build(warehouse, "2025-02-01", select="+fct_commitment_status_history +fct_commitments").ok
 
     # The tracker is overwritten and the raw table reloaded: the January status is gone from the sources...
     (folder / "suivi.csv").write_text(
@@ -286,7 +286,7 @@ def test_status_history_survives_a_reload_of_the_trackers(tmp_path):
     con.execute("DELETE FROM raw.commitments; DELETE FROM ops.files")  # raw rebuilt from scratch, snapshot kept
     con.close()
     ingest_inbox(tmp_path / "inbox", warehouse, "night-2")
-    assert dbt_build(warehouse, "2025-07-01", select="+fct_commitment_status_history fct_commitments").ok
+    assert dbt_build(warehouse, "2025-07-01", select="+fct_commitment_status_history +fct_commitments").ok
 
     # ... but not from the history.
     assert query(
