@@ -7,7 +7,8 @@ reports as (
     select * from {{ ref('int_partner_reports_placed') }}
 ),
 
--- Communes as partner reports name them, within a known cercle (see int_partner_reports_placed).
+-- Communes as partner reports name them, within their cercle (see int_partner_reports_placed); a cercle the
+-- reference does not hold (another country's P-codes, a 3W of the DRC) still holds its communes: the facts name them.
 communes as (
     select
         reports.commune_place_id as place_id,
@@ -19,7 +20,7 @@ communes as (
         min(reports.commune_name) as place_name,
         reports.cercle_pcode_2021 as parent_pcode
     from reports
-    inner join pcodes as cercle on cercle.pcode = reports.cercle_pcode_2021
+    left join pcodes as cercle on cercle.pcode = reports.cercle_pcode_2021
     where reports.commune_place_id is not null
     group by reports.commune_place_id, reports.cercle_pcode_2021
 )
