@@ -113,7 +113,7 @@ def reading_core() -> str:
     config/ and the CFA franc zones seed. Recorded per file (ops.files.reading_core): a file not read whole under
     another core is read again once it changes, as it is under other profiles."""
     parts = sorted(p for p in Path(__file__).parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    parts += sorted((REPO_ROOT / "config").glob("*.yml")) + [countries.CFA_FRANC_ZONES]
+    parts += sorted((REPO_ROOT / "config").rglob("*.yml")) + [countries.CFA_FRANC_ZONES]
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + part.read_bytes() + b"\0")
