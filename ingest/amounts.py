@@ -79,22 +79,25 @@ def flag_implausible(con: duckdb.DuckDBPyConnection, file_id: int, file_name: st
     return flagged
 
 
+def _grouped(number, lang: str) -> str:
+    """A whole number with its thousands grouped: 100 000 in French (narrow spaces), 100,000 in English."""
+    text = f"{number:,.0f}"
+    return text.replace(",", "\u202f") if lang == "fr" else text
+
+
 def _reasons(times: int, file_median, source_median) -> tuple[str, str]:
-    peers_fr = " et ".join(
-        f"{label} ({median:,.0f})".replace(",", "\u202f")
-        for label, median in (("du fichier", file_median), ("de la source", source_median))
-        if median is not None
-    )
-    peers_en = " and ".join(
-        f"{label} ({median:,.0f})"
-        for label, median in (("the file's", file_median), ("the source's", source_median))
-        if median is not None
-    )
+    medians = [
+        (fr, en, m)
+        for fr, en, m in (("du fichier", "the file's", file_median), ("de la source", "the source's", source_median))
+        if m is not None
+    ]
+    peers_fr = " et ".join(f"{fr} ({_grouped(m, 'fr')})" for fr, _, m in medians)
+    peers_en = " and ".join(f"{en} ({_grouped(m, 'en')})" for _, en, m in medians)
     return (
-        f"montant implausible : plus de {times:,} fois la médiane {peers_fr} ; chargé, compté hors totaux jusqu'à "
-        "confirmation".replace(",", "\u202f"),
-        f"implausible amount: more than {times:,} times the median of {peers_en}; loaded, left out of totals until "
-        "confirmed",
+        f"montant implausible : plus de {_grouped(times, 'fr')} fois la médiane {peers_fr} ; chargé, compté hors "
+        "totaux jusqu'à confirmation",
+        f"implausible amount: more than {_grouped(times, 'en')} times the median of {peers_en}; loaded, left out of "
+        "totals until confirmed",
     )
 
 
